@@ -1,0 +1,46 @@
+# nvrd: `make run` serves the demo, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.stamp-install
+SYSSTAMP := $(VENV)/.stamp-system
+
+.PHONY: run test lint typecheck unit bench install system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+# Debian packages the server and its tests use (smartctl, DMI and PCI readers).
+$(SYSSTAMP): scripts/system-deps.sh | $(BIN)/python
+	bash scripts/system-deps.sh
+	touch $@
+
+system-deps: $(SYSSTAMP)
+
+run: install system-deps
+	@echo "nvrd demo: http://127.0.0.1:8080/api/info?all&indent=2  (user demo, password demo)"
+	$(BIN)/nvrd serve --config demo/nvrd.toml
+
+lint: install
+	$(BIN)/ruff check nvrd tests bench
+	$(BIN)/ruff format --check nvrd tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install system-deps lint typecheck
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: install system-deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) nvrd-data .pytest_cache .mypy_cache .ruff_cache

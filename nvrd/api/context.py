@@ -1,0 +1,37 @@
+"""What the API handlers get to work with: the services, built by ``nvrd.app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+
+from nvrd.auth.service import Authenticator
+from nvrd.config import Settings
+from nvrd.core.clock import Clock
+from nvrd.core.i18n import Translator
+from nvrd.media.status import StatusBoard
+from nvrd.store.channels import ChannelStore
+from nvrd.store.users import UserStore
+from nvrd.system.health import HealthSampler
+from nvrd.system.power import PowerControl
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    tz: ZoneInfo
+    i18n: Translator
+    users: UserStore
+    auth: Authenticator
+    channels: ChannelStore
+    status: StatusBoard
+    health: HealthSampler
+    power: PowerControl
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc

@@ -1,0 +1,110 @@
+"""``/api/enum?what=...``: channels, devices, event types, topics and object catalogues."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from starlette.routing import Route
+
+from nvrd.api.endpoint import Call, endpoint
+from nvrd.core.errors import bad_request
+from nvrd.core.eventtypes import CATALOGUE, code_key, type_key
+from nvrd.core.objects import OBJECT_ATTRIBUTES, OBJECT_TYPES, REALTIME_TOPICS
+from nvrd.core.params import flag
+from nvrd.store.channels import Channel
+
+#: Camera capabilities until a device answers for itself (ONVIF control comes later).
+NO_CAPS: dict[str, Any] = {
+    "pantilt": False,
+    "zoom": False,
+    "focus": False,
+    "iris": False,
+    "home": False,
+    "maxPreset": 0,
+    "aux": 0,
+    "digitalInputs": 0,
+    "relayOutputs": 0,
+    "reboot": False,
+}
+
+
+def display_name(ch: Channel) -> str:
+    return f"CH{ch.chid}. {ch.title}" if ch.title else f"CH{ch.chid}"
+
+
+async def _channels(call: Call) -> Any:
+    static_src = flag(call.query, "staticSrc")
+    caps = flag(call.query, "caps")
+    out = []
+    for ch in await call.svc.channels.all():
+        item: dict[str, Any] = {"chid": ch.chid, "title": ch.title, "displayName": display_name(ch)}
+        if static_src:
+            item["src"] = []  # filled once the live video service serves streams
+        if caps:
+            item["caps"] = dict(NO_CAPS)
+        out.append(item)
+    return out
+
+
+async def _event_types(call: Call) -> Any:
+    i18n = call.svc.i18n
+    out = []
+    for etype, codes in CATALOGUE.items():
+        item: dict[str, Any] = {"id": int(etype), "name": i18n.text(call.lang, type_key(etype))}
+        if codes:
+            item["code"] = [
+                {"id": int(c), "name": i18n.text(call.lang, code_key(etype, c))} for c in codes
+            ]
+        out.append(item)
+    return out
+
+
+async def _object_attr(call: Call) -> Any:
+    otype = call.query.get("type")
+    if otype is None or otype == "":
+        return copy.deepcopy(OBJECT_ATTRIBUTES)
+    if otype not in OBJECT_TYPES:
+        raise bad_request("unknownObjectType", value=otype)
+    return copy.deepcopy(OBJECT_ATTRIBUTES[otype])
+
+
+async def _empty_list(call: Call) -> Any:
+    return []
+
+
+async def _parking_lots(call: Call) -> Any:
+    return {"counter": [], "group": []}
+
+
+async def _realtime(call: Call) -> Any:
+    return list(REALTIME_TOPICS)
+
+
+async def _object_types(call: Call) -> Any:
+    return list(OBJECT_TYPES)
+
+
+_WHAT = {
+    "channel": _channels,
+    "lprSrc": _empty_list,
+    "emergencyCall": _empty_list,
+    "eventType": _event_types,
+    "parkingLot": _parking_lots,
+    "realtimeEvent": _realtime,
+    "objectType": _object_types,
+    "objectAttr": _object_attr,
+}
+
+
+async def enum(call: Call) -> Any:
+    what = call.query.get("what")
+    if what is None or what == "":
+        raise bad_request("missingParam", name="what")
+    handler = _WHAT.get(what)
+    if handler is None:
+        raise bad_request("unknownWhat", value=what)
+    return await handler(call)
+
+
+routes = [Route("/api/enum", endpoint(enum))]

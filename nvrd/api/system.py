@@ -1,0 +1,144 @@
+"""``/api/system``: host information, health, S.M.A.R.T., restart and reboot."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.routing import Route
+
+from nvrd.api.endpoint import Call, endpoint
+from nvrd.core.errors import ApiError, Kind, bad_request, forbidden
+from nvrd.core.params import COMMON_PARAMS, parse_int_list, split_list
+from nvrd.core.timefmt import format_iso
+from nvrd.system import hostinfo, smart
+from nvrd.system.health import HEALTH_ITEMS
+from nvrd.system.power import RebootDisabled
+
+ACTIONS = ("info", "health", "hddsmart", "restart", "reboot")
+
+
+def _items(
+    name: str, value: str, known: Sequence[str], aliases: dict[str, str] | None = None
+) -> list[str] | None:
+    """Requested items; ``None`` means the ``supported`` list was asked for."""
+    if value.strip() == "" or value.strip() == "all":
+        return list(known)
+    if value.strip() == "supported":
+        return None
+    out: list[str] = []
+    for raw in split_list(value):
+        item = (aliases or {}).get(raw, raw)
+        if item == "all":
+            return list(known)
+        if item not in known:
+            raise bad_request("unknownItem", item=raw, name=name)
+        if item not in out:
+            out.append(item)
+    return out
+
+
+async def _info(call: Call, value: str) -> Any:
+    items = _items("info", value, hostinfo.INFO_ITEMS, hostinfo.INFO_ALIASES)
+    if items is None:
+        return [*hostinfo.INFO_ITEMS, "all"]
+    data = await asyncio.to_thread(hostinfo.collect_info, items)
+    return {"lastUpdate": format_iso(call.svc.clock.now(), call.svc.tz), **data}
+
+
+def _recording(call: Call) -> dict[str, Any]:
+    i18n = call.svc.i18n
+    storage = call.svc.settings.storage_paths
+    current = next((str(s.path) for s in storage if s.usage in (1, 2)), "")
+    return {
+        "current": current,
+        "storage": [
+            {
+                "comment": i18n.text(call.lang, f"storage.usage.{s.usage}"),
+                "path": str(s.path),
+                "usage": s.usage,
+            }
+            for s in storage
+        ],
+    }
+
+
+async def _health(call: Call, value: str) -> Any:
+    items = _items("health", value, HEALTH_ITEMS)
+    if items is None:
+        return [*HEALTH_ITEMS, "all"]
+    sampled = [i for i in items if i != "recording"]
+    data = await asyncio.to_thread(call.svc.health.sample, sampled) if sampled else {}
+    if "recording" in items:
+        data["recording"] = _recording(call)
+    return {"lastUpdate": format_iso(call.svc.clock.now(), call.svc.tz), **data}
+
+
+async def _hddsmart(call: Call, value: str) -> Any:
+    tool = call.svc.settings.server.smartctl
+    try:
+        disks: list[int] | None = None
+        if value.strip() not in ("", "all"):
+            disks = parse_int_list("hddsmart", value, lo=1)
+            count = len(await smart.list_disks(tool))
+            for n in disks:
+                if n > count:
+                    raise bad_request("outOfRange", name="hddsmart", value=n, lo=1, hi=count)
+        result = await smart.read_smart(tool, disks)
+    except FileNotFoundError:
+        raise ApiError(Kind.UNAVAILABLE, "smartctlMissing", {"tool": tool}) from None
+    for entry in result:
+        entry["message"] = call.svc.i18n.text(call.lang, f"smart.{entry['code']}")
+    return result
+
+
+def _admin(call: Call) -> None:
+    if not call.user.is_admin:
+        raise forbidden("adminOnly")
+
+
+async def _restart(call: Call, value: str) -> Any:
+    _admin(call)
+    call.svc.power.restart()
+    return {"code": 0, "message": call.svc.i18n.text(call.lang, "system.restart")}
+
+
+async def _reboot(call: Call, value: str) -> Any:
+    _admin(call)
+    command = call.svc.settings.server.reboot_command
+    if command and shutil.which(command[0]) is None:
+        raise ApiError(
+            Kind.UNAVAILABLE, "rebootFailed", {"reason": f"{command[0]}: command not found"}
+        )
+    try:
+        call.svc.power.reboot()
+    except RebootDisabled:
+        raise ApiError(Kind.NOT_IMPLEMENTED, "rebootDisabled") from None
+    return {"code": 0, "message": call.svc.i18n.text(call.lang, "system.reboot")}
+
+
+_ACTIONS = {
+    "info": _info,
+    "health": _health,
+    "hddsmart": _hddsmart,
+    "restart": _restart,
+    "reboot": _reboot,
+}
+
+
+async def system(call: Call) -> Any:
+    chosen = [(k, v) for k, v in call.query.multi_items() if k not in COMMON_PARAMS]
+    if not chosen:
+        return await _info(call, "")
+    if len(chosen) > 1:
+        raise bad_request("oneAction", names=", ".join(ACTIONS))
+    key, value = chosen[0]
+    action = _ACTIONS.get(key)
+    if action is None:
+        raise bad_request("unknownItem", item=key, name="/api/system")
+    return await action(call, value)
+
+
+routes = [Route("/api/system", endpoint(system))]

@@ -1,0 +1,162 @@
+"""The composition root: builds the services and the Starlette app, runs their lifespan.
+
+Only this module (and the CLI) know the concrete pieces and wire them
+together; everything else receives what it needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import tzlocal
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute
+
+from nvrd import __version__
+from nvrd.api import auth as auth_api
+from nvrd.api import enum as enum_api
+from nvrd.api import info as info_api
+from nvrd.api import status as status_api
+from nvrd.api import system as system_api
+from nvrd.api.context import Services
+from nvrd.api.responses import api_error_handler, http_error_handler, internal_error_handler
+from nvrd.auth.bootstrap import ensure_demo_user, ensure_first_admin
+from nvrd.auth.lockout import Lockout
+from nvrd.auth.service import Authenticator
+from nvrd.config import Settings
+from nvrd.core.clock import Clock, SystemClock
+from nvrd.core.errors import ApiError
+from nvrd.core.i18n import Translator
+from nvrd.media.status import StatusBoard
+from nvrd.store.channels import Channel, ChannelStore
+from nvrd.store.db import Database
+from nvrd.store.sessions import SessionStore
+from nvrd.store.users import UserStore
+from nvrd.system.health import HealthSampler
+from nvrd.system.power import PowerControl
+
+log = logging.getLogger("nvrd")
+
+SESSION_PURGE_SECONDS = 60.0
+
+
+def host_timezone() -> str:
+    try:
+        name = tzlocal.get_localzone_name()
+    except Exception:  # tzlocal raises several kinds on odd hosts
+        name = None
+    return str(name) if name else "UTC"
+
+
+def _no_restart() -> None:
+    log.error("restart requested, but this server was not started by 'nvrd serve'")
+
+
+def configured_channels(settings: Settings) -> list[Channel]:
+    out: list[Channel] = []
+    next_id = 1
+    taken = {c.chid for c in settings.channel if c.chid is not None}
+    for c in settings.channel:
+        chid = c.chid
+        if chid is None:
+            while next_id in taken:
+                next_id += 1
+            chid = next_id
+            taken.add(chid)
+        out.append(Channel(chid, c.title, {"source": c.source} if c.source else {}, "config"))
+    return out
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        *info_api.routes,
+        *auth_api.routes,
+        *system_api.routes,
+        *status_api.routes,
+        *enum_api.routes,
+    ]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request_restart: Callable[[], None] | None = None,
+    announce: Callable[[str], None] = print,
+) -> Starlette:
+    clock = clock or SystemClock()
+    tz = ZoneInfo(settings.server.timezone or host_timezone())
+    db = Database(settings.db_url)
+    users = UserStore(db.engine)
+    sessions = SessionStore(db.engine)
+    lockout = Lockout(
+        settings.auth.max_failures,
+        settings.auth.failure_window_seconds,
+        settings.auth.lockout_seconds,
+        clock.monotonic,
+    )
+    svc = Services(
+        settings=settings,
+        clock=clock,
+        tz=tz,
+        i18n=Translator.load(settings.server.language),
+        users=users,
+        auth=Authenticator(users, sessions, lockout, clock, settings.auth.session_idle_seconds),
+        channels=ChannelStore(db.engine),
+        status=StatusBoard(),
+        health=HealthSampler(clock.monotonic),
+        power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
+    )
+
+    def now_ms() -> int:
+        return int(clock.now().timestamp() * 1000)
+
+    async def purge_sessions() -> None:
+        while True:
+            await asyncio.sleep(SESSION_PURGE_SECONDS)
+            try:
+                await svc.auth.purge_idle()
+            except Exception:
+                log.exception("session purge failed")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await db.open()
+        await ensure_first_admin(users, settings.server.data_dir, now_ms(), announce)
+        if settings.auth.demo_user:
+            await ensure_demo_user(
+                users, settings.auth.demo_user, settings.auth.demo_password, now_ms()
+            )
+        await svc.channels.seed(configured_channels(settings), now_ms())
+        for storage in settings.storage_paths:
+            if storage.usage in (1, 2):
+                storage.path.mkdir(parents=True, exist_ok=True)
+        purger = asyncio.create_task(purge_sessions())
+        log.info(
+            "server started",
+            extra={"version": __version__, "timezone": tz.key, "database": db.engine.dialect.name},
+        )
+        try:
+            yield
+        finally:
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
+            await db.close()
+            log.info("server stopped")
+
+    handlers: dict[Any, Any] = {
+        ApiError: api_error_handler,
+        HTTPException: http_error_handler,
+        Exception: internal_error_handler,
+    }
+    app = Starlette(routes=routes(), exception_handlers=handlers, lifespan=lifespan)
+    app.state.services = svc
+    return app

@@ -1,0 +1,125 @@
+"""Who is making a request: explicit credentials or the session cookie.
+
+Any successful sign-in with explicit credentials (``auth=``, ``login=``,
+Basic) yields a session whose token the API layer sets as an HttpOnly
+cookie, unless the request already carries a live session of the same user.
+Sessions end after ``idle_seconds`` without use, or on logout.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from nvrd.auth.credentials import Credentials, from_request
+from nvrd.auth.lockout import Lockout
+from nvrd.core.clock import Clock
+from nvrd.core.errors import ApiError, Kind, unauthorized
+from nvrd.core.rights import Right
+from nvrd.store.sessions import SessionStore
+from nvrd.store.users import User, UserStore
+
+log = logging.getLogger("nvrd.auth")
+
+# The last-seen time of a session is written at most this often.
+_TOUCH_EVERY_MS = 30_000
+
+
+@dataclass(frozen=True)
+class Identity:
+    user: User | None
+    session_token: str | None = None
+    new_session: bool = False
+    via: str | None = None
+
+
+ANONYMOUS = Identity(None)
+
+
+class Authenticator:
+    def __init__(
+        self,
+        users: UserStore,
+        sessions: SessionStore,
+        lockout: Lockout,
+        clock: Clock,
+        idle_seconds: int,
+    ):
+        self.users = users
+        self.sessions = sessions
+        self.lockout = lockout
+        self.clock = clock
+        self.idle_ms = idle_seconds * 1000
+
+    def _now_ms(self) -> int:
+        return int(self.clock.now().timestamp() * 1000)
+
+    async def identify(
+        self,
+        query: Mapping[str, str],
+        authorization: str | None,
+        cookie_token: str | None,
+        client: str,
+    ) -> Identity:
+        """Raises 400 for malformed credentials, 401 for wrong ones, 429 when locked out."""
+        creds = from_request(query, authorization)
+        current = await self._from_cookie(cookie_token) if cookie_token else ANONYMOUS
+        if creds is None:
+            return current
+        user = await self.sign_in(creds, client)
+        if current.user is not None and current.user.uid == user.uid:
+            return Identity(user, current.session_token, False, creds.via)
+        token = await self.sessions.create(user.uid, self._now_ms())
+        return Identity(user, token, True, creds.via)
+
+    async def sign_in(self, creds: Credentials, client: str) -> User:
+        wait = self.lockout.locked_for(client)
+        if wait > 0:
+            log.warning("sign-in refused: client locked out", extra={"client": client})
+            raise ApiError(
+                Kind.TOO_MANY_ATTEMPTS,
+                "lockedOut",
+                {"seconds": int(wait) + 1},
+                headers={"Retry-After": str(int(wait) + 1)},
+            )
+        user = await self.users.check_password(creds.uid, creds.password)
+        if user is None:
+            locked = self.lockout.failure(client)
+            log.warning(
+                "sign-in failed",
+                extra={"client": client, "uid": creds.uid, "via": creds.via, "locked": locked},
+            )
+            raise unauthorized("badCredentials")
+        if not user.has(Right.REMOTE):
+            log.warning("sign-in refused: no Remote right", extra={"uid": user.uid})
+            raise ApiError(Kind.FORBIDDEN, "needRight", {"right": Right.REMOTE.value})
+        self.lockout.success(client)
+        log.info("sign-in", extra={"client": client, "uid": user.uid, "via": creds.via})
+        return user
+
+    async def _from_cookie(self, token: str) -> Identity:
+        session = await self.sessions.get(token)
+        if session is None:
+            return ANONYMOUS
+        now = self._now_ms()
+        if now - session.last_seen_ms > self.idle_ms:
+            await self.sessions.delete(token)
+            log.info("session expired", extra={"uid": session.uid})
+            return ANONYMOUS
+        user = await self.users.get(session.uid)
+        if user is None:
+            return ANONYMOUS
+        if now - session.last_seen_ms > min(_TOUCH_EVERY_MS, self.idle_ms // 4):
+            await self.sessions.touch(token, now)
+        return Identity(user, token, False, "cookie")
+
+    async def logout(self, token: str | None) -> None:
+        if token:
+            session = await self.sessions.get(token)
+            await self.sessions.delete(token)
+            if session:
+                log.info("sign-out", extra={"uid": session.uid})
+
+    async def purge_idle(self) -> int:
+        return await self.sessions.delete_idle(self._now_ms() - self.idle_ms)

@@ -1,0 +1,203 @@
+"""Settings from a TOML file, then environment variables, then command-line flags.
+
+Validated once, at start, by :func:`load_settings`; every problem becomes a
+:class:`ConfigError` with one readable line (``server.port: ...``) that the
+CLI prints before exiting non-zero.
+
+Environment variables are ``NVRD_<SECTION>_<KEY>`` (``NVRD_SERVER_PORT=8081``)
+for the ``server`` and ``auth`` sections.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from nvrd.core.i18n.languages import LANGUAGES
+
+
+class ConfigError(Exception):
+    """A bad setting; ``str()`` is one line meant for a person."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    data_dir: Path = Path("./nvrd-data")
+    database_url: str = ""
+    site_name: str = "nvrd"
+    timezone: str = ""
+    language: str = "en-US"
+    max_channels: Annotated[int, Field(ge=0, le=4096)] = 16
+    reboot_command: list[str] = Field(default_factory=list)
+    smartctl: str = "smartctl"
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        if v:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown IANA time zone {v!r}") from None
+        return v
+
+    @field_validator("language")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        canon = {c.lower(): c for c in LANGUAGES}
+        key = v.replace("_", "-").lower()
+        if key not in canon:
+            raise ValueError(f"unsupported language {v!r}")
+        return canon[key]
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, v: str) -> str:
+        if v and not v.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return v
+
+
+class AuthSettings(_Strict):
+    session_idle_seconds: Annotated[int, Field(ge=10)] = 3600
+    max_failures: Annotated[int, Field(ge=1)] = 5
+    failure_window_seconds: Annotated[int, Field(ge=1)] = 300
+    lockout_seconds: Annotated[int, Field(ge=1)] = 60
+    demo_user: str = ""
+    demo_password: str = ""
+    cookie_name: str = "nvrd_session"
+
+
+class StorageSettings(_Strict):
+    path: Path
+    usage: Literal[-1, 0, 1, 2] = 2
+
+
+class ChannelSettings(_Strict):
+    chid: Annotated[int, Field(ge=1)] | None = None
+    title: str = ""
+    source: str = ""
+
+
+class Settings(_Strict):
+    server: ServerSettings = ServerSettings()
+    auth: AuthSettings = AuthSettings()
+    storage: list[StorageSettings] = Field(default_factory=list)
+    channel: list[ChannelSettings] = Field(default_factory=list)
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy async URL (default: SQLite file in the data dir)."""
+        url = self.server.database_url
+        if not url:
+            return f"sqlite+aiosqlite:///{(self.server.data_dir / 'nvrd.db').resolve()}"
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://") :]
+        if url.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + url[len("postgresql://") :]
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+        return url
+
+    @property
+    def storage_paths(self) -> list[StorageSettings]:
+        """Recording storage; default: ``<data_dir>/recordings`` in overwrite mode."""
+        if self.storage:
+            return list(self.storage)
+        return [StorageSettings(path=self.server.data_dir / "recordings", usage=2)]
+
+
+ENV_PREFIX = "NVRD_"
+_ENV_SECTIONS = ("server", "auth")
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        for section in _ENV_SECTIONS:
+            if rest.startswith(section + "_"):
+                key = rest[len(section) + 1 :]
+                if key == "reboot_command":
+                    out.setdefault(section, {})[key] = value.split()
+                else:
+                    out.setdefault(section, {})[key] = value
+                break
+    return out
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(err: ValidationError, source: str) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"{source}: {where}: unknown setting"
+    msg = first["msg"].removeprefix("Value error, ")
+    value = first.get("input")
+    shown = f" (got {value!r})" if isinstance(value, str | int | float | bool) else ""
+    return f"{source}: {where}: {msg}{shown}"
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    flags: Mapping[str, Any] | None = None,
+    check_dirs: bool = True,
+) -> Settings:
+    """Merge file < environment < flags and validate once."""
+    data: dict[str, Any] = {}
+    source = "settings"
+    if config_file is not None:
+        source = str(config_file)
+        try:
+            data = tomllib.loads(config_file.read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{config_file}: no such config file") from None
+        except OSError as exc:
+            raise ConfigError(f"{config_file}: cannot read: {exc.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_file}: not valid TOML: {exc}") from None
+    data = _merge(data, _env_overrides(os.environ if environ is None else environ))
+    if flags:
+        data = _merge(data, {"server": {k: v for k, v in flags.items() if v is not None}})
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+    if check_dirs:
+        ensure_writable(settings.server.data_dir, "server.data_dir")
+    return settings
+
+
+def ensure_writable(path: Path, name: str) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".nvrd-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"{name}: {path} is not writable: {exc.strerror}") from None

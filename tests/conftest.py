@@ -1,0 +1,170 @@
+"""Shared fixtures: settings in a temporary data dir, databases (SQLite and PostgreSQL),
+an in-process app client, and users created directly in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from nvrd.config import Settings, load_settings
+from nvrd.core.rights import ALL_RIGHTS, Right, parse_rights
+from nvrd.store.db import Database
+from nvrd.store.users import UserStore
+
+PG_URL = os.environ.get("NVRD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_admin_dsn() -> str:
+    return PG_URL
+
+
+async def _pg_exec(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_pg_admin_dsn(), timeout=3)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _pg_reason() -> str | None:
+    try:
+        asyncio.run(_pg_exec("SELECT 1"))
+    except Exception as exc:
+        return f"PostgreSQL not reachable at {PG_URL}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_unavailable() -> str | None:
+    return _pg_reason()
+
+
+@pytest.fixture
+def pg_url(pg_unavailable: str | None) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    if pg_unavailable:
+        pytest.skip(pg_unavailable)
+    name = "nvrd_t_" + uuid.uuid4().hex[:12]
+    asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
+    base = PG_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Runs a test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def make_settings(tmp_path: Path, **sections: dict[str, Any]) -> Settings:
+    data: dict[str, Any] = {"server": {"data_dir": str(tmp_path / "data"), "timezone": "UTC"}}
+    for name, values in sections.items():
+        if isinstance(values, dict):
+            data.setdefault(name, {}).update(values)
+        else:
+            data[name] = values
+    cfg = tmp_path / "nvrd-test.toml"
+    cfg.write_text(_toml(data), "utf-8")
+    return load_settings(cfg, environ={})
+
+
+def _toml(data: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for section, values in data.items():
+        if isinstance(values, list):
+            for item in values:
+                lines.append(f"[[{section}]]")
+                lines.extend(f"{k} = {_val(v)}" for k, v in item.items())
+        else:
+            lines.append(f"[{section}]")
+            lines.extend(f"{k} = {_val(v)}" for k, v in values.items())
+    return "\n".join(lines) + "\n"
+
+
+def _val(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return str(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_val(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def add_users(settings: Settings, specs: list[tuple[str, str, str, bool]]) -> None:
+    """Create users (uid, password, rights, admin) straight in the store."""
+
+    async def run() -> None:
+        db = Database(settings.db_url)
+        await db.open()
+        try:
+            store = UserStore(db.engine)
+            now = int(datetime.now(UTC).timestamp() * 1000)
+            for uid, password, rights, admin in specs:
+                parsed = parse_rights(rights.split(",")) if rights else frozenset()
+                await store.add(uid, password, parsed, is_admin=admin, now_ms=now)
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+
+
+ADMIN = ("root", "root-pass", "all", True)
+VIEWER = ("viewer", "viewer-pass", "Playback,Remote", False)
+NOREMOTE = ("local", "local-pass", "Playback", False)
+
+
+class AppHarness:
+    def __init__(self, settings: Settings, announced: list[str], restarts: list[int]):
+        self.settings = settings
+        self.announced = announced
+        self.restarts = restarts
+        from nvrd.app import create_app
+
+        self.app = create_app(
+            settings, request_restart=lambda: restarts.append(1), announce=announced.append
+        )
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Callable[..., AppHarness]:
+    """Build an app on a temporary data dir with the standard test users."""
+
+    def build(users: list[tuple[str, str, str, bool]] | None = None, **sections: Any) -> AppHarness:
+        settings = make_settings(tmp_path, **sections)
+        settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+        add_users(settings, users if users is not None else [ADMIN, VIEWER, NOREMOTE])
+        return AppHarness(settings, [], [])
+
+    return build
+
+
+@pytest.fixture
+def client(harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
+    with harness().client() as c:
+        yield c
+
+
+def basic(uid: str, password: str) -> tuple[str, str]:
+    return (uid, password)
+
+
+__all__ = ["ADMIN", "ALL_RIGHTS", "NOREMOTE", "VIEWER", "Right", "make_settings"]

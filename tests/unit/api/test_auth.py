@@ -1,0 +1,105 @@
+"""Sign-in paths in-process: auth=, login=, Basic, cookie, logout, rights, lockout."""
+
+import base64
+
+from starlette.testclient import TestClient
+
+from tests.conftest import NOREMOTE, VIEWER
+
+
+def b64(uid: str, pw: str) -> str:
+    return base64.b64encode(f"{uid}:{pw}".encode()).decode()
+
+
+def test_login_sets_http_only_cookie_and_logout_ends_it(client: TestClient) -> None:
+    r = client.get(f"/api/auth?login={b64(*VIEWER[:2])}")
+    assert r.status_code == 200
+    assert r.json()["code"] == 0
+    assert r.json()["whoAmI"]["uid"] == "viewer"
+    cookie = r.headers["set-cookie"]
+    assert "nvrd_session=" in cookie and "HttpOnly" in cookie
+    assert client.get("/api/status").status_code == 200
+    r = client.get("/api/auth?logout")
+    assert r.status_code == 200
+    assert client.get("/api/status").status_code == 401
+
+
+def test_guide_raw_base64_in_url(client: TestClient) -> None:
+    raw = b64(*VIEWER[:2])
+    r = client.get("/api/auth?auth=" + raw.replace("=", "%3D"))
+    assert r.status_code == 200
+
+
+def test_basic_auth(client: TestClient) -> None:
+    assert client.get("/api/status", auth=(VIEWER[0], VIEWER[1])).status_code == 200
+    assert client.get("/api/status", auth=(VIEWER[0], "nope")).status_code == 401
+
+
+def test_no_credentials(client: TestClient) -> None:
+    r = client.get("/api/auth")
+    assert r.status_code == 401
+    assert r.json()["code"] == -2
+
+
+def test_wrong_password_and_unknown_user(client: TestClient) -> None:
+    for creds in (b64("viewer", "wrong"), b64("ghost", "x")):
+        r = client.get(f"/api/auth?login={creds}")
+        assert r.status_code == 401
+        assert "set-cookie" not in r.headers
+
+
+def test_bad_base64_is_400(client: TestClient) -> None:
+    for bad in ("%%%", "bm9jb2xvbg", "!!"):
+        r = client.get(f"/api/auth?login={bad}")
+        assert r.status_code == 400, bad
+        assert r.json()["code"] == -1
+
+
+def test_user_without_remote_right_is_refused(client: TestClient) -> None:
+    r = client.get(f"/api/auth?login={b64(*NOREMOTE[:2])}")
+    assert r.status_code == 403
+    assert "Remote" in r.json()["message"]
+
+
+def test_bad_credentials_beat_a_valid_cookie(client: TestClient) -> None:
+    client.get(f"/api/auth?login={b64(*VIEWER[:2])}")
+    assert client.get(f"/api/status?auth={b64('viewer', 'bad')}").status_code == 401
+
+
+def test_lockout_after_repeated_failures(harness) -> None:  # type: ignore[no-untyped-def]
+    h = harness(auth={"max_failures": 3, "lockout_seconds": 60})
+    with h.client() as c:
+        for _ in range(3):
+            assert c.get(f"/api/auth?login={b64('viewer', 'bad')}").status_code == 401
+        r = c.get(f"/api/auth?login={b64(*VIEWER[:2])}")  # even the right password now
+        assert r.status_code == 429
+        assert int(r.headers["retry-after"]) > 0
+        assert r.json()["code"] == -7
+
+
+def test_session_idle_expiry(harness) -> None:  # type: ignore[no-untyped-def]
+    h = harness(auth={"session_idle_seconds": 10})
+    clock = h.app.state.services.clock
+    base = clock.now()
+
+    class Later:
+        offset = 0.0
+
+        def now(self):  # type: ignore[no-untyped-def]
+            from datetime import timedelta
+
+            return base + timedelta(seconds=self.offset)
+
+        def monotonic(self) -> float:
+            return self.offset
+
+    later = Later()
+    h.app.state.services.auth.clock = later
+    with h.client() as c:
+        assert c.get(f"/api/auth?login={b64(*VIEWER[:2])}").status_code == 200
+        later.offset = 8
+        assert c.get("/api/status").status_code == 200  # used: idle timer restarts
+        later.offset = 16
+        assert c.get("/api/status").status_code == 200
+        later.offset = 27
+        assert c.get("/api/status").status_code == 401

@@ -1,0 +1,199 @@
+"""/api/status and /api/enum, in-process."""
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import ADMIN, VIEWER
+
+CHANNELS = [
+    {"title": "Front door", "source": "rtsp://cam1/stream"},
+    {"title": ""},
+    {"chid": 5, "title": "Yard"},
+]
+
+
+@pytest.fixture
+def chans(harness):  # type: ignore[no-untyped-def]
+    with harness(channel=CHANNELS).client() as c:
+        c.auth = (VIEWER[0], VIEWER[1])
+        yield c
+
+
+def test_status_needs_sign_in(harness) -> None:  # type: ignore[no-untyped-def]
+    with harness().client() as c:
+        assert c.get("/api/status").status_code == 401
+
+
+def test_status_lists_configured_channels(chans: TestClient) -> None:
+    body = chans.get("/api/status").json()
+    assert [x["chid"] for x in body] == [1, 2, 5]
+    assert body[0] == {"chid": 1, "status": {"code": -2}}
+
+
+def test_status_filters_and_verbose(chans: TestClient) -> None:
+    body = chans.get("/api/status?ch=5,1&verbose=true").json()
+    assert body == [
+        {"chid": 1, "status": {"code": -2, "message": "Loading"}},
+        {"chid": 5, "status": {"code": -2, "message": "Loading"}},
+    ]
+    es = chans.get("/api/status?ch=1&verbose&lang=es-ES").json()
+    assert es[0]["status"]["message"] != "Loading"
+    assert chans.get("/api/status?ch=99").json() == []
+
+
+def test_status_codes_reported_with_translations(chans: TestClient) -> None:
+    board = chans.app.state.services.status  # type: ignore[attr-defined]
+    expected = {200: "Connected", 401: "Camera login failed", 1404: "No file found"}
+    for code, text in expected.items():
+        board.set_code(1, code)
+        body = chans.get("/api/status?ch=1&verbose").json()
+        assert body[0]["status"] == {"code": code, "message": text}
+
+
+def test_recording_status(chans: TestClient) -> None:
+    from datetime import UTC, datetime
+
+    state = chans.app.state.services.status.state(2)  # type: ignore[attr-defined]
+    state.streaming = True
+    state.recording_failed_at = datetime(2020, 3, 25, 15, 7, 9, 646000, tzinfo=UTC)
+    body = chans.get("/api/status?ch=1,2&recordingStatus").json()
+    assert body[0]["recordingStatus"] == {"streaming": False, "recording": False}
+    assert body[1]["recordingStatus"] == {
+        "streaming": True,
+        "recording": False,
+        "timestampRecordingFailure": "2020-03-25T15:07:09.646+00:00",
+    }
+
+
+@pytest.mark.parametrize("q", ["ch=", "ch=a", "ch=0", "ch=1,,x", "verbose=perhaps"])
+def test_status_bad_params(chans: TestClient, q: str) -> None:
+    r = chans.get(f"/api/status?{q}")
+    assert r.status_code == 400
+    assert r.json()["code"] == -1
+
+
+def test_enum_channel(chans: TestClient) -> None:
+    assert chans.get("/api/enum?what=channel").json() == [
+        {"chid": 1, "title": "Front door", "displayName": "CH1. Front door"},
+        {"chid": 2, "title": "", "displayName": "CH2"},
+        {"chid": 5, "title": "Yard", "displayName": "CH5. Yard"},
+    ]
+
+
+def test_enum_channel_static_src_and_caps(chans: TestClient) -> None:
+    body = chans.get("/api/enum?what=channel&staticSrc&caps").json()
+    assert body[0]["src"] == []
+    caps = body[0]["caps"]
+    assert set(caps) == {
+        "pantilt",
+        "zoom",
+        "focus",
+        "iris",
+        "home",
+        "maxPreset",
+        "aux",
+        "digitalInputs",
+        "relayOutputs",
+        "reboot",
+    }
+
+
+def test_enum_never_shows_source_credentials(chans: TestClient) -> None:
+    text = chans.get("/api/enum?what=channel&staticSrc&caps").text
+    assert "rtsp://cam1" not in text
+
+
+@pytest.mark.parametrize(
+    ("what", "expected"),
+    [
+        ("lprSrc", []),
+        ("emergencyCall", []),
+        ("parkingLot", {"counter": [], "group": []}),
+        ("objectType", ["face", "human", "vehicle"]),
+    ],
+)
+def test_enum_simple(chans: TestClient, what: str, expected: object) -> None:
+    assert chans.get(f"/api/enum?what={what}").json() == expected
+
+
+def test_enum_realtime_event(chans: TestClient) -> None:
+    topics = chans.get("/api/enum?what=realtimeEvent").json()
+    for t in (
+        "channelStatus",
+        "emergencyCall",
+        "LPR",
+        "systemEvent",
+        "motionChanges",
+        "recordingStatus",
+        "parkingCount",
+        "packing",
+        "object",
+        "bodyTemperature",
+    ):
+        assert t in topics
+
+
+def test_enum_object_attr(chans: TestClient) -> None:
+    face = chans.get("/api/enum?what=objectAttr&type=face").json()
+    assert face == {
+        "age": ["young", "adult", "middle", "senior"],
+        "gender": ["female", "male"],
+        "glasses": [True, False],
+        "hat": [True, False],
+        "mask": [True, False],
+    }
+    every = chans.get("/api/enum?what=objectAttr").json()
+    assert set(every) == {"face", "human", "vehicle"}
+    assert every["vehicle"]["vehicleType"] == [
+        "car",
+        "truck",
+        "bus",
+        "bicycle",
+        "motorcycle",
+        "train",
+    ]
+    assert every["human"]["bag"] == [True, False]
+    r = chans.get("/api/enum?what=objectAttr&type=cat")
+    assert r.status_code == 400
+
+
+def test_enum_event_type_catalogue(chans: TestClient) -> None:
+    body = chans.get("/api/enum?what=eventType").json()
+    assert [t["id"] for t in body] == [0, 1, 2, 3, 4, 5, 6]
+    system = body[0]
+    assert system["name"] == "System log"
+    codes = {c["id"]: c["name"] for c in system["code"]}
+    assert codes[1] == "System startup" and codes[2] == "System shutdown"
+    assert codes[25] == "Storage ready" and codes[27] == "License applied"
+    assert codes[30] == "Storage path changed"
+    assert {c["id"]: c["name"] for c in body[1]["code"]}[4] == "Sign in"
+    assert body[6] == {"id": 6, "name": "User-defined event"}
+
+
+def test_enum_event_type_spanish(chans: TestClient) -> None:
+    body = chans.get("/api/enum?what=eventType&lang=es-ES").json()
+    assert body[0]["name"] == "Registro del sistema"
+    codes = {c["id"]: c["name"] for c in body[0]["code"]}
+    assert codes[1] == "Inicio del sistema"
+    assert codes[2] == "Apagado del sistema"
+    assert codes[3] == "Apagado anormal"
+    assert body[6]["name"] == "Evento definido por el usuario"
+
+
+def test_enum_falls_back_to_english_for_untranslated_language(chans: TestClient) -> None:
+    body = chans.get("/api/enum?what=eventType&lang=ar-AE").json()
+    assert body[0]["name"] == "System log"
+
+
+@pytest.mark.parametrize("q", ["", "what=", "what=bogus", "what=Channel"])
+def test_enum_bad_what(chans: TestClient, q: str) -> None:
+    r = chans.get(f"/api/enum?{q}")
+    assert r.status_code == 400
+    assert r.json()["code"] == -1
+
+
+def test_enum_needs_sign_in(harness) -> None:  # type: ignore[no-untyped-def]
+    with harness().client() as c:
+        for what in ("channel", "eventType", "objectType"):
+            assert c.get(f"/api/enum?what={what}").status_code == 401
+        assert c.get("/api/enum?what=channel", auth=(ADMIN[0], ADMIN[1])).status_code == 200

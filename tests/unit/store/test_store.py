@@ -1,0 +1,103 @@
+"""The store on SQLite and on PostgreSQL (each test runs on both)."""
+
+import pytest
+
+from nvrd.config import load_settings
+from nvrd.core.rights import Right
+from nvrd.store.channels import Channel, ChannelStore
+from nvrd.store.db import Database, head_revision
+from nvrd.store.sessions import SessionStore
+from nvrd.store.users import NoSuchUser, UserExists, UserStore
+
+
+@pytest.fixture
+async def db(database_url: str, tmp_path):  # type: ignore[no-untyped-def]
+    settings = load_settings(
+        None, environ={}, flags={"data_dir": tmp_path, "database_url": database_url}
+    )
+    database = Database(settings.db_url)
+    await database.open()
+    yield database
+    await database.close()
+
+
+async def test_migrated_to_head_and_idempotent(db: Database) -> None:
+    assert await db.revision() == head_revision() == "0001"
+    await db.open()  # a second open (restart) changes nothing
+    assert await db.revision() == "0001"
+
+
+async def test_sqlite_uses_wal(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("SQLite only")
+    async with db.engine.connect() as conn:
+        mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        fk = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+    assert mode == "wal"
+    assert fk == 1
+
+
+async def test_users_crud(db: Database) -> None:
+    users = UserStore(db.engine)
+    assert await users.count() == 0
+    u = await users.add("alice", "pw1", {Right.PLAYBACK}, now_ms=1)
+    assert u.name == "alice" and not u.is_admin
+    with pytest.raises(UserExists):
+        await users.add("alice", "x", set(), now_ms=1)
+    assert (await users.check_password("alice", "pw1")) == u
+    assert await users.check_password("alice", "wrong") is None
+    assert await users.check_password("nobody", "pw1") is None
+    await users.set_password("alice", "pw2")
+    assert await users.check_password("alice", "pw1") is None
+    assert await users.check_password("alice", "pw2") is not None
+    await users.set_rights("alice", {Right.LPR, Right.REMOTE}, True)
+    got = await users.get("alice")
+    assert got is not None and got.rights == {Right.LPR, Right.REMOTE} and got.is_admin
+    assert got.effective_rights == frozenset(Right)
+    assert [x.uid for x in await users.all()] == ["alice"]
+    await users.remove("alice")
+    with pytest.raises(NoSuchUser):
+        await users.remove("alice")
+    with pytest.raises(NoSuchUser):
+        await users.set_password("alice", "x")
+    assert await users.get("alice") is None
+
+
+@pytest.mark.parametrize("uid", ["", "a b", "a:b", "x" * 65, "tab\t"])
+async def test_bad_uids(db: Database, uid: str) -> None:
+    with pytest.raises(ValueError):
+        await UserStore(db.engine).add(uid, "pw", set(), now_ms=1)
+
+
+async def test_empty_password_refused(db: Database) -> None:
+    with pytest.raises(ValueError):
+        await UserStore(db.engine).add("bob", "", set(), now_ms=1)
+
+
+async def test_sessions(db: Database) -> None:
+    users = UserStore(db.engine)
+    await users.add("bob", "pw", set(), now_ms=1)
+    sessions = SessionStore(db.engine)
+    token = await sessions.create("bob", 1000)
+    s = await sessions.get(token)
+    assert s is not None and s.uid == "bob" and s.last_seen_ms == 1000
+    await sessions.touch(token, 5000)
+    assert (await sessions.get(token)).last_seen_ms == 5000  # type: ignore[union-attr]
+    other = await sessions.create("bob", 9000)
+    assert await sessions.delete_idle(6000) == 1
+    assert await sessions.get(token) is None
+    assert await sessions.get(other) is not None
+    await users.remove("bob")  # sessions of a removed user go with it
+    assert await sessions.get(other) is None
+    assert await sessions.get("not-a-token") is None
+
+
+async def test_channels_seed_keeps_existing(db: Database) -> None:
+    store = ChannelStore(db.engine)
+    added = await store.seed([Channel(1, "Front door", {"source": "rtsp://x"}, "config")], 1)
+    assert added == [1]
+    added = await store.seed([Channel(1, "Renamed", {}, "config"), Channel(2, "", {}, "config")], 2)
+    assert added == [2]
+    chans = await store.all()
+    assert [(c.chid, c.title) for c in chans] == [(1, "Front door"), (2, "")]
+    assert chans[0].source == {"source": "rtsp://x"}

@@ -1,0 +1,90 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from nvrd.config import ConfigError, load_settings
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "c.toml"
+    p.write_text(text, "utf-8")
+    return p
+
+
+def test_defaults(tmp_path: Path) -> None:
+    s = load_settings(None, environ={}, flags={"data_dir": tmp_path / "d"})
+    assert s.server.port == 8080
+    assert s.server.host == "127.0.0.1"
+    assert s.db_url == f"sqlite+aiosqlite:///{(tmp_path / 'd' / 'nvrd.db').resolve()}"
+    assert [(str(x.path), x.usage) for x in s.storage_paths] == [
+        (str(tmp_path / "d" / "recordings"), 2)
+    ]
+
+
+def test_file_env_flags_precedence(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path,
+        f'[server]\nport = 9000\nsite_name = "from file"\ndata_dir = "{tmp_path}"\n'
+        '[[storage]]\npath = "/srv/a"\nusage = 0\n[[storage]]\npath = "/srv/b"\nusage = 2\n',
+    )
+    s = load_settings(cfg, environ={"NVRD_SERVER_PORT": "9001", "NVRD_AUTH_LOCKOUT_SECONDS": "7"})
+    assert s.server.port == 9001
+    assert s.auth.lockout_seconds == 7
+    assert s.server.site_name == "from file"
+    assert [x.usage for x in s.storage_paths] == [0, 2]
+    s = load_settings(cfg, environ={"NVRD_SERVER_PORT": "9001"}, flags={"port": 9002})
+    assert s.server.port == 9002
+
+
+def test_postgres_url(tmp_path: Path) -> None:
+    s = load_settings(
+        None,
+        environ={"NVRD_SERVER_DATABASE_URL": "postgresql://u@h:5432/db"},
+        flags={"data_dir": tmp_path},
+    )
+    assert s.db_url == "postgresql+asyncpg://u@h:5432/db"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[server]\nbogus = 1\n", "server.bogus: unknown setting"),
+        ("[nope]\n", "nope: unknown setting"),
+        ('[server]\nport = "eighty"\n', "server.port"),
+        ("[server]\nport = 70000\n", "server.port"),
+        ('[server]\ntimezone = "Mars/Olympus"\n', "unknown IANA time zone"),
+        ('[server]\nlanguage = "xx-XX"\n', "unsupported language"),
+        ('[server]\ndatabase_url = "mysql://x"\n', "server.database_url"),
+        ('[[storage]]\npath = "/x"\nusage = 5\n', "storage.0.usage"),
+        ("[server\n", "not valid TOML"),
+    ],
+)
+def test_bad_settings_are_one_line(tmp_path: Path, text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        load_settings(write(tmp_path, text), environ={}, flags={"data_dir": tmp_path})
+    msg = str(e.value)
+    assert fragment in msg
+    assert "\n" not in msg
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_settings(tmp_path / "absent.toml", environ={})
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_data_dir_nonroot(tmp_path: Path) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    with pytest.raises(ConfigError, match="not writable"):
+        load_settings(None, environ={}, flags={"data_dir": ro / "sub"})
+
+
+def test_unwritable_data_dir(tmp_path: Path) -> None:
+    # A path under a regular file can't be created, even by root.
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match=r"server\.data_dir: .* is not writable"):
+        load_settings(None, environ={}, flags={"data_dir": blocker / "data"})
