@@ -107,3 +107,21 @@ def test_unreachable_is_not_500(server: ServerProcess) -> None:
     r = httpx.get(server.url + "/api/info?apiVersion&indent=99")
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/json")
+
+
+def test_serves_from_postgresql(tmp_path, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    srv = ServerProcess(tmp_path, database_url=pg_url).start()
+    try:
+        pw = srv.admin_password()
+        with srv.client() as c:
+            r = c.get("/api/auth", params={"login": b64("admin", pw)})
+            assert r.status_code == 200
+            assert c.get("/api/info?all").status_code == 200
+        assert srv.stop() == 0
+        srv.start()  # the same database: no second admin, the password still works
+        assert srv.stdout().count("Created user 'admin'") == 1
+        with srv.client() as c:
+            assert c.get("/api/info?whoAmI", auth=("admin", pw)).status_code == 200
+    finally:
+        srv.stop()
+    assert '"database": "postgresql"' in srv.stderr()

@@ -1,0 +1,94 @@
+"""Every endpoint against the same bad inputs: right status, JSON error, nothing stored."""
+
+import base64
+
+import pytest
+from starlette.testclient import TestClient
+
+from nvrd.core.i18n.languages import LANGUAGES
+from tests.conftest import VIEWER
+
+PROTECTED = [
+    "/api/info?whoAmI",
+    "/api/auth",
+    "/api/system?info=os",
+    "/api/system?health=memory",
+    "/api/status",
+    "/api/status?recordingStatus",
+    "/api/enum?what=channel",
+    "/api/enum?what=eventType",
+]
+PUBLIC = ["/api/info?apiVersion", "/api/info?license"]
+GOOD = base64.b64encode(f"{VIEWER[0]}:{VIEWER[1]}".encode()).decode()
+WRONG = base64.b64encode(f"{VIEWER[0]}:nope".encode()).decode()
+
+
+def check_error(r, status: int) -> None:  # type: ignore[no-untyped-def]
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert isinstance(body["code"], int) and body["code"] < 0
+    assert isinstance(body["message"], str) and body["message"]
+    assert "Traceback" not in r.text
+
+
+def url(path: str, extra: str) -> str:
+    return path + ("&" if "?" in path else "?") + extra
+
+
+@pytest.mark.parametrize("path", PROTECTED)
+def test_protected_without_sign_in(client: TestClient, path: str) -> None:
+    check_error(client.get(path), 401)
+
+
+@pytest.mark.parametrize("path", PROTECTED + PUBLIC)
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [
+        (f"auth={GOOD}&indent=9", 400),
+        (f"auth={GOOD}&indent=two", 400),
+        (f"auth={GOOD}&lang=xx-XX", 400),
+        ("auth=%%%", 400),
+        ("login=bm8tY29sb24=", 400),
+        (f"auth={WRONG}", 401),
+        (f"login={WRONG}", 401),
+    ],
+)
+def test_bad_common_params(client: TestClient, path: str, extra: str, status: int) -> None:
+    check_error(client.get(url(path, extra)), status)
+
+
+@pytest.mark.parametrize("path", PROTECTED + PUBLIC)
+def test_good_request(client: TestClient, path: str) -> None:
+    r = client.get(url(path, f"auth={GOOD}&indent=4&lang=ja-JP"))
+    assert r.status_code == 200, r.text
+    assert r.text.startswith(("{\n    ", "[\n    ", "[]"))
+
+
+def test_every_language_of_the_guide_is_accepted(client: TestClient) -> None:
+    client.get(f"/api/auth?auth={GOOD}")
+    for code in LANGUAGES:
+        r = client.get(f"/api/status?verbose&lang={code}")
+        assert r.status_code == 200, code
+
+
+def test_unexpected_failure_is_json_500_without_traceback(harness) -> None:  # type: ignore[no-untyped-def]
+    h = harness()
+
+    async def broken() -> None:
+        raise RuntimeError("disk on fire")
+
+    h.app.state.services.channels.all = broken
+    with h.client() as c:
+        r = c.get("/api/status?indent=2", auth=(VIEWER[0], VIEWER[1]))
+    check_error(r, 500)
+    assert "disk on fire" not in r.text
+    assert r.json()["code"] == -9
+
+
+def test_failed_sign_ins_do_not_touch_stored_users(harness) -> None:  # type: ignore[no-untyped-def]
+    h = harness()
+    with h.client() as c:
+        for bad in ("auth=%%%", f"auth={WRONG}", "login=" + "A" * 5000):
+            c.get(f"/api/info?whoAmI&{bad}")
+        assert c.get(f"/api/info?whoAmI&auth={GOOD}").status_code == 200
