@@ -163,8 +163,11 @@ def client(harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
         yield c
 
 
-def basic(uid: str, password: str) -> tuple[str, str]:
-    return (uid, password)
+def b64(uid: str, password: str) -> str:
+    """``uid:password`` as the ``auth=``/``login=`` parameters carry it."""
+    import base64
+
+    return base64.b64encode(f"{uid}:{password}".encode()).decode()
 
 
 __all__ = ["ADMIN", "ALL_RIGHTS", "NOREMOTE", "VIEWER", "Right", "make_settings"]

@@ -1,6 +1,5 @@
 """A real server process: first start, sign-in paths over HTTP, lockout, restart, shutdown."""
 
-import base64
 import os
 import signal
 import stat
@@ -8,11 +7,8 @@ import time
 
 import httpx
 
+from tests.conftest import b64
 from tests.e2e.server import ServerProcess, nvrd
-
-
-def b64(uid: str, pw: str) -> str:
-    return base64.b64encode(f"{uid}:{pw}".encode()).decode()
 
 
 def test_first_start_creates_admin_once(server: ServerProcess) -> None:

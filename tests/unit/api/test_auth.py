@@ -1,14 +1,8 @@
 """Sign-in paths in-process: auth=, login=, Basic, cookie, logout, rights, lockout."""
 
-import base64
-
 from starlette.testclient import TestClient
 
-from tests.conftest import NOREMOTE, VIEWER
-
-
-def b64(uid: str, pw: str) -> str:
-    return base64.b64encode(f"{uid}:{pw}".encode()).decode()
+from tests.conftest import NOREMOTE, VIEWER, b64
 
 
 def test_login_sets_http_only_cookie_and_logout_ends_it(client: TestClient) -> None:

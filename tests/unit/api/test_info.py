@@ -1,17 +1,11 @@
 """/api/info and the JSON conventions (indent, lang, errors), in-process."""
 
-import base64
 import json
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import ADMIN, VIEWER
-
-
-def b64(uid: str, pw: str) -> str:
-    return base64.b64encode(f"{uid}:{pw}".encode()).decode()
-
+from tests.conftest import ADMIN, VIEWER, b64
 
 VIEWER_AUTH = b64(VIEWER[0], VIEWER[1])
 
