@@ -37,6 +37,7 @@ from nvrd.core.i18n import Translator
 from nvrd.media.status import StatusBoard
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
+from nvrd.store.recordings import RecordingIndex
 from nvrd.store.sessions import SessionStore
 from nvrd.store.users import UserStore
 from nvrd.system.health import HealthSampler
@@ -110,6 +111,7 @@ def create_app(
         users=users,
         auth=Authenticator(users, sessions, lockout, clock, settings.auth.session_idle_seconds),
         channels=ChannelStore(db.engine),
+        recordings=RecordingIndex(db.engine),
         status=StatusBoard(),
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),

@@ -13,6 +13,7 @@ from nvrd.core.clock import Clock
 from nvrd.core.i18n import Translator
 from nvrd.media.status import StatusBoard
 from nvrd.store.channels import ChannelStore
+from nvrd.store.recordings import RecordingIndex
 from nvrd.store.users import UserStore
 from nvrd.system.health import HealthSampler
 from nvrd.system.power import PowerControl
@@ -27,6 +28,7 @@ class Services:
     users: UserStore
     auth: Authenticator
     channels: ChannelStore
+    recordings: RecordingIndex
     status: StatusBoard
     health: HealthSampler
     power: PowerControl

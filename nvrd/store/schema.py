@@ -13,11 +13,13 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -61,4 +63,31 @@ channels = Table(
     Column("source", Text, nullable=False, default="{}"),
     Column("origin", String(16), nullable=False, default="api"),
     Column("created_ms", BigInteger, nullable=False),
+)
+
+#: The recording index: one row per finished segment file.
+#: ``file_id`` is the guide's ``fileId``: unique and increasing, never reused
+#: (AUTOINCREMENT on SQLite, an identity column on PostgreSQL).
+#: ``root`` is the storage path as configured, ``rel_path`` the file below it
+#: (UTC in the path, so names never collide across DST changes).
+#: ``start_ms``/``end_ms`` are wall-clock UTC milliseconds of the media inside.
+#: ``state`` is 0 for a normal row, 1 while retention is deleting the file.
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("file_id", Integer, primary_key=True, autoincrement=True),
+    Column("chid", Integer, nullable=False),
+    Column("root", String(1024), nullable=False),
+    Column("rel_path", String(1024), nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("codec", String(32), nullable=False, default=""),
+    Column("width", Integer, nullable=False, default=0),
+    Column("height", Integer, nullable=False, default=0),
+    Column("state", Integer, nullable=False, default=0),
+    Index("ix_recordings_chid_start", "chid", "start_ms"),
+    Index("ix_recordings_root_start", "root", "start_ms"),
+    UniqueConstraint("root", "rel_path", name="uq_recordings_root_rel_path"),
+    sqlite_autoincrement=True,
 )
