@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("uid")
     ls = usub.add_parser("list", help="list users")
     _common(ls)
+
+    check = sub.add_parser(
+        "check", help="check recordings against the index (run with the server stopped)"
+    )
+    _common(check)
+    check.add_argument("--repair", action="store_true", help="repair what is found")
     return parser
 
 
@@ -175,6 +181,34 @@ def _server_class() -> type[Any]:
     return Server
 
 
+def check_command(args: argparse.Namespace) -> int:
+    """Report (and with --repair fix) differences between segment files and the index."""
+    from nvrd.core.logs import setup_logging
+    from nvrd.media.fsck import check_all
+    from nvrd.store.recordings import RecordingIndex
+
+    settings = settings_from(args)
+    setup_logging("text", "error")
+    found: list[Any] = []
+
+    async def run() -> None:
+        db = Database(settings.db_url)
+        try:
+            await db.open()
+            found.extend(
+                await check_all(RecordingIndex(db.engine), settings.storage_paths, args.repair)
+            )
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+    for f in found:
+        state = "repaired" if f.repaired else "found"
+        print(f"{state}\t{f.kind}\t{f.path}\t{f.detail}")
+    print(f"{len(found)} problem(s) {'repaired' if args.repair else 'found'}")
+    return 1 if found and not args.repair else 0
+
+
 def serve_command(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -224,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve_command(args)
         elif args.command == "user":
             user_command(args)
+        elif args.command == "check":
+            return check_command(args)
     except (ConfigError, CliError) as exc:
         print(f"nvrd: {exc}", file=sys.stderr)
         return 2

@@ -21,10 +21,14 @@ from starlette.routing import BaseRoute
 
 from nvrd import __version__
 from nvrd.api import auth as auth_api
+from nvrd.api import channel as channel_api
 from nvrd.api import enum as enum_api
+from nvrd.api import find as find_api
 from nvrd.api import info as info_api
 from nvrd.api import status as status_api
+from nvrd.api import storage as storage_api
 from nvrd.api import system as system_api
+from nvrd.api import vod as vod_api
 from nvrd.api.context import Services
 from nvrd.api.responses import api_error_handler, http_error_handler, internal_error_handler
 from nvrd.auth.bootstrap import ensure_demo_user, ensure_first_admin
@@ -34,10 +38,13 @@ from nvrd.config import Settings
 from nvrd.core.clock import Clock, SystemClock
 from nvrd.core.errors import ApiError
 from nvrd.core.i18n import Translator
+from nvrd.events.bus import EventBus
+from nvrd.media.service import MediaService
 from nvrd.media.status import StatusBoard
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.recordings import RecordingIndex
+from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.sessions import SessionStore
 from nvrd.store.users import UserStore
 from nvrd.system.health import HealthSampler
@@ -71,7 +78,10 @@ def configured_channels(settings: Settings) -> list[Channel]:
                 next_id += 1
             chid = next_id
             taken.add(chid)
-        out.append(Channel(chid, c.title, {"source": c.source} if c.source else {}, "config"))
+        doc: dict[str, Any] = {}
+        if c.source:
+            doc = {"source": c.source, "tcp": c.tcp, "playback": c.playback}
+        out.append(Channel(chid, c.title, doc, "config"))
     return out
 
 
@@ -82,6 +92,10 @@ def routes() -> list[BaseRoute]:
         *system_api.routes,
         *status_api.routes,
         *enum_api.routes,
+        *find_api.routes,
+        *channel_api.routes,
+        *storage_api.routes,
+        *vod_api.routes,
     ]
 
 
@@ -103,6 +117,10 @@ def create_app(
         settings.auth.lockout_seconds,
         clock.monotonic,
     )
+    bus = EventBus()
+    status_board = StatusBoard()
+    recordings = RecordingIndex(db.engine)
+    media = MediaService(settings, recordings, status_board, bus, clock)
     svc = Services(
         settings=settings,
         clock=clock,
@@ -111,8 +129,11 @@ def create_app(
         users=users,
         auth=Authenticator(users, sessions, lockout, clock, settings.auth.session_idle_seconds),
         channels=ChannelStore(db.engine),
-        recordings=RecordingIndex(db.engine),
-        status=StatusBoard(),
+        recordings=recordings,
+        recsearch=RecordingSearch(db.engine),
+        status=status_board,
+        bus=bus,
+        media=media,
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
     )
@@ -137,9 +158,7 @@ def create_app(
                 users, settings.auth.demo_user, settings.auth.demo_password, now_ms()
             )
         await svc.channels.seed(configured_channels(settings), now_ms())
-        for storage in settings.storage_paths:
-            if storage.usage in (1, 2):
-                storage.path.mkdir(parents=True, exist_ok=True)
+        await media.start(await svc.channels.all())
         purger = asyncio.create_task(purge_sessions())
         log.info(
             "server started",
@@ -151,6 +170,7 @@ def create_app(
             purger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
+            await media.stop()
             await db.close()
             log.info("server stopped")
 

@@ -5,7 +5,7 @@ Validated once, at start, by :func:`load_settings`; every problem becomes a
 CLI prints before exiting non-zero.
 
 Environment variables are ``NVRD_<SECTION>_<KEY>`` (``NVRD_SERVER_PORT=8081``)
-for the ``server`` and ``auth`` sections.
+for the ``server``, ``auth`` and ``recording`` sections.
 """
 
 from __future__ import annotations
@@ -84,17 +84,41 @@ class AuthSettings(_Strict):
 class StorageSettings(_Strict):
     path: Path
     usage: Literal[-1, 0, 1, 2] = 2
+    #: Optional cap on what recordings may occupy on this path (MiB).
+    quota_mb: Annotated[float, Field(gt=0)] | None = None
+
+
+class RecordingSettings(_Strict):
+    #: Segment length; a segment ends at the first keyframe after this long.
+    segment_seconds: Annotated[float, Field(ge=2, le=900)] = 60
+    #: ffmpeg executable; default: the one shipped by the imageio-ffmpeg package.
+    ffmpeg: str = ""
+    #: A stream whose media time stops advancing this long is restarted.
+    stall_seconds: Annotated[float, Field(ge=2, le=600)] = 10
+    #: RTSP socket I/O timeout.
+    io_timeout_seconds: Annotated[float, Field(ge=1, le=120)] = 5
+    #: Below this much free space a path counts as full.
+    min_free_mb: Annotated[float, Field(ge=0)] = 512
+    #: How often storage fullness is checked.
+    retention_interval_seconds: Annotated[float, Field(ge=0.2, le=600)] = 5
+    #: Longest wait between reconnection attempts.
+    max_backoff_seconds: Annotated[float, Field(ge=0.1, le=300)] = 2
 
 
 class ChannelSettings(_Strict):
     chid: Annotated[int, Field(ge=1)] | None = None
     title: str = ""
     source: str = ""
+    #: file channels: "repeat" (default) or "once"
+    playback: Literal["once", "repeat"] = "repeat"
+    #: RTSP over TCP (default) or UDP
+    tcp: bool = True
 
 
 class Settings(_Strict):
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
+    recording: RecordingSettings = RecordingSettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)
 
@@ -121,7 +145,7 @@ class Settings(_Strict):
 
 
 ENV_PREFIX = "NVRD_"
-_ENV_SECTIONS = ("server", "auth")
+_ENV_SECTIONS = ("server", "auth", "recording")
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:

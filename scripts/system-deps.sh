@@ -6,6 +6,15 @@ command -v smartctl >/dev/null 2>&1 || need+=(smartmontools)
 command -v dmidecode >/dev/null 2>&1 || need+=(dmidecode)
 command -v lspci >/dev/null 2>&1 || need+=(pciutils)
 command -v lsblk >/dev/null 2>&1 || need+=(util-linux)
+# Fake cameras for the integration tests (tests/support/cameras.py): a live RTSP server
+# run by the system python with GStreamer: videotestsrc (base), clockoverlay (x: pango),
+# rtph264pay (good), x264enc (ugly), h264parse (bad; libgstrtspserver depends on it anyway),
+# and the DejaVu font burnt into the generated test videos.
+for pkg in python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad \
+  gstreamer1.0-x gstreamer1.0-tools fonts-dejavu-core; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -171,3 +171,14 @@ def b64(uid: str, password: str) -> str:
 
 
 __all__ = ["ADMIN", "ALL_RIGHTS", "NOREMOTE", "VIEWER", "Right", "make_settings"]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Any]:
+    """A real ``nvrd serve`` process on a free port (lockout after 3 failures, 2 s)."""
+    from tests.e2e.server import ServerProcess
+
+    srv = ServerProcess(tmp_path, "[auth]\nmax_failures = 3\nlockout_seconds = 2\n")
+    srv.start()
+    yield srv
+    srv.stop()

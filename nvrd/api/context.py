@@ -11,9 +11,12 @@ from nvrd.auth.service import Authenticator
 from nvrd.config import Settings
 from nvrd.core.clock import Clock
 from nvrd.core.i18n import Translator
+from nvrd.events.bus import EventBus
+from nvrd.media.service import MediaService
 from nvrd.media.status import StatusBoard
 from nvrd.store.channels import ChannelStore
 from nvrd.store.recordings import RecordingIndex
+from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.users import UserStore
 from nvrd.system.health import HealthSampler
 from nvrd.system.power import PowerControl
@@ -29,7 +32,10 @@ class Services:
     auth: Authenticator
     channels: ChannelStore
     recordings: RecordingIndex
+    recsearch: RecordingSearch
     status: StatusBoard
+    bus: EventBus
+    media: MediaService
     health: HealthSampler
     power: PowerControl
 

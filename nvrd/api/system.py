@@ -51,7 +51,8 @@ async def _info(call: Call, value: str) -> Any:
 def _recording(call: Call) -> dict[str, Any]:
     i18n = call.svc.i18n
     storage = call.svc.settings.storage_paths
-    current = next((str(s.path) for s in storage if s.usage in (1, 2)), "")
+    writable = call.svc.media.storage.writable_root()
+    current = str(writable) if writable is not None else ""
     return {
         "current": current,
         "storage": [

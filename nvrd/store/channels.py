@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nvrd.store.schema import channels
@@ -49,3 +49,55 @@ class ChannelStore:
                 taken.add(ch.chid)
                 added.append(ch.chid)
         return added
+
+    async def get(self, chid: int) -> Channel | None:
+        async with self._engine.connect() as conn:
+            r = (await conn.execute(select(channels).where(channels.c.chid == chid))).first()
+        return Channel(r.chid, r.title, json.loads(r.source or "{}"), r.origin) if r else None
+
+    async def add_many(
+        self, wanted: list[tuple[int | None, str, dict[str, Any]]], max_channels: int, now_ms: int
+    ) -> list[tuple[int, int]]:
+        """Add channels in one transaction: per item ``(0, chid)`` or ``(error code, 0)``.
+
+        Codes: -1 the channel number is taken, -4 the license maximum is reached.
+        A missing ``chid`` takes the lowest free number.
+        """
+        results: list[tuple[int, int]] = []
+        async with self._engine.begin() as conn:
+            taken = set((await conn.execute(select(channels.c.chid))).scalars().all())
+            for chid, title, source in wanted:
+                if chid is not None and chid in taken:
+                    results.append((-1, 0))
+                    continue
+                if len(taken) >= max_channels:
+                    results.append((-4, 0))
+                    continue
+                if chid is None:
+                    chid = 1
+                    while chid in taken:
+                        chid += 1
+                await conn.execute(
+                    insert(channels).values(
+                        chid=chid,
+                        title=title,
+                        source=json.dumps(source),
+                        origin="api",
+                        created_ms=now_ms,
+                    )
+                )
+                taken.add(chid)
+                results.append((0, chid))
+        return results
+
+    async def delete(self, chids: list[int]) -> list[int]:
+        """Delete the channels that exist; return those deleted."""
+        async with self._engine.begin() as conn:
+            existing = set(
+                (
+                    await conn.execute(select(channels.c.chid).where(channels.c.chid.in_(chids)))
+                ).scalars()
+            )
+            if existing:
+                await conn.execute(delete(channels).where(channels.c.chid.in_(existing)))
+        return [c for c in chids if c in existing]

@@ -128,9 +128,7 @@ class RecordingIndex:
         if ids:
             async with self._engine.begin() as conn:
                 await conn.execute(
-                    update(recordings)
-                    .where(recordings.c.file_id.in_(ids))
-                    .values(state=DELETING)
+                    update(recordings).where(recordings.c.file_id.in_(ids)).values(state=DELETING)
                 )
 
     async def remove(self, file_ids: Iterable[int]) -> None:

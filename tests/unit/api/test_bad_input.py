@@ -78,8 +78,8 @@ def test_unexpected_failure_is_json_500_without_traceback(harness) -> None:  # t
     async def broken() -> None:
         raise RuntimeError("disk on fire")
 
-    h.app.state.services.channels.all = broken
     with h.client() as c:
+        h.app.state.services.channels.all = broken  # after start-up, which lists channels
         r = c.get("/api/status?indent=2", auth=(VIEWER[0], VIEWER[1]))
     check_error(r, 500)
     assert "disk on fire" not in r.text

@@ -22,9 +22,9 @@ async def db(database_url: str, tmp_path):  # type: ignore[no-untyped-def]
 
 
 async def test_migrated_to_head_and_idempotent(db: Database) -> None:
-    assert await db.revision() == head_revision() == "0001"
+    assert await db.revision() == head_revision() == "0002"
     await db.open()  # a second open (restart) changes nothing
-    assert await db.revision() == "0001"
+    assert await db.revision() == head_revision()
 
 
 async def test_sqlite_uses_wal(db: Database) -> None:

@@ -1,0 +1,123 @@
+"""``POST /api/channel`` (add channels) and ``DELETE /api/channel/{ids|all}``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.routing import Route
+
+from nvrd.api.endpoint import Call, Reply, endpoint
+from nvrd.core.channelspec import BadField, ChannelSpec, SpecError, parse_item
+from nvrd.core.errors import ApiError, Kind, bad_request
+from nvrd.core.rights import Right
+from nvrd.store.channels import Channel
+
+MAX_BODY = 1024 * 1024
+_ADD_KEYS = {
+    -1: "channelInUse",
+    -2: "channelNoSource",
+    -3: "channelNoDeviceUrl",
+    -4: "channelLicense",
+}
+
+
+async def _body(call: Call) -> list[Any]:
+    length = call.request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY:
+        raise ApiError(Kind.TOO_LARGE, "tooLarge")
+    raw = b""
+    async for chunk in call.request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise ApiError(Kind.TOO_LARGE, "tooLarge")
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise bad_request("badJson", reason=str(exc)) from None
+    items = doc if isinstance(doc, list) else [doc]
+    if not items:
+        raise bad_request("badJson", reason="no channel in the request")
+    return items
+
+
+def _status(call: Call, code: int, key: str) -> dict[str, Any]:
+    return {"code": code, "message": call.svc.i18n.text(call.lang, f"channel.{key}")}
+
+
+async def add_channels(call: Call) -> Any:
+    items = await _body(call)
+    parsed: list[tuple[int | None, ChannelSpec] | SpecError] = []
+    for n, item in enumerate(items):
+        try:
+            parsed.append(parse_item(item))
+        except SpecError as err:
+            parsed.append(err)
+        except BadField as err:
+            raise bad_request("badField", field=f"[{n}].{err.field}", problem=err.problem) from None
+    wanted = [(p[0], p[1].name, p[1].to_doc()) for p in parsed if not isinstance(p, SpecError)]
+    now_ms = int(call.svc.clock.now().timestamp() * 1000)
+    stored = iter(
+        await call.svc.channels.add_many(wanted, call.svc.settings.server.max_channels, now_ms)
+    )
+    admin = call.user.is_admin
+    added: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for item, p in zip(items, parsed, strict=True):
+        code, chid = (p.code, 0) if isinstance(p, SpecError) else next(stored)
+        source = str(item.get("source") or "")
+        if code != 0:
+            failed.append(
+                {
+                    "source": source,
+                    "code": code,
+                    "message": call.svc.i18n.text(call.lang, f"error.{_ADD_KEYS[code]}"),
+                }
+            )
+            continue
+        assert not isinstance(p, SpecError)
+        spec = p[1]
+        added.append(spec.echo(chid, with_credentials=admin))
+        call.svc.media.add(Channel(chid, spec.name, spec.to_doc(), "api"))
+        call.svc.bus.publish("channelAdded", chid=chid)
+    if not failed:
+        return {"status": _status(call, 0, "added"), "added": added}
+    if added:
+        return {"status": _status(call, -5, "addedSome"), "added": added, "failed": failed}
+    return Reply({"status": _status(call, -6, "addFailed"), "failed": failed}, 400)
+
+
+async def delete_channels(call: Call) -> Any:
+    raw = call.request.path_params.get("ids", "").strip()
+    if not raw:
+        return Reply({"status": _status(call, -7, "noIdGiven")}, 400)
+    if raw == "all":
+        ids = [c.chid for c in await call.svc.channels.all()]
+    else:
+        try:
+            ids = list(dict.fromkeys(int(p) for p in raw.split(",") if p.strip()))
+        except ValueError:
+            ids = []
+        if not ids or any(i < 1 for i in ids):
+            return Reply({"status": _status(call, -7, "noIdGiven")}, 400)
+    deleted = await call.svc.channels.delete(ids)
+    for chid in deleted:
+        await call.svc.media.remove(chid)
+        call.svc.bus.publish("channelRemoved", chid=chid)
+    failed = [i for i in ids if i not in deleted]
+    if not failed:
+        return {"status": _status(call, 0, "deleted"), "deleted": deleted}
+    if deleted:
+        return {"status": _status(call, -9, "deletedSome"), "deleted": deleted, "failed": failed}
+    code, key = (-8, "notFound") if len(ids) == 1 else (-10, "deleteFailed")
+    return Reply({"status": _status(call, code, key), "failed": failed}, 404)
+
+
+routes = [
+    Route("/api/channel", endpoint(add_channels, right=Right.SETTINGS), methods=["POST"]),
+    Route(
+        "/api/channel/{ids:path}",
+        endpoint(delete_channels, right=Right.SETTINGS),
+        methods=["DELETE"],
+    ),
+]

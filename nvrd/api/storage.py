@@ -1,0 +1,28 @@
+"""``/storage/<root>/<path>``: recorded segment files, with HTTP Range support.
+
+Same credentials as the API (Basic, cookie, ``auth=``) and the Playback
+right. Only ``.mp4`` files inside a configured storage root are served;
+anything else, including paths that climb out of the root, is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import FileResponse
+from starlette.routing import Route
+
+from nvrd.api.endpoint import Call, endpoint
+from nvrd.core.errors import not_found
+from nvrd.core.rights import Right
+
+
+async def storage_file(call: Call) -> Any:
+    params = call.request.path_params
+    path = call.svc.media.segment_path(int(params["root"]), str(params["path"]))
+    if path is None:
+        raise not_found(path=call.request.url.path)
+    return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": "private"})
+
+
+routes = [Route("/storage/{root:int}/{path:path}", endpoint(storage_file, right=Right.PLAYBACK))]

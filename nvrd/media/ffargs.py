@@ -1,0 +1,155 @@
+"""ffmpeg command lines and the meaning of ffmpeg's messages (pure).
+
+One ffmpeg process per channel stream pulls the source and remuxes it
+without re-encoding (``-c copy``) into fragmented-MP4 segment files named
+by their UTC opening time. ``-loglevel verbose`` makes the segment muxer
+report each segment's first packet, which is how the recorder learns
+segment boundaries in stream time; ``-progress`` reports how far muxing
+has got, which anchors stream time to the wall clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from nvrd.core.statuscodes import ChannelStatus
+
+FRAGMENT_FLAGS = "movflags=+frag_keyframe+empty_moov+default_base_moof"
+SEGMENT_NAME = "%Y%m%dT%H%M%SZ"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a channel's video comes from."""
+
+    kind: str  # "rtsp", "onvif" (RTSP URL of an ONVIF camera) or "file"
+    url: str  # RTSP URL (credentials included) or file path
+    tcp: bool = True
+    loop: bool = True  # file channels: repeat (True) or play once
+
+
+def segment_template(channel_dir: str, run: str) -> str:
+    """The strftime template of a run's segment files: ``<dir>/<UTC day>/<UTC time>-<run>.mp4``."""
+    return f"{channel_dir}/%Y-%m-%d/{SEGMENT_NAME}-{run}.mp4"
+
+
+def input_args(src: Source, io_timeout_s: float) -> list[str]:
+    if src.kind == "file":
+        return ["-re", "-stream_loop", "-1" if src.loop else "0", "-i", src.url]
+    return [
+        "-rtsp_transport",
+        "tcp" if src.tcp else "udp",
+        "-timeout",
+        str(int(io_timeout_s * 1_000_000)),
+        "-analyzeduration",
+        "2000000",
+        "-i",
+        src.url,
+    ]
+
+
+def record_args(
+    ffmpeg: str,
+    src: Source,
+    template: str,
+    segment_seconds: float,
+    io_timeout_s: float = 5.0,
+) -> list[str]:
+    """argv of the ingest process: pull ``src``, write segments at ``template``."""
+    return [
+        ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "verbose",
+        "-nostats",
+        "-progress",
+        "pipe:1",
+        "-stats_period",
+        "0.5",
+        *input_args(src, io_timeout_s),
+        "-map",
+        "0:v:0",
+        "-c",
+        "copy",
+        "-f",
+        "segment",
+        "-segment_time",
+        f"{segment_seconds:g}",
+        "-reset_timestamps",
+        "1",
+        "-segment_format",
+        "mp4",
+        "-segment_format_options",
+        FRAGMENT_FLAGS,
+        "-strftime",
+        "1",
+        template,
+    ]
+
+
+_SEGMENT_START = re.compile(
+    r"segment:'(?P<path>.+)' starts with packet stream:\d+ pts:-?\d+ pts_time:(?P<t>-?[\d.]+)"
+)
+
+
+@dataclass(frozen=True)
+class SegmentStart:
+    path: str
+    stream_time: float
+
+
+def parse_segment_start(line: str) -> SegmentStart | None:
+    m = _SEGMENT_START.search(line)
+    if not m:
+        return None
+    return SegmentStart(m.group("path"), float(m.group("t")))
+
+
+def parse_progress(lines: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in lines:
+        key, sep, value = line.strip().partition("=")
+        if sep:
+            out[key] = value
+    return out
+
+
+# Most specific first: the first pattern found in ffmpeg's last messages wins.
+_FAILURES: Sequence[tuple[re.Pattern[str], ChannelStatus]] = (
+    (re.compile(r"401 Unauthorized|Unauthorized", re.I), ChannelStatus.LOGIN_FAILED),
+    (re.compile(r"403 Forbidden", re.I), ChannelStatus.BLOCKED),
+    (re.compile(r"No such file or directory", re.I), ChannelStatus.NO_FILE),
+    (
+        re.compile(r"matches no streams|does not contain any stream|no video", re.I),
+        ChannelStatus.NO_VIDEO,
+    ),
+    (
+        re.compile(
+            r"Connection refused|No route to host|Network is unreachable|"
+            r"Name or service not known|Temporary failure in name resolution|"
+            r"Failed to resolve|Host is unreachable|End of file|Connection reset",
+            re.I,
+        ),
+        ChannelStatus.NO_NETWORK,
+    ),
+    (re.compile(r"\btimed out\b", re.I), ChannelStatus.TIMEOUT),
+)
+
+
+def classify_failure(lines: Iterable[str], kind: str) -> ChannelStatus:
+    """The guide's status code for an ingest process that ended with these messages."""
+    text = "\n".join(lines)
+    for pattern, status in _FAILURES:
+        if pattern.search(text):
+            if status is ChannelStatus.NO_FILE and kind != "file":
+                continue
+            return status
+    return ChannelStatus.NO_FILE if kind == "file" and not text else ChannelStatus.SERVICE_FAILURE
+
+
+def redact(url: str) -> str:
+    """A URL with its password replaced, for logs."""
+    return re.sub(r"(?<=://)([^:/@]+):([^@/]*)@", r"\1:***@", url)

@@ -1,0 +1,108 @@
+"""ffmpeg argv builders and message classification, tested as strings."""
+
+import pytest
+
+from nvrd.core.statuscodes import ChannelStatus
+from nvrd.media.ffargs import (
+    Source,
+    classify_failure,
+    parse_progress,
+    parse_segment_start,
+    record_args,
+    redact,
+    segment_template,
+)
+
+
+def test_rtsp_record_argv() -> None:
+    argv = record_args(
+        "/ff", Source("rtsp", "rtsp://u:p@cam/s", tcp=True), "/r/ch1/%Y-%m-%d/x.mp4", 60, 5
+    )
+    text = " ".join(argv)
+    assert argv[0] == "/ff"
+    assert "-rtsp_transport tcp -timeout 5000000" in text
+    assert "-i rtsp://u:p@cam/s -map 0:v:0 -c copy -f segment -segment_time 60 " in text
+    assert "-segment_format mp4 -segment_format_options" in text
+    assert "movflags=+frag_keyframe+empty_moov+default_base_moof" in text
+    assert "-reset_timestamps 1" in text and "-strftime 1" in text
+    assert "-progress pipe:1" in text and "-loglevel verbose" in text
+    assert argv[-1] == "/r/ch1/%Y-%m-%d/x.mp4"
+    assert "-re" not in argv  # a camera is already real time
+
+
+def test_udp_and_file_inputs() -> None:
+    udp = " ".join(record_args("ff", Source("rtsp", "rtsp://c/s", tcp=False), "t", 2.5))
+    assert "-rtsp_transport udp" in udp and "-segment_time 2.5" in udp
+    once = record_args("ff", Source("file", "/v.mp4", loop=False), "t", 60)
+    assert " ".join(once).count("-re -stream_loop 0 -i /v.mp4") == 1
+    loop = record_args("ff", Source("file", "/v.mp4", loop=True), "t", 60)
+    assert "-stream_loop -1" in " ".join(loop)
+
+
+def test_segment_template_is_utc_and_per_run() -> None:
+    assert segment_template("/r/ch3", "abc") == "/r/ch3/%Y-%m-%d/%Y%m%dT%H%M%SZ-abc.mp4"
+
+
+def test_parse_segment_start() -> None:
+    line = (
+        "[segment @ 0x55c4] segment:'rec/2026-11-23/20261123T201632Z-r1.mp4' starts with "
+        "packet stream:0 pts:51200 pts_time:4 frame:100"
+    )
+    got = parse_segment_start(line)
+    assert got is not None
+    assert got.path == "rec/2026-11-23/20261123T201632Z-r1.mp4" and got.stream_time == 4.0
+    assert parse_segment_start("frame=100") is None
+
+
+def test_parse_progress() -> None:
+    assert parse_progress(["frame=25", "out_time_us=1000000", "progress=continue"]) == {
+        "frame": "25",
+        "out_time_us": "1000000",
+        "progress": "continue",
+    }
+
+
+# The exact messages ffmpeg n9 prints for each failure (captured from real runs).
+REFUSED = [
+    "[tcp @ 0x1] Connection to tcp://127.0.0.1:39657?timeout=0 failed: Connection refused",
+    "[in#0 @ 0x2] Error opening input: Connection refused",
+]
+UNAUTHORIZED = [
+    "[in#0 @ 0x1] method DESCRIBE failed: 401 (Unauthorized)",
+    "[in#0 @ 0x1] Error opening input: Server returned 401 Unauthorized (authorization failed)",
+]
+NOT_FOUND = [
+    "[in#0 @ 0x1] method DESCRIBE failed: 404 (Not Found)",
+    "[in#0 @ 0x1] Error opening input: Server returned 404 Not Found",
+]
+SILENT = [
+    "[in#0 @ 0x1] Failed reading RTSP data: Connection timed out",
+    "[in#0 @ 0x1] Error opening input: Invalid data found when processing input",
+]
+EOF_LINES = ["[in#0 @ 0x1] Failed reading RTSP data: End of file"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "kind", "code"),
+    [
+        (REFUSED, "rtsp", ChannelStatus.NO_NETWORK),
+        (UNAUTHORIZED, "rtsp", ChannelStatus.LOGIN_FAILED),
+        (NOT_FOUND, "rtsp", ChannelStatus.SERVICE_FAILURE),
+        (SILENT, "rtsp", ChannelStatus.TIMEOUT),
+        (EOF_LINES, "rtsp", ChannelStatus.NO_NETWORK),
+        (["Stream map '0:v:0' matches no streams."], "rtsp", ChannelStatus.NO_VIDEO),
+        (["[in#0] Error opening input: 403 Forbidden"], "onvif", ChannelStatus.BLOCKED),
+        (["/v.mp4: No such file or directory"], "file", ChannelStatus.NO_FILE),
+        (["/v.mp4: No such file or directory"], "rtsp", ChannelStatus.SERVICE_FAILURE),
+        (["Failed to resolve hostname cam.invalid"], "rtsp", ChannelStatus.NO_NETWORK),
+        ([], "rtsp", ChannelStatus.SERVICE_FAILURE),
+    ],
+)
+def test_classify_failure(lines: list[str], kind: str, code: ChannelStatus) -> None:
+    assert classify_failure(lines, kind) is code
+
+
+def test_redact() -> None:
+    assert redact("rtsp://admin:s3cr%40t@10.0.0.5:554/s") == "rtsp://admin:***@10.0.0.5:554/s"
+    assert redact("rtsp://10.0.0.5/s") == "rtsp://10.0.0.5/s"
+    assert redact("/videos/a.mp4") == "/videos/a.mp4"
