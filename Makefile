@@ -25,8 +25,15 @@ $(SYSSTAMP): scripts/system-deps.sh | $(BIN)/python
 
 system-deps: $(SYSSTAMP)
 
-run: install system-deps
-	@echo "nvrd demo: http://127.0.0.1:8080/api/info?all&indent=2  (user demo, password demo)"
+demo/media/cam2.mp4: scripts/demo_media.py | $(STAMP) $(SYSSTAMP)
+	$(BIN)/python scripts/demo_media.py demo/media
+
+run: install system-deps demo/media/cam2.mp4
+	@echo "nvrd demo on http://127.0.0.1:8080  (user demo, password demo; auth=ZGVtbzpkZW1v)"
+	@echo "  server:     http://127.0.0.1:8080/api/info?all&indent=2&auth=ZGVtbzpkZW1v"
+	@echo "  channels:   http://127.0.0.1:8080/api/status?verbose&recordingStatus&indent=2&auth=ZGVtbzpkZW1v"
+	@echo "  recordings: http://127.0.0.1:8080/api/find?what=recMinutes&timeBegin=today&indent=2&auth=ZGVtbzpkZW1v"
+	@echo "  files:      http://127.0.0.1:8080/api/vod?ch=1&when=today&duration=1d&indent=2&auth=ZGVtbzpkZW1v"
 	$(BIN)/nvrd serve --config demo/nvrd.toml
 
 lint: install

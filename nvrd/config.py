@@ -44,6 +44,11 @@ class ServerSettings(_Strict):
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, v: Path) -> Path:
+        return Path(os.path.abspath(v))
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
@@ -86,6 +91,11 @@ class StorageSettings(_Strict):
     usage: Literal[-1, 0, 1, 2] = 2
     #: Optional cap on what recordings may occupy on this path (MiB).
     quota_mb: Annotated[float, Field(gt=0)] | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return Path(os.path.abspath(v))
 
 
 class RecordingSettings(_Strict):

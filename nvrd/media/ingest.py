@@ -328,8 +328,7 @@ class ChannelIngest:
                 run.errors.append(line)
 
     def _on_segment_start(self, run: _Run, path: Path, media_s: float) -> None:
-        if not path.is_absolute():
-            path = run.chdir / path
+        path = path.absolute()  # storage roots are absolute; this only guards a bad config
         start_ms = run.anchor.wall_ms(media_s * 1000) if run.anchor.known else self._now_ms()
         prev = run.current
         if prev is not None:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nvrd.store.schema import channels
@@ -30,24 +30,35 @@ class ChannelStore:
         return [Channel(r.chid, r.title, json.loads(r.source or "{}"), r.origin) for r in rows]
 
     async def seed(self, wanted: list[Channel], now_ms: int) -> list[int]:
-        """Insert configured channels whose ``chid`` is not taken yet; return the new ids."""
+        """Apply the configured channels; return the ids that were inserted.
+
+        The configuration is the source of truth for its channels: one that is
+        missing is inserted, one that exists with ``origin == "config"`` gets
+        the configured title and source. A channel added through the API with
+        the same number is left alone.
+        """
         async with self._engine.begin() as conn:
-            taken = set((await conn.execute(select(channels.c.chid))).scalars().all())
+            rows = {r.chid: r for r in (await conn.execute(select(channels))).all()}
             added = []
             for ch in wanted:
-                if ch.chid in taken:
-                    continue
-                await conn.execute(
-                    insert(channels).values(
-                        chid=ch.chid,
-                        title=ch.title,
-                        source=json.dumps(ch.source),
-                        origin=ch.origin,
-                        created_ms=now_ms,
+                row = rows.get(ch.chid)
+                if row is None:
+                    await conn.execute(
+                        insert(channels).values(
+                            chid=ch.chid,
+                            title=ch.title,
+                            source=json.dumps(ch.source),
+                            origin=ch.origin,
+                            created_ms=now_ms,
+                        )
                     )
-                )
-                taken.add(ch.chid)
-                added.append(ch.chid)
+                    added.append(ch.chid)
+                elif row.origin == "config":
+                    await conn.execute(
+                        update(channels)
+                        .where(channels.c.chid == ch.chid)
+                        .values(title=ch.title, source=json.dumps(ch.source))
+                    )
         return added
 
     async def get(self, chid: int) -> Channel | None:

@@ -88,3 +88,13 @@ def test_unwritable_data_dir(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(ConfigError, match=r"server\.data_dir: .* is not writable"):
         load_settings(None, environ={}, flags={"data_dir": blocker / "data"})
+
+
+def test_paths_are_made_absolute_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cfg = write(tmp_path, '[server]\ndata_dir = "data"\n[[storage]]\npath = "rec"\n')
+    s = load_settings(cfg, environ={})
+    assert s.server.data_dir == tmp_path / "data"
+    assert s.storage_paths[0].path == tmp_path / "rec"
+    s = load_settings(None, environ={}, flags={"data_dir": Path("d2")})
+    assert s.storage_paths[0].path == tmp_path / "d2" / "recordings"

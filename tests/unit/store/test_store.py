@@ -92,12 +92,38 @@ async def test_sessions(db: Database) -> None:
     assert await sessions.get("not-a-token") is None
 
 
-async def test_channels_seed_keeps_existing(db: Database) -> None:
+async def test_channels_seed_applies_configuration(db: Database) -> None:
     store = ChannelStore(db.engine)
     added = await store.seed([Channel(1, "Front door", {"source": "rtsp://x"}, "config")], 1)
     assert added == [1]
     added = await store.seed([Channel(1, "Renamed", {}, "config"), Channel(2, "", {}, "config")], 2)
     assert added == [2]
     chans = await store.all()
-    assert [(c.chid, c.title) for c in chans] == [(1, "Front door"), (2, "")]
-    assert chans[0].source == {"source": "rtsp://x"}
+    assert [(c.chid, c.title) for c in chans] == [(1, "Renamed"), (2, "")]
+    assert chans[0].source == {}  # the configuration is the source of truth for its channels
+
+
+async def test_channels_add_delete(db: Database) -> None:
+    store = ChannelStore(db.engine)
+    await store.seed([Channel(2, "cfg", {}, "config")], 1)
+    got = await store.add_many(
+        [
+            (None, "a", {"source": "x"}),
+            (2, "b", {}),
+            (None, "c", {}),
+            (7, "d", {}),
+            (None, "e", {}),
+        ],
+        max_channels=4,
+        now_ms=1,
+    )
+    assert got == [(0, 1), (-1, 0), (0, 3), (0, 7), (-4, 0)]
+    assert [c.chid for c in await store.all()] == [1, 2, 3, 7]
+    assert (await store.get(1)).source == {"source": "x"}  # type: ignore[union-attr]
+    assert await store.get(99) is None
+    assert await store.delete([3, 99, 1]) == [3, 1]
+    assert [c.chid for c in await store.all()] == [2, 7]
+    # the configured channel comes back with its configuration on the next start
+    await store.seed([Channel(2, "cfg2", {"source": "y"}, "config")], 2)
+    await store.seed([Channel(7, "not mine", {}, "config")], 2)
+    assert [(c.chid, c.title) for c in await store.all()] == [(2, "cfg2"), (7, "d")]
