@@ -44,7 +44,7 @@ import psutil
 
 from tests.e2e.server import ServerProcess
 from tests.support.cameras import FileCameraServer
-from tests.support.media import _clock_filter, ffmpeg_exe, probe
+from tests.support.media import ffmpeg_exe, probe
 
 SIZE = (1920, 1080)
 FPS = 25
@@ -188,6 +188,20 @@ def watch(seconds: float, check: Callable[[], str | None]) -> str | None:
 # -- the cameras ------------------------------------------------------------------------------
 
 
+DEJAVU_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def clock_filter(height: int) -> str:
+    """Burn in the stream time (drawtext), or nothing when the font is missing."""
+    if not DEJAVU_FONT.is_file():
+        return "null"
+    return (
+        f"drawtext=fontfile={DEJAVU_FONT}:text='%{{pts\\:hms}}'"
+        f":fontsize={max(16, height // 12)}:fontcolor=white:box=1:boxcolor=black@0.6"
+        ":boxborderw=8:x=(w-text_w)/2:y=h-text_h-20"
+    )
+
+
 def make_media(path: Path) -> Path:
     """A 1080p H.264 clip with a clock, fixed GOP, no B-frames, constrained to ~BITRATE."""
     width, height = SIZE
@@ -202,7 +216,7 @@ def make_media(path: Path) -> Path:
         "-i",
         f"testsrc2=size={width}x{height}:rate={FPS}:duration={MEDIA_SECONDS}",
         "-vf",
-        _clock_filter(height),
+        clock_filter(height),
         "-c:v",
         "libx264",
         "-preset",
@@ -436,7 +450,7 @@ def run_nvrd(cam: FileCameraServer, names: list[str], work: Path, seconds: float
     try:
         srv.start(timeout=60)
         assert srv.proc is not None
-        with srv.client(auth=("admin", srv.admin_password()), timeout=30) as client:
+        with srv.client(auth=("admin", srv.admin_password())) as client:
             items = [{"name": f"cam{i}", "source": cam.url(nm)} for i, nm in enumerate(names, 1)]
             r = client.post("/api/channel", json=items)
             if r.status_code != 200 or r.json().get("failed"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -10,23 +9,12 @@ from typing import Any
 import av
 import imageio_ffmpeg
 
-DEJAVU_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+from nvrd.media.testpattern import make_pattern_video
 
 
 def ffmpeg_exe() -> str:
     """Path of the static ffmpeg binary shipped by imageio-ffmpeg."""
     return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
-def _clock_filter(height: int) -> str:
-    if not DEJAVU_FONT.is_file():
-        raise FileNotFoundError(f"{DEJAVU_FONT} is missing: run scripts/system-deps.sh")
-    size = max(16, height // 8)
-    return (
-        f"drawtext=fontfile={DEJAVU_FONT}:text='%{{pts\\:hms}}'"
-        f":fontsize={size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8"
-        ":x=(w-text_w)/2:y=h-text_h-20"
-    )
 
 
 def make_test_video(
@@ -37,56 +25,10 @@ def make_test_video(
     gop: int = 25,
     clock: bool = True,
 ) -> Path:
-    """Write an H.264 (baseline-compatible main, no B-frames) MP4 of `testsrc2` to `path`.
-
-    With `clock`, the stream time (``HH:MM:SS.mmm``) is burnt in with drawtext. Every `gop`
-    frames is a keyframe (fixed GOP, no scene-cut keyframes); the moov atom is at the front.
-    """
-    width, height = (int(v) for v in size.lower().split("x"))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    vf = _clock_filter(height) if clock else "null"
-    cmd = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}",
-        "-vf",
-        vf,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-tune",
-        "zerolatency",
-        "-profile:v",
-        "main",
-        "-pix_fmt",
-        "yuv420p",
-        "-bf",
-        "0",
-        "-g",
-        str(gop),
-        "-keyint_min",
-        str(gop),
-        "-sc_threshold",
-        "0",
-        "-r",
-        str(fps),
-        "-an",
-        "-movflags",
-        "+faststart",
-        str(path),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"ffmpeg failed ({proc.returncode}): {proc.stderr.strip()}")
-    return path
+    """An H.264 MP4 of `testsrc2` (no B-frames, fixed GOP) with the stream time burnt in."""
+    return make_pattern_video(
+        ffmpeg_exe(), Path(path), seconds=seconds, size=size, fps=fps, gop=gop, clock=clock
+    )
 
 
 def probe(path: Path | str) -> dict[str, Any]:

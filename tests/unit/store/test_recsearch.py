@@ -1,12 +1,7 @@
 """Searches over the recording index, on SQLite and on PostgreSQL (each test runs on both)."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import update
 
-from nvrd.config import load_settings
 from nvrd.core import recbuckets as rb
 from nvrd.store.db import Database
 from nvrd.store.recordings import NewSegment, RecordingIndex, Segment
@@ -17,17 +12,6 @@ MIN = 60_000
 Q = rb.BUCKET_MS  # 15 minutes
 # 2018-01-08T00:00:00Z, a multiple of 15 minutes.
 T0 = 1515369600000
-
-
-@pytest.fixture
-async def db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
-    settings = load_settings(
-        None, environ={}, flags={"data_dir": tmp_path, "database_url": database_url}
-    )
-    database = Database(settings.db_url)
-    await database.open()
-    yield database
-    await database.close()
 
 
 async def add(db: Database, chid: int, start: int, end: int, name: str = "") -> int:

@@ -2,23 +2,11 @@
 
 import pytest
 
-from nvrd.config import load_settings
 from nvrd.core.rights import Right
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database, head_revision
 from nvrd.store.sessions import SessionStore
 from nvrd.store.users import NoSuchUser, UserExists, UserStore
-
-
-@pytest.fixture
-async def db(database_url: str, tmp_path):  # type: ignore[no-untyped-def]
-    settings = load_settings(
-        None, environ={}, flags={"data_dir": tmp_path, "database_url": database_url}
-    )
-    database = Database(settings.db_url)
-    await database.open()
-    yield database
-    await database.close()
 
 
 async def test_migrated_to_head_and_idempotent(db: Database) -> None:
