@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.integration.recorder import (
@@ -24,7 +25,10 @@ from tests.support.cameras import FileCameraServer, LiveCameraServer, free_port
 
 def watch_codes(srv, chid: int, stop: threading.Event, seen: list[int]) -> None:  # type: ignore[no-untyped-def]
     while not stop.is_set():
-        code = status(srv, chid).get("status", {}).get("code")
+        try:
+            code = status(srv, chid).get("status", {}).get("code")
+        except httpx.HTTPError:  # the server is stopping
+            return
         if code is not None and (not seen or seen[-1] != code):
             seen.append(code)
         time.sleep(0.1)
@@ -36,6 +40,7 @@ def test_camera_outages_show_as_gaps_and_recording_resumes(
     srv = recording_server(tmp_path).start()
     seen: list[int] = []
     stop = threading.Event()
+    watcher: threading.Thread | None = None
     try:
         chid = add_channel(srv, {"name": "Gate", "source": file_camera.url("cam1.mp4")})
         wait_status(srv, chid, {200}, 20)
@@ -56,6 +61,8 @@ def test_camera_outages_show_as_gaps_and_recording_resumes(
             assert t_up - t_down >= 3
     finally:
         stop.set()
+        if watcher is not None:
+            watcher.join()
         srv.stop()
     assert seen[0] == 200
     assert {404, 200} <= set(seen) or {408, 200} <= set(seen)
