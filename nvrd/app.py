@@ -25,6 +25,7 @@ from nvrd.api import channel as channel_api
 from nvrd.api import enum as enum_api
 from nvrd.api import find as find_api
 from nvrd.api import info as info_api
+from nvrd.api import live as live_api
 from nvrd.api import status as status_api
 from nvrd.api import storage as storage_api
 from nvrd.api import system as system_api
@@ -95,6 +96,7 @@ def routes() -> list[BaseRoute]:
         *find_api.routes,
         *channel_api.routes,
         *storage_api.routes,
+        *live_api.routes,
         *vod_api.routes,
     ]
 

@@ -5,7 +5,7 @@ Validated once, at start, by :func:`load_settings`; every problem becomes a
 CLI prints before exiting non-zero.
 
 Environment variables are ``NVRD_<SECTION>_<KEY>`` (``NVRD_SERVER_PORT=8081``)
-for the ``server``, ``auth`` and ``recording`` sections.
+for the ``server``, ``auth``, ``recording`` and ``live`` sections.
 """
 
 from __future__ import annotations
@@ -115,6 +115,17 @@ class RecordingSettings(_Strict):
     max_backoff_seconds: Annotated[float, Field(ge=0.1, le=300)] = 2
 
 
+class LiveSettings(_Strict):
+    #: Live HLS (fMP4 parts) under /hls/ch<N>main/index.m3u8.
+    hls: bool = True
+    #: HLS part length; parts are cut at keyframes, so the camera's GOP sets the floor.
+    hls_seconds: Annotated[float, Field(ge=0.5, le=10)] = 1
+    #: The low-latency WebSocket stream (/wsapi/live).
+    lowlatency: bool = True
+    #: Fragments (frames) a viewer may fall behind before it is dropped.
+    viewer_queue: Annotated[int, Field(ge=10, le=10_000)] = 250
+
+
 class ChannelSettings(_Strict):
     chid: Annotated[int, Field(ge=1)] | None = None
     title: str = ""
@@ -129,6 +140,7 @@ class Settings(_Strict):
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
     recording: RecordingSettings = RecordingSettings()
+    live: LiveSettings = LiveSettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)
 
@@ -147,6 +159,11 @@ class Settings(_Strict):
         return url
 
     @property
+    def live_dir(self) -> Path:
+        """Where live HLS parts are written (recreated at every start)."""
+        return self.server.data_dir / "live"
+
+    @property
     def storage_paths(self) -> list[StorageSettings]:
         """Recording storage; default: ``<data_dir>/recordings`` in overwrite mode."""
         if self.storage:
@@ -155,7 +172,7 @@ class Settings(_Strict):
 
 
 ENV_PREFIX = "NVRD_"
-_ENV_SECTIONS = ("server", "auth", "recording")
+_ENV_SECTIONS = ("server", "auth", "recording", "live")
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:

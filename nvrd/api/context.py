@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from nvrd.auth.service import Authenticator
 from nvrd.config import Settings
@@ -40,6 +40,6 @@ class Services:
     power: PowerControl
 
 
-def services(request: Request) -> Services:
+def services(request: HTTPConnection) -> Services:
     svc: Services = request.app.state.services
     return svc

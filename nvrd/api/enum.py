@@ -8,6 +8,7 @@ from typing import Any
 from starlette.routing import Route
 
 from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.live import live_sources
 from nvrd.core.errors import bad_request
 from nvrd.core.eventtypes import CATALOGUE, code_key, type_key
 from nvrd.core.objects import OBJECT_ATTRIBUTES, OBJECT_TYPES, REALTIME_TOPICS
@@ -40,7 +41,7 @@ async def _channels(call: Call) -> Any:
     for ch in await call.svc.channels.all():
         item: dict[str, Any] = {"chid": ch.chid, "title": ch.title, "displayName": display_name(ch)}
         if static_src:
-            item["src"] = []  # filled once the live video service serves streams
+            item["src"] = live_sources(call, ch.chid)
         if caps:
             item["caps"] = dict(NO_CAPS)
         out.append(item)

@@ -15,11 +15,13 @@ from urllib.parse import quote
 from starlette.routing import Route
 
 from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.live import live_sources
 from nvrd.core.errors import ApiError, Kind, bad_request, not_found
 from nvrd.core.params import flag, parse_int, parse_int_list, url_encode
 from nvrd.core.recbuckets import ms_from_datetime, utc_from_ms
 from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_duration, parse_time
+from nvrd.core.video import resolution_label
 from nvrd.store.recordings import Segment
 
 DEFAULT_LIMIT = 10
@@ -29,22 +31,6 @@ DEFAULT_DURATION = timedelta(seconds=1)
 OTHERWISE = ("nearBefore", "nearAfter")
 STREAMS = ("main", "sub")
 _WORD = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def resolution_label(height: int) -> str:
-    """The guide's resolution name for a frame height (``""`` when unknown)."""
-    if height <= 0:
-        return ""
-    for least, label in (
-        (2160, "4K UHD"),
-        (1440, "1440p QHD"),
-        (1080, "1080p FHD"),
-        (720, "720p HD"),
-        (480, "480p SD"),
-    ):
-        if height >= least:
-            return label
-    return f"{height}p"
 
 
 def storage_url(base_url: str, root_index: int, rel_path: str) -> str:
@@ -69,7 +55,7 @@ async def live(call: Call) -> Any:
     protocol = q.get("protocol")
     if protocol is not None and not _WORD.match(protocol):
         raise bad_request("unknownItem", name="protocol", item=protocol)
-    _choice(call, "stream", STREAMS)
+    stream = _choice(call, "stream", STREAMS)
     nameonly = flag(q, "nameonly")
     out: list[dict[str, Any]] = []
     for ch in await call.svc.channels.all():
@@ -78,7 +64,12 @@ async def live(call: Call) -> Any:
         display = f"CH{ch.chid}: {ch.title}" if ch.title else f"CH{ch.chid}"
         item: dict[str, Any] = {"chid": ch.chid, "title": url_encode(ch.title), "display": display}
         if not nameonly:
-            item["src"] = []  # filled by the live video service (protocol/stream filter it)
+            item["src"] = [
+                src
+                for src in live_sources(call, ch.chid)
+                if (protocol is None or src["protocol"] == protocol)
+                and (stream is None or src["profile"] == stream)
+            ]
         out.append(item)
     return out
 

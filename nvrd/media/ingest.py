@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import ctypes
 import logging
+import os
+import shutil
 import signal
 import time
 from collections import deque
@@ -27,12 +29,14 @@ from nvrd.media.anchor import Anchor
 from nvrd.media.ffargs import (
     Source,
     classify_failure,
+    live_args,
     parse_segment_start,
     record_args,
     redact,
     segment_template,
 )
 from nvrd.media.indexer import Finished, index_finished
+from nvrd.media.live import LiveHub
 from nvrd.media.segments import Journal, channel_dir, ensure_day_dirs
 from nvrd.media.status import StatusBoard
 from nvrd.store.recordings import RecordingIndex
@@ -91,6 +95,9 @@ class ChannelIngest:
         clock: Clock,
         on_status: Callable[[int], None],
         on_segment: Callable[[int, int], None] | None = None,
+        live: LiveHub | None = None,
+        hls_dir: Path | None = None,
+        hls_seconds: float = 1.0,
     ):
         self.chid = chid
         self.spec = spec
@@ -102,6 +109,9 @@ class ChannelIngest:
         self.clock = clock
         self.on_status = on_status
         self.on_segment = on_segment
+        self.live = live
+        self.hls_dir = hls_dir
+        self.hls_seconds = hls_seconds
         self._task: asyncio.Task[None] | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._stopping = False
@@ -208,26 +218,41 @@ class ChannelIngest:
             self.spec.tcp,
             self.spec.playback == "repeat",
         )
+        live_r, live_w = os.pipe() if self.live is not None else (None, None)
+        if self.hls_dir is not None:
+            shutil.rmtree(self.hls_dir, ignore_errors=True)
+            self.hls_dir.mkdir(parents=True, exist_ok=True)
         argv = record_args(
             self.ffmpeg,
             src,
             segment_template(str(chdir), run_id),
             self.settings.segment_seconds,
             self.settings.io_timeout_seconds,
+            live_args(
+                str(self.hls_dir) if self.hls_dir is not None else None,
+                live_w,
+                self.hls_seconds,
+            ),
         )
         log.info(
             "ingest starting",
             extra={"chid": self.chid, "source": redact(src.url), "run": run_id, "root": str(root)},
         )
         self._restart_run.clear()
-        self._proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            preexec_fn=_die_with_parent,
-            start_new_session=True,
-        )
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                preexec_fn=_die_with_parent,
+                start_new_session=True,
+                pass_fds=(live_w,) if live_w is not None else (),
+            )
+        finally:
+            if live_w is not None:
+                os.close(live_w)
+        live_done = await self._open_live(live_r)
         proc = self._proc
         run.last_advance = time.monotonic()
         readers = [
@@ -243,6 +268,9 @@ class ChannelIngest:
             with contextlib.suppress(asyncio.CancelledError):
                 stalled = await watchdog
             await asyncio.gather(*readers, return_exceptions=True)
+            if live_done is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(live_done, timeout=5)
         self._finish_run(run)
         self._set_recording(False, False)
         rc = proc.returncode
@@ -250,6 +278,8 @@ class ChannelIngest:
             "ingest ended",
             extra={"chid": self.chid, "run": run_id, "returncode": rc, "stalled": stalled},
         )
+        if self.live is not None:
+            self.live.end_stream(self.board.state(self.chid).code)
         if self._stopping or (self._restart_run.is_set() and not stalled):
             return None, run.connected
         if self.spec.kind == "file" and self.spec.playback == "once" and rc == 0:
@@ -257,6 +287,19 @@ class ChannelIngest:
         if stalled:
             return ChannelStatus.TIMEOUT, run.connected
         return classify_failure(run.errors, self.spec.kind), run.connected
+
+    async def _open_live(self, fd: int | None) -> asyncio.Future[None] | None:
+        """Feed the low-latency stream from ``fd`` into the hub until ffmpeg closes it."""
+        if fd is None or self.live is None:
+            return None
+        hub = self.live
+        hub.start_stream()
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        await loop.connect_read_pipe(
+            lambda: _LiveReader(hub, done), os.fdopen(fd, "rb", buffering=0)
+        )
+        return done
 
     async def _watch(self, proc: asyncio.subprocess.Process, run: _Run) -> bool:
         """Kill a process whose media time stops advancing; end it for a root switch."""
@@ -374,3 +417,25 @@ class ChannelIngest:
                 continue
             if file_id is not None and self.on_segment is not None:
                 self.on_segment(self.chid, file_id)
+
+
+class _LiveReader(asyncio.Protocol):
+    """Hands the live pipe's bytes to the hub as they arrive (no copies, no waiting)."""
+
+    def __init__(self, hub: LiveHub, done: asyncio.Future[None]):
+        self.hub = hub
+        self.done = done
+        self.broken = False
+
+    def data_received(self, data: bytes) -> None:
+        if self.broken:
+            return
+        try:
+            self.hub.feed(data)
+        except ValueError:
+            self.broken = True
+            log.error("corrupt live stream; live view stops until the next run")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)

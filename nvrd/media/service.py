@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import functools
 import logging
+import re
+import shutil
 from pathlib import Path
 
 from nvrd.config import Settings
@@ -19,12 +21,16 @@ from nvrd.core.statuscodes import ChannelStatus
 from nvrd.events.bus import EventBus
 from nvrd.media.fsck import check_all
 from nvrd.media.ingest import ChannelIngest
+from nvrd.media.live import LiveHub
 from nvrd.media.status import StatusBoard
 from nvrd.media.storage import StoragePool
 from nvrd.store.channels import Channel
 from nvrd.store.recordings import RecordingIndex
 
 log = logging.getLogger("nvrd.media")
+
+_STREAM = re.compile(r"^ch(\d+)(main)$")
+_HLS_FILE = re.compile(r"^(index\.m3u8|init\.mp4|seg_\d+\.m4s)$")
 
 
 def default_ffmpeg() -> str:
@@ -55,6 +61,7 @@ class MediaService:
             on_event=self._storage_event,
         )
         self.ingests: dict[int, ChannelIngest] = {}
+        self.hubs: dict[int, LiveHub] = {}
         self._retention: asyncio.Task[None] | None = None
         self._ffmpeg = settings.recording.ffmpeg
 
@@ -65,6 +72,7 @@ class MediaService:
         return self._ffmpeg
 
     async def start(self, channels: list[Channel]) -> None:
+        await asyncio.to_thread(shutil.rmtree, self.settings.live_dir, True)
         for s in self.settings.storage_paths:
             if s.usage in (1, 2):
                 await asyncio.to_thread(s.path.mkdir, parents=True, exist_ok=True)
@@ -83,12 +91,19 @@ class MediaService:
                 await self._retention
         await asyncio.gather(*(ing.stop() for ing in self.ingests.values()))
         self.ingests.clear()
+        for hub in self.hubs.values():
+            hub.close_all()
+        self.hubs.clear()
 
     def add(self, ch: Channel) -> None:
         spec = ChannelSpec.from_doc(ch.source, ch.title)
         if spec is None:
             self.board.set_code(ch.chid, int(ChannelStatus.NOT_USED))
             return
+        live = self.settings.live
+        hub = None
+        if live.lowlatency:
+            hub = self.hubs.setdefault(ch.chid, LiveHub(ch.chid, "main", live.viewer_queue))
         ingest = ChannelIngest(
             ch.chid,
             spec,
@@ -99,6 +114,9 @@ class MediaService:
             board=self.board,
             clock=self.clock,
             on_status=functools.partial(self._status, ch.chid),
+            live=hub,
+            hls_dir=self.hls_dir(ch.chid, "main") if live.hls else None,
+            hls_seconds=live.hls_seconds,
         )
         self.ingests[ch.chid] = ingest
         ingest.start()
@@ -107,7 +125,26 @@ class MediaService:
         ingest = self.ingests.pop(chid, None)
         if ingest is not None:
             await ingest.stop()
+        hub = self.hubs.pop(chid, None)
+        if hub is not None:
+            hub.close_all()
         self.board.forget(chid)
+
+    def hls_dir(self, chid: int, profile: str) -> Path:
+        return self.settings.live_dir / f"ch{chid}{profile}"
+
+    def hls_file(self, stream: str, name: str) -> Path | None:
+        """A live HLS file (``index.m3u8``, ``init.mp4``, ``seg_*.m4s``) of a stream."""
+        m = _STREAM.match(stream)
+        if m is None or not self.settings.live.hls or int(m.group(1)) not in self.ingests:
+            return None
+        if not _HLS_FILE.match(name):
+            return None
+        path = self.hls_dir(int(m.group(1)), m.group(2)) / name
+        return path if path.is_file() else None
+
+    def hub(self, chid: int) -> LiveHub | None:
+        return self.hubs.get(chid)
 
     def _status(self, chid: int, code: int) -> None:
         state = self.board.state(chid)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from nvrd.api.vod import resolution_label
+from nvrd.core.video import resolution_label
 from nvrd.config import Settings
 from nvrd.core.recbuckets import ms_from_datetime
 from nvrd.store.db import Database

@@ -1,0 +1,136 @@
+"""Live video: HLS files under ``/hls/`` and the low-latency WebSocket ``/wsapi/live``.
+
+The WebSocket sends a JSON text message ``{"type": "init", "codec", "mime",
+"width", "height", ...}``, then the init segment and fragments (one per
+frame) as binary messages, for a browser's Media Source Extensions
+(``SourceBuffer.mode = "sequence"``). When the camera's stream ends it sends
+``{"type": "status", "code": ...}`` and, when it returns, a new init.
+Close codes: 4401 bad or missing credentials, 4404 unknown channel,
+4408 the viewer fell too far behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from starlette.responses import FileResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from nvrd.api.context import services
+from nvrd.api.endpoint import Call, endpoint
+from nvrd.core.errors import ApiError, not_found
+from nvrd.core.params import parse_int
+from nvrd.core.video import resolution_label
+
+log = logging.getLogger("nvrd.live")
+
+_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mp4": "video/mp4",
+    ".m4s": "video/iso.segment",
+}
+
+
+async def hls_file(call: Call) -> Any:
+    stream = str(call.request.path_params["stream"])
+    name = str(call.request.path_params["name"])
+    path = call.svc.media.hls_file(stream, name)
+    if path is None:
+        raise not_found(path=call.request.url.path)
+    cache = "no-cache" if name.endswith(".m3u8") else "private, max-age=60"
+    return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": cache})
+
+
+async def live_socket(ws: WebSocket) -> None:
+    svc = services(ws)
+    query = ws.query_params
+    cookie = query.get("session") or ws.cookies.get(svc.settings.auth.cookie_name)
+    client = ws.client.host if ws.client else "unknown"
+    await ws.accept()
+    try:
+        identity = await svc.auth.identify(query, ws.headers.get("authorization"), cookie, client)
+        if identity.user is None:
+            await ws.close(4401, "sign-in required")
+            return
+        chid = parse_int("ch", query.get("ch", ""), lo=1)
+    except ApiError as err:
+        await ws.close(4401 if err.kind.status in (401, 403, 429) else 4400, err.key)
+        return
+    if query.get("stream", "main") != "main" or (hub := svc.media.hub(chid)) is None:
+        await ws.close(4404, "no such live stream")
+        return
+    viewer = hub.subscribe(name=f"{client} ch{chid}")
+
+    async def drain_client() -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await ws.receive_text()
+
+    reader = asyncio.create_task(drain_client())
+    try:
+        while True:
+            getter = asyncio.create_task(viewer.get())
+            done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+            if reader in done:
+                getter.cancel()
+                return
+            msg = getter.result()
+            if msg is None:
+                if viewer.dropped:
+                    await ws.close(4408, "too slow")
+                else:
+                    await ws.close(1001, "stream closed")
+                return
+            if isinstance(msg, str):
+                await ws.send_text(msg)
+            else:
+                await ws.send_bytes(msg)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return
+    finally:
+        viewer.close()
+        reader.cancel()
+
+
+routes = [
+    Route("/hls/{stream}/{name}", endpoint(hls_file)),
+    WebSocketRoute("/wsapi/live", live_socket),
+]
+
+
+def live_sources(call: Call, chid: int) -> list[dict[str, Any]]:
+    """The live streams nvrd serves for a channel, with URLs on the host the client used."""
+    svc = call.svc
+    if chid not in svc.media.ingests:
+        return []
+    base = str(call.request.base_url)
+    hub = svc.media.hub(chid)
+    width, height = (hub.width, hub.height) if hub is not None else (0, 0)
+    common = {"label": resolution_label(height), "size": [width, height]}
+    out: list[dict[str, Any]] = []
+    if svc.settings.live.hls:
+        out.append(
+            {
+                "protocol": "hls",
+                "profile": "main",
+                "src": f"{base}hls/ch{chid}main/index.m3u8",
+                "type": "application/x-mpegurl",
+                **common,
+            }
+        )
+    if hub is not None:
+        ws_base = "wss" + base[5:] if base.startswith("https") else "ws" + base[4:]
+        out.append(
+            {
+                "protocol": "ws",
+                "profile": "main",
+                "src": f"{ws_base}wsapi/live?ch={chid}&stream=main",
+                "type": "video/mp4",
+                **common,
+            }
+        )
+    return out
