@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp-install
 SYSSTAMP := $(VENV)/.stamp-system
+NPMSTAMP := node_modules/.stamp-npm
 
 .PHONY: run test lint typecheck unit bench install system-deps clean
 
@@ -16,7 +17,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(STAMP)
+# Browser-side packages of the /watch player (hls.js), pinned by package-lock.json.
+$(NPMSTAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(STAMP) $(NPMSTAMP)
 
 # Debian packages the server and its tests use (smartctl, DMI and PCI readers).
 $(SYSSTAMP): scripts/system-deps.sh | $(BIN)/python

@@ -15,6 +15,11 @@ for pkg in python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
   gstreamer1.0-x gstreamer1.0-tools fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# The browser the /watch player tests drive with Playwright (/usr/bin/chromium), and CJK
+# fonts so Korean, Japanese and Chinese overlays render.
+for pkg in chromium fonts-noto-cjk; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -28,6 +28,9 @@ from nvrd.core.video import resolution_label
 
 log = logging.getLogger("nvrd.live")
 
+#: A viewer whose connection cannot take a message for this long is cut off.
+SEND_TIMEOUT = 2.0
+
 _TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".mp4": "video/mp4",
@@ -80,20 +83,28 @@ async def live_socket(ws: WebSocket) -> None:
                 return
             msg = getter.result()
             if msg is None:
-                if viewer.dropped:
-                    await ws.close(4408, "too slow")
-                else:
-                    await ws.close(1001, "stream closed")
+                await _close(ws, 4408 if viewer.dropped else 1001)
                 return
-            if isinstance(msg, str):
-                await ws.send_text(msg)
-            else:
-                await ws.send_bytes(msg)
+            async with asyncio.timeout(SEND_TIMEOUT):
+                if isinstance(msg, str):
+                    await ws.send_text(msg)
+                else:
+                    await ws.send_bytes(msg)
+    except TimeoutError:
+        log.warning("live viewer stuck; disconnected", extra={"chid": chid, "viewer": viewer.name})
+        await _close(ws, 4408)
     except (WebSocketDisconnect, RuntimeError, OSError):
         return
     finally:
         viewer.close()
         reader.cancel()
+
+
+async def _close(ws: WebSocket, code: int) -> None:
+    reason = {4408: "too slow", 1001: "stream closed"}.get(code, "")
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(1.0):
+            await ws.close(code, reason)
 
 
 routes = [

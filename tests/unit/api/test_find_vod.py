@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from nvrd.core.video import resolution_label
 from nvrd.config import Settings
 from nvrd.core.recbuckets import ms_from_datetime
+from nvrd.core.video import resolution_label
 from nvrd.store.db import Database
 from nvrd.store.recordings import NewSegment, RecordingIndex
 from tests.conftest import ADMIN, NOREMOTE, VIEWER
