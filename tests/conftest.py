@@ -1,5 +1,5 @@
 """Shared fixtures: settings in a temporary data dir, databases (SQLite and PostgreSQL),
-an in-process app client, and users created directly in the store."""
+an in-process app client, users created directly in the store, and generated test videos."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from nvrd.config import Settings, load_settings
 from nvrd.core.rights import ALL_RIGHTS, Right, parse_rights
 from nvrd.store.db import Database
 from nvrd.store.users import UserStore
+from tests.support.media import make_test_video
 
 PG_URL = os.environ.get("NVRD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -168,6 +169,23 @@ def b64(uid: str, password: str) -> str:
     import base64
 
     return base64.b64encode(f"{uid}:{password}".encode()).decode()
+
+
+# name -> make_test_video keyword arguments
+TEST_VIDEOS: dict[str, dict[str, object]] = {
+    "cam1.mp4": {"seconds": 10, "size": "640x360", "fps": 25, "gop": 25, "clock": True},
+    "cam2.mp4": {"seconds": 10, "size": "1280x720", "fps": 25, "gop": 50, "clock": True},
+    "cam3.mp4": {"seconds": 2, "size": "320x180", "fps": 10, "gop": 10, "clock": False},
+}
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Directory of H.264 test videos (see TEST_VIDEOS), served by `file_camera`."""
+    root = tmp_path_factory.mktemp("media")
+    for name, kwargs in TEST_VIDEOS.items():
+        make_test_video(root / name, **kwargs)  # type: ignore[arg-type]
+    return root
 
 
 __all__ = ["ADMIN", "ALL_RIGHTS", "NOREMOTE", "VIEWER", "Right", "make_settings"]
