@@ -36,6 +36,7 @@ demo/media/cam2.mp4: scripts/demo_media.py | $(STAMP) $(SYSSTAMP)
 
 run: install system-deps demo/media/cam2.mp4
 	@echo "nvrd demo on http://127.0.0.1:8080  (user demo, password demo; auth=ZGVtbzpkZW1v)"
+	@echo "  players:    http://127.0.0.1:8080/?auth=ZGVtbzpkZW1v"
 	@echo "  server:     http://127.0.0.1:8080/api/info?all&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  channels:   http://127.0.0.1:8080/api/status?verbose&recordingStatus&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  recordings: http://127.0.0.1:8080/api/find?what=recMinutes&timeBegin=today&indent=2&auth=ZGVtbzpkZW1v"

@@ -30,6 +30,7 @@ from nvrd.api import status as status_api
 from nvrd.api import storage as storage_api
 from nvrd.api import system as system_api
 from nvrd.api import vod as vod_api
+from nvrd.api import watch as watch_api
 from nvrd.api.context import Services
 from nvrd.api.responses import api_error_handler, http_error_handler, internal_error_handler
 from nvrd.auth.bootstrap import ensure_demo_user, ensure_first_admin
@@ -98,6 +99,7 @@ def routes() -> list[BaseRoute]:
         *storage_api.routes,
         *live_api.routes,
         *vod_api.routes,
+        *watch_api.routes,
     ]
 
 

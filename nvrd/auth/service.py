@@ -8,6 +8,7 @@ Sessions end after ``idle_seconds`` without use, or on logout.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ log = logging.getLogger("nvrd.auth")
 
 # The last-seen time of a session is written at most this often.
 _TOUCH_EVERY_MS = 30_000
+#: How long a verified uid/password pair is trusted without a new scrypt check.
+CREDENTIAL_CACHE_SECONDS = 60.0
+_CACHE_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Authenticator:
         self.lockout = lockout
         self.clock = clock
         self.idle_ms = idle_seconds * 1000
+        self._verified: dict[str, tuple[User, str, float]] = {}
 
     def _now_ms(self) -> int:
         return int(self.clock.now().timestamp() * 1000)
@@ -67,11 +72,51 @@ class Authenticator:
         current = await self._from_cookie(cookie_token) if cookie_token else ANONYMOUS
         if creds is None:
             return current
+        cached = await self._cached(creds, client)
+        if cached is not None:
+            user, token = cached
+            return Identity(user, token, token != cookie_token, creds.via)
         user = await self.sign_in(creds, client)
         if current.user is not None and current.user.uid == user.uid:
-            return Identity(user, current.session_token, False, creds.via)
-        token = await self.sessions.create(user.uid, self._now_ms())
-        return Identity(user, token, True, creds.via)
+            token = current.session_token or ""
+            new = False
+        else:
+            token = await self.sessions.create(user.uid, self._now_ms())
+            new = True
+        self._remember(creds, user, token)
+        return Identity(user, token, new, creds.via)
+
+    # Players embedded in other sites cannot keep a cookie, so they send
+    # ``auth=`` with every request (HLS parts, file ranges). A verified pair
+    # is remembered for a minute together with its session, so that such a
+    # request costs a lookup instead of a scrypt check and a new session.
+
+    @staticmethod
+    def _cache_key(creds: Credentials) -> str:
+        return hashlib.sha256(f"{creds.uid}\0{creds.password}".encode()).hexdigest()
+
+    async def _cached(self, creds: Credentials, client: str) -> tuple[User, str] | None:
+        if self.lockout.locked_for(client) > 0:
+            return None  # sign_in() answers the locked-out client
+        key = self._cache_key(creds)
+        hit = self._verified.get(key)
+        if hit is None or hit[2] < self.clock.monotonic():
+            self._verified.pop(key, None)
+            return None
+        user, token, _ = hit
+        if await self.sessions.get(token) is None:  # logged out or user removed
+            self._verified.pop(key, None)
+            return None
+        return user, token
+
+    def _remember(self, creds: Credentials, user: User, token: str) -> None:
+        now = self.clock.monotonic()
+        if len(self._verified) >= _CACHE_MAX:
+            for k in [k for k, v in self._verified.items() if v[2] < now]:
+                del self._verified[k]
+            if len(self._verified) >= _CACHE_MAX:
+                self._verified.clear()
+        self._verified[self._cache_key(creds)] = (user, token, now + CREDENTIAL_CACHE_SECONDS)
 
     async def sign_in(self, creds: Credentials, client: str) -> User:
         wait = self.lockout.locked_for(client)

@@ -85,7 +85,9 @@ def test_enum_channel(chans: TestClient) -> None:
 
 def test_enum_channel_static_src_and_caps(chans: TestClient) -> None:
     body = chans.get("/api/enum?what=channel&staticSrc&caps").json()
-    assert body[0]["src"] == []
+    assert [s["protocol"] for s in body[0]["src"]] == ["hls", "ws"]  # ch1 has a camera
+    assert body[0]["src"][0]["src"] == "http://testserver/hls/ch1main/index.m3u8"
+    assert body[1]["src"] == []  # no source, no stream
     caps = body[0]["caps"]
     assert set(caps) == {
         "pantilt",
