@@ -85,13 +85,12 @@ async def _mean_ms(fn: Callable[[], Awaitable[Any]], repeats: int) -> float:
     return (time.perf_counter() - start) / repeats * 1000
 
 
-async def _measure(engine_name: str, url: str, n: int) -> Figures:
+async def _measure(engine_name: str, url: str, n: int, t0: int) -> Figures:
     db = Database(url)
     await db.open()
     try:
         index = RecordingIndex(db.engine)
         search = RecordingSearch(db.engine)
-        t0 = int(time.time() * 1000) - DAYS * 86_400_000
         rows = _rows(n, t0)
         await index.add(rows[0])  # warm up the pool and statement cache
         add_ms: list[float] = []
@@ -151,12 +150,13 @@ async def _pg_exec(sql: str) -> None:
         await conn.close()
 
 
-async def _sqlite(n: int) -> Figures:
+async def _sqlite(n: int, t0: int) -> Figures:
     with tempfile.TemporaryDirectory(prefix="nvrd-bench-index-") as tmp:
-        return await _measure("SQLite (WAL)", f"sqlite+aiosqlite:///{Path(tmp) / 'nvrd.db'}", n)
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'nvrd.db'}"
+        return await _measure("SQLite (WAL)", url, n, t0)
 
 
-async def _postgres(n: int) -> Figures | str:
+async def _postgres(n: int, t0: int) -> Figures | str:
     try:
         await asyncio.wait_for(_pg_exec("SELECT 1"), timeout=5)
     except Exception as exc:
@@ -165,7 +165,7 @@ async def _postgres(n: int) -> Figures | str:
     await _pg_exec(f'CREATE DATABASE "{name}"')
     try:
         base = PG_ADMIN_URL.split("://", 1)[1].rsplit("/", 1)[0]
-        return await _measure("PostgreSQL", f"postgresql+asyncpg://{base}/{name}", n)
+        return await _measure("PostgreSQL", f"postgresql+asyncpg://{base}/{name}", n, t0)
     finally:
         await _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -199,13 +199,17 @@ def _print(results: list[Figures], notes: list[str]) -> None:
 
 async def run() -> None:
     n = int(os.environ.get("NVRD_BENCH_INDEX_ROWS", "5000"))
-    results = [await _sqlite(n)]
+    # the same rows for both engines: 30 days up to the start of today (UTC)
+    t0 = int(time.time()) // 86_400 * 86_400_000 - DAYS * 86_400_000
+    results = [await _sqlite(n, t0)]
     notes: list[str] = []
-    pg = await _postgres(n)
+    pg = await _postgres(n, t0)
     if isinstance(pg, str):
         notes.append(pg)
     else:
         results.append(pg)
+        if pg.buckets != results[0].buckets or pg.vod_found != results[0].vod_found:
+            notes.append("MISMATCH: the engines answered the same queries differently")
     _print(results, notes)
 
 

@@ -114,6 +114,7 @@ class ChannelIngest:
         self.hls_seconds = hls_seconds
         self._task: asyncio.Task[None] | None = None
         self._proc: asyncio.subprocess.Process | None = None
+        self._interrupted: asyncio.subprocess.Process | None = None
         self._stopping = False
         self._jobs: asyncio.Queue[Finished | None] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
@@ -317,11 +318,14 @@ class ChannelIngest:
         return False
 
     async def _end_process(self) -> None:
+        """Ask ffmpeg to finish (once: a second SIGINT makes it abort mid-file) and wait."""
         proc = self._proc
         if proc is None or proc.returncode is not None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGINT)  # ffmpeg closes the segment properly
+        if self._interrupted is not proc:
+            self._interrupted = proc
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(signal.SIGINT)  # ffmpeg closes the segment properly
         try:
             await asyncio.wait_for(proc.wait(), timeout=5)
         except TimeoutError:
