@@ -77,6 +77,10 @@ async def hls_arrivals(base: str, auth: str, seconds: float) -> dict[str, float]
     seen: set[str] = set()
     deadline = time.monotonic() + seconds
     async with httpx.AsyncClient(base_url=base, params={"auth": auth}, timeout=5) as c:
+        # Parts already listed when we start were made before we measure: skip them.
+        seen.update(
+            ln for ln in (await c.get("index.m3u8")).text.splitlines() if ln.endswith(".m4s")
+        )
         while time.monotonic() < deadline:
             text = (await c.get("index.m3u8")).text
             for line in text.splitlines():
