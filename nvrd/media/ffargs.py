@@ -83,20 +83,25 @@ def live_args(hls_dir: str | None, live_fd: int | None, hls_seconds: float = 1.0
             f"{hls_dir}/index.m3u8",
         ]
     if live_fd is not None:
-        out += [
-            "-map",
-            "0:v:0",
-            "-c",
-            "copy",
-            "-f",
-            "mp4",
-            "-movflags",
-            "+frag_every_frame+empty_moov+default_base_moof",
-            "-flush_packets",
-            "1",
-            f"pipe:{live_fd}",
-        ]
+        out += per_frame_fmp4_output(f"pipe:{live_fd}")
     return out
+
+
+def per_frame_fmp4_output(target: str) -> list[str]:
+    """An output of fragmented MP4 with one fragment per frame, flushed as written."""
+    return [
+        "-map",
+        "0:v:0",
+        "-c",
+        "copy",
+        "-f",
+        "mp4",
+        "-movflags",
+        "+frag_every_frame+empty_moov+default_base_moof",
+        "-flush_packets",
+        "1",
+        target,
+    ]
 
 
 def record_args(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import websockets
 
+from nvrd.media.ffargs import per_frame_fmp4_output
 from nvrd.media.fmp4 import BoxSplitter, find
 
 
@@ -71,17 +72,7 @@ class DirectClient:
                 "tcp",
                 "-i",
                 url,
-                "-map",
-                "0:v:0",
-                "-c",
-                "copy",
-                "-f",
-                "mp4",
-                "-movflags",
-                "+frag_every_frame+empty_moov+default_base_moof",
-                "-flush_packets",
-                "1",
-                "pipe:1",
+                *per_frame_fmp4_output("pipe:1"),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from nvrd.media.ffargs import per_frame_fmp4_output
 from nvrd.media.fmp4 import BoxSplitter, codec_string, is_keyframe, video_size
 from nvrd.media.live import LiveHub
 from nvrd.media.service import default_ffmpeg
@@ -23,23 +24,8 @@ def live_stream(tmp_path_factory: pytest.TempPathFactory) -> bytes:
         default_ffmpeg(), folder / "src.mp4", seconds=3, size="320x180", gop=10, clock=False
     )
     out = folder / "live.mp4"
-    subprocess.run(
-        [
-            default_ffmpeg(),
-            "-loglevel",
-            "error",
-            "-i",
-            str(src),
-            "-c",
-            "copy",
-            "-f",
-            "mp4",
-            "-movflags",
-            "+frag_every_frame+empty_moov+default_base_moof",
-            str(out),
-        ],
-        check=True,
-    )
+    argv = [default_ffmpeg(), "-loglevel", "error", "-i", str(src)]
+    subprocess.run([*argv, *per_frame_fmp4_output(str(out))], check=True)
     return out.read_bytes()
 
 
