@@ -8,11 +8,12 @@ that fact is logged) so that it cannot slow producers or other subscribers.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from nvrd.core.dropqueue import DropQueue
 
 log = logging.getLogger("nvrd.events")
 
@@ -28,24 +29,19 @@ class Subscription:
         self._bus = bus
         self.topics = topics
         self.name = name
-        self.dropped = False
-        self.maxsize = maxsize
-        # One slot more than the limit, kept free for the end marker.
-        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize + 1)
+        self._queue: DropQueue[Event] = DropQueue(maxsize)
+
+    @property
+    def dropped(self) -> bool:
+        return self._queue.dropped
 
     def wants(self, topic: str) -> bool:
         return self.topics is None or topic in self.topics
 
     def _offer(self, event: Event) -> None:
-        if self.dropped:
-            return
-        if self._queue.qsize() < self.maxsize:
-            self._queue.put_nowait(event)
-            return
-        self.dropped = True
-        log.warning("slow event subscriber disconnected", extra={"subscriber": self.name})
-        self._bus.unsubscribe(self)
-        self._queue.put_nowait(None)  # the reader gets what it had, then the end
+        if not self._queue.offer(event) and self._queue.dropped:  # just now: it is unsubscribed
+            log.warning("slow event subscriber disconnected", extra={"subscriber": self.name})
+            self._bus.unsubscribe(self)
 
     async def get(self) -> Event | None:
         """The next event, or ``None`` once the subscription has ended."""
@@ -56,8 +52,7 @@ class Subscription:
 
     def close(self) -> None:
         self._bus.unsubscribe(self)
-        if not self._queue.full():
-            self._queue.put_nowait(None)
+        self._queue.end()
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         while True:

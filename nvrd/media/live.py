@@ -13,11 +13,11 @@ each init segment, ``{"type": "status", ...}`` when the stream ends) or
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 
+from nvrd.core.dropqueue import DropQueue
 from nvrd.media.fmp4 import BoxSplitter, Piece, codec_string, video_size
 
 log = logging.getLogger("nvrd.live")
@@ -31,30 +31,25 @@ class Viewer:
     def __init__(self, hub: LiveHub, maxsize: int, name: str):
         self.hub = hub
         self.name = name
-        self.dropped = False
-        self.maxsize = maxsize
-        self._queue: asyncio.Queue[Message | None] = asyncio.Queue(maxsize + 1)
+        self._queue: DropQueue[Message] = DropQueue(maxsize)
+
+    @property
+    def dropped(self) -> bool:
+        return self._queue.dropped
 
     def offer(self, msg: Message) -> None:
-        if self.dropped:
-            return
-        if self._queue.qsize() >= self.maxsize:
-            self.dropped = True
+        if not self._queue.offer(msg) and self._queue.dropped:  # just now: it is unsubscribed
             self.hub.unsubscribe(self)
-            self._queue.put_nowait(None)
             log.warning(
                 "slow live viewer dropped", extra={"chid": self.hub.chid, "viewer": self.name}
             )
-            return
-        self._queue.put_nowait(msg)
 
     async def get(self) -> Message | None:
         return await self._queue.get()
 
     def close(self) -> None:
         self.hub.unsubscribe(self)
-        if self._queue.qsize() <= self.maxsize:
-            self._queue.put_nowait(None)
+        self._queue.end()
 
 
 class LiveHub:
