@@ -50,6 +50,7 @@ from pathlib import Path
 import httpx
 import psutil
 
+from nvrd.media.testpattern import DEJAVU_FONT, make_pattern_video
 from tests.e2e.server import ServerProcess
 from tests.support.cameras import HOST, FileCameraServer
 from tests.support.media import ffmpeg_exe, probe
@@ -221,66 +222,22 @@ def watch(seconds: float, check: Callable[[], str | None]) -> str | None:
 
 # -- the cameras ------------------------------------------------------------------------------
 
-DEJAVU_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-
-
-def clock_filter(height: int) -> str:
-    """Burn in the stream time (drawtext), or nothing when the font is missing."""
-    if not DEJAVU_FONT.is_file():
-        return "null"
-    return (
-        f"drawtext=fontfile={DEJAVU_FONT}:text='%{{pts\\:hms}}'"
-        f":fontsize={max(16, height // 12)}:fontcolor=white:box=1:boxcolor=black@0.6"
-        ":boxborderw=8:x=(w-text_w)/2:y=h-text_h-20"
-    )
-
 
 def make_media(path: Path) -> Path:
     """A 1080p H.264 clip with a clock, fixed GOP, no B-frames, constrained to ~BITRATE."""
     width, height = SIZE
-    cmd = [
+    return make_pattern_video(
         ffmpeg_exe(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-        f"testsrc2=size={width}x{height}:rate={FPS}:duration={MEDIA_SECONDS}",
-        "-vf",
-        clock_filter(height),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-profile:v",
-        "main",
-        "-pix_fmt",
-        "yuv420p",
-        "-bf",
-        "0",
-        "-g",
-        str(GOP),
-        "-keyint_min",
-        str(GOP),
-        "-sc_threshold",
-        "0",
-        "-b:v",
-        BITRATE,
-        "-maxrate",
-        BITRATE,
-        "-bufsize",
-        BITRATE,
-        "-r",
-        str(FPS),
-        "-an",
-        "-movflags",
-        "+faststart",
-        str(path),
-    ]
-    subprocess.run(cmd, capture_output=True, check=True, timeout=120)
-    return path
+        path,
+        seconds=MEDIA_SECONDS,
+        size=f"{width}x{height}",
+        fps=FPS,
+        gop=GOP,
+        clock=DEJAVU_FONT.is_file(),
+        preset="veryfast",
+        bitrate=BITRATE,
+        tune=None,
+    )
 
 
 def camera_files(media: Path, media_dir: Path, n: int) -> list[str]:

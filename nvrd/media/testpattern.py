@@ -38,9 +38,11 @@ def pattern_args(
     pattern: str = "testsrc2",
     preset: str = "ultrafast",
     bitrate: str | None = None,
+    tune: str | None = "zerolatency",
 ) -> list[str]:
     width, height = (int(v) for v in size.lower().split("x"))
     rate = ["-b:v", bitrate, "-maxrate", bitrate, "-bufsize", bitrate] if bitrate else []
+    tuning = ["-tune", tune] if tune else []
     return [
         ffmpeg,
         "-hide_banner",
@@ -57,8 +59,7 @@ def pattern_args(
         "libx264",
         "-preset",
         preset,
-        "-tune",
-        "zerolatency",
+        *tuning,
         "-profile:v",
         "main",
         "-pix_fmt",

@@ -31,3 +31,8 @@ def test_no_clock() -> None:
 def test_clock_filter_scales_with_height() -> None:
     assert ":fontsize=90:" in clock_filter(1080)
     assert ":fontsize=16:" in clock_filter(100)
+
+
+def test_tune_can_be_left_out() -> None:
+    assert "-tune zerolatency" in " ".join(pattern_args("ff", Path("/o.mp4")))
+    assert "-tune" not in pattern_args("ff", Path("/o.mp4"), tune=None)
