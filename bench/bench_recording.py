@@ -52,7 +52,7 @@ import psutil
 
 from nvrd.media.testpattern import DEJAVU_FONT, make_pattern_video
 from tests.e2e.server import ServerProcess
-from tests.support.cameras import HOST, FileCameraServer
+from tests.support.cameras import HOST, PARENT_WATCH, FileCameraServer
 from tests.support.media import ffmpeg_exe, probe
 
 SIZE = (1920, 1080)
@@ -257,14 +257,10 @@ def camera_files(media: Path, media_dir: Path, n: int) -> list[str]:
 # another session finishes a pass through its file (30 s); nvrd's ffmpeg (-timeout 5 s) gives
 # up on it (status 408) and retries for ever. This boot runs the same server (aio-rtsp-toolkit)
 # with one pool thread per camera, so that the server's CPU is what limits it.
-CAMERA_BOOT = """\
-import asyncio, concurrent.futures, os, sys, threading, time
-_ppid = os.getppid()
-def _watch_parent():
-    while os.getppid() == _ppid:
-        time.sleep(0.5)
-    os._exit(0)
-threading.Thread(target=_watch_parent, daemon=True).start()
+CAMERA_BOOT = (
+    PARENT_WATCH
+    + """\
+import asyncio, concurrent.futures
 import aio_sockets as aio
 import aio_rtsp_toolkit.server as server
 from log_util import config_logger, logger
@@ -278,6 +274,7 @@ async def serve():
     await server.serve(media_dir, host, int(port), control_port=int(control_port))
 asyncio.run(serve())
 """
+)
 
 
 class CameraServer(FileCameraServer):

@@ -34,7 +34,8 @@ Scene = Literal["still", "moving"]
 
 # The rtsp-server console script is `server_demo:main`; we run it via -c so that the child also
 # exits when the test process dies without cleaning up (its parent pid changes).
-_FILE_SERVER_BOOT = """\
+#: Python source that makes a child process exit when its parent goes away.
+PARENT_WATCH = """\
 import os, sys, threading, time
 _ppid = os.getppid()
 def _watch_parent():
@@ -42,10 +43,15 @@ def _watch_parent():
         time.sleep(0.5)
     os._exit(0)
 threading.Thread(target=_watch_parent, daemon=True).start()
+"""
+_FILE_SERVER_BOOT = (
+    PARENT_WATCH
+    + """\
 sys.argv[0] = "rtsp-server"
 import server_demo
 server_demo.main()
 """
+)
 
 
 def free_port() -> int:
