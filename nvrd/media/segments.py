@@ -75,24 +75,10 @@ class Journal:
 
     @staticmethod
     def read_file(path: Path) -> dict[str, int]:
-        j = Journal.__new__(Journal)
-        j.path = path
-        return j.read()
-
-    def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-    def append(self, rel_path: str, start_ms: int) -> None:
-        line = json.dumps({"path": rel_path, "start_ms": start_ms}) + "\n"
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
-
-    def read(self) -> dict[str, int]:
+        """Segment path -> start ms, from a journal file (lines cut by a crash are skipped)."""
         out: dict[str, int] = {}
         try:
-            text = self.path.read_text("utf-8")
+            text = path.read_text("utf-8")
         except FileNotFoundError:
             return out
         for line in text.splitlines():
@@ -100,5 +86,12 @@ class Journal:
                 doc: Any = json.loads(line)
                 out[str(doc["path"])] = int(doc["start_ms"])
             except (ValueError, KeyError, TypeError):
-                continue  # a line cut by a crash
+                continue
         return out
+
+    def append(self, rel_path: str, start_ms: int) -> None:
+        line = json.dumps({"path": rel_path, "start_ms": start_ms}) + "\n"
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
