@@ -91,3 +91,23 @@ recordings = Table(
     UniqueConstraint("root", "rel_path", name="uq_recordings_root_rel_path"),
     sqlite_autoincrement=True,
 )
+
+#: The event log (the guide's "Search event log"). ``type``/``code`` come from
+#: ``nvrd.core.eventtypes``. ``begin_ms`` is when it happened; ``end_ms`` is set
+#: when an event that lasts (a camera lost) is over, and stays NULL until then
+#: or for instant events. ``param`` is a JSON object; ``comment`` is optional.
+event_log = Table(
+    "event_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("type", Integer, nullable=False),
+    Column("code", Integer, nullable=False),
+    Column("begin_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=True),
+    Column("chid", Integer, nullable=True),
+    Column("param", Text, nullable=False, default="{}"),
+    Column("comment", Text, nullable=True),
+    Index("ix_event_log_begin", "begin_ms"),
+    Index("ix_event_log_type_begin", "type", "begin_ms"),
+    sqlite_autoincrement=True,
+)
