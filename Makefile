@@ -41,6 +41,9 @@ run: install system-deps demo/media/cam2.mp4
 	@echo "  channels:   http://127.0.0.1:8080/api/status?verbose&recordingStatus&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  recordings: http://127.0.0.1:8080/api/find?what=recMinutes&timeBegin=today&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  files:      http://127.0.0.1:8080/api/vod?ch=1&when=today&duration=1d&indent=2&auth=ZGVtbzpkZW1v"
+	@echo "  event log:  http://127.0.0.1:8080/api/find?what=eventLog&indent=2&auth=ZGVtbzpkZW1v"
+	@echo "  push an event (it shows on the players page):"
+	@echo "    curl -u demo:demo http://127.0.0.1:8080/api/push -d '{\"topic\":\"LPR\",\"src\":\"GATE-IN\",\"plateNo\":\"DSP963\",\"direction\":\"entry\"}'"
 	$(BIN)/nvrd serve --config demo/nvrd.toml
 
 lint: install

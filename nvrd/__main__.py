@@ -1,4 +1,5 @@
-"""Command line: ``nvrd serve``, ``nvrd user add|passwd|rm|list``."""
+"""Command line: ``nvrd serve``, ``nvrd user add|passwd|rm|list``, ``nvrd check``, and the
+registries: ``nvrd lpr-source|emergency-call|parking-lot ...``."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nvrd import __version__
+from nvrd import __version__, channel_cli
 from nvrd.config import ConfigError, Settings, load_settings
 from nvrd.core.rights import access_rights, parse_rights
-from nvrd.store.db import Database
+from nvrd.registry import cli as registry_cli
+from nvrd.store.db import opened
 from nvrd.store.users import NoSuchUser, UserExists, UserStore
 
 
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(check)
     check.add_argument("--repair", action="store_true", help="repair what is found")
+    registry_cli.add_parsers(sub, _common)
+    channel_cli.add_parsers(sub, _common)
     return parser
 
 
@@ -105,12 +109,8 @@ def _read_password(given: str | None) -> str:
 
 
 async def _with_users(settings: Settings, fn: Callable[[UserStore], Awaitable[None]]) -> None:
-    db = Database(settings.db_url)
-    try:
-        await db.open()
+    async with opened(settings.db_url) as db:
         await fn(UserStore(db.engine))
-    finally:
-        await db.close()
 
 
 def user_command(args: argparse.Namespace) -> None:
@@ -192,14 +192,10 @@ def check_command(args: argparse.Namespace) -> int:
     found: list[Any] = []
 
     async def run() -> None:
-        db = Database(settings.db_url)
-        try:
-            await db.open()
+        async with opened(settings.db_url) as db:
             found.extend(
                 await check_all(RecordingIndex(db.engine), settings.storage_paths, args.repair)
             )
-        finally:
-            await db.close()
 
     asyncio.run(run())
     for f in found:
@@ -233,6 +229,11 @@ def serve_command(args: argparse.Namespace) -> None:
         log_config=None,
         lifespan="on",
         ws="websockets-sansio",
+        ws_ping_interval=settings.events.ping_seconds,
+        ws_ping_timeout=max(20.0, settings.events.ping_seconds),
+        # Live video is compressed already and event messages are small: per-message
+        # deflate would cost CPU for every receiver of every message (docs/design/events.md).
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
     )
     server = _server_class()(config)
@@ -260,7 +261,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             user_command(args)
         elif args.command == "check":
             return check_command(args)
-    except (ConfigError, CliError) as exc:
+        elif args.command in registry_cli.COMMANDS:
+            registry_cli.run(args, settings_from(args))
+        elif args.command == "channel":
+            channel_cli.run(args, settings_from(args))
+    except (
+        ConfigError,
+        CliError,
+        registry_cli.CommandError,
+        channel_cli.ChannelCommandError,
+    ) as exc:
         print(f"nvrd: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

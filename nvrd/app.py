@@ -26,8 +26,10 @@ from nvrd.api import enum as enum_api
 from nvrd.api import find as find_api
 from nvrd.api import info as info_api
 from nvrd.api import live as live_api
+from nvrd.api import push as push_api
 from nvrd.api import status as status_api
 from nvrd.api import storage as storage_api
+from nvrd.api import subscribe as subscribe_api
 from nvrd.api import system as system_api
 from nvrd.api import vod as vod_api
 from nvrd.api import watch as watch_api
@@ -39,12 +41,17 @@ from nvrd.auth.service import Authenticator
 from nvrd.config import Settings
 from nvrd.core.clock import Clock, SystemClock
 from nvrd.core.errors import ApiError
+from nvrd.core.eventtypes import EventType, PrivacyCode
 from nvrd.core.i18n import Translator
 from nvrd.events.bus import EventBus
+from nvrd.events.log import EventLogWriter
 from nvrd.media.service import MediaService
 from nvrd.media.status import StatusBoard
+from nvrd.media.sync import ChannelSync
+from nvrd.registry.service import RegistryService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
+from nvrd.store.eventlog import EventLogStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.sessions import SessionStore
@@ -98,8 +105,10 @@ def routes() -> list[BaseRoute]:
         *channel_api.routes,
         *storage_api.routes,
         *live_api.routes,
+        *subscribe_api.routes,
         *vod_api.routes,
         *watch_api.routes,
+        *push_api.routes,
     ]
 
 
@@ -121,7 +130,14 @@ def create_app(
         settings.auth.lockout_seconds,
         clock.monotonic,
     )
-    bus = EventBus()
+    bus = EventBus(settings.events.subscriber_queue)
+    channels = ChannelStore(db.engine)
+    eventlog = EventLogStore(db.engine)
+    log_writer = EventLogWriter(bus, eventlog, clock)
+
+    def audit(code: PrivacyCode, param: dict[str, Any]) -> None:
+        bus.publish("log", type=EventType.PRIVACY, code=code, param=param)
+
     status_board = StatusBoard()
     recordings = RecordingIndex(db.engine)
     media = MediaService(settings, recordings, status_board, bus, clock)
@@ -131,15 +147,20 @@ def create_app(
         tz=tz,
         i18n=Translator.load(settings.server.language),
         users=users,
-        auth=Authenticator(users, sessions, lockout, clock, settings.auth.session_idle_seconds),
-        channels=ChannelStore(db.engine),
+        auth=Authenticator(
+            users, sessions, lockout, clock, settings.auth.session_idle_seconds, audit
+        ),
+        eventlog=eventlog,
+        channels=channels,
         recordings=recordings,
         recsearch=RecordingSearch(db.engine),
         status=status_board,
         bus=bus,
         media=media,
+        sync=ChannelSync(channels, media, bus),
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
+        registry=RegistryService(db.engine, ChannelStore(db.engine), bus, clock, tz),
     )
 
     def now_ms() -> int:
@@ -156,13 +177,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.open()
+        await log_writer.start()
         await ensure_first_admin(users, settings.server.data_dir, now_ms(), announce)
         if settings.auth.demo_user:
             await ensure_demo_user(
                 users, settings.auth.demo_user, settings.auth.demo_password, now_ms()
             )
         await svc.channels.seed(configured_channels(settings), now_ms())
-        await media.start(await svc.channels.all())
+        await svc.registry.seed(settings)
+        running = await svc.channels.all()
+        await media.start(running)
+        svc.sync.start(running)
         purger = asyncio.create_task(purge_sessions())
         log.info(
             "server started",
@@ -174,7 +199,9 @@ def create_app(
             purger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
+            await svc.sync.stop()
             await media.stop()
+            await log_writer.stop()
             await db.close()
             log.info("server stopped")
 

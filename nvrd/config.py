@@ -5,7 +5,8 @@ Validated once, at start, by :func:`load_settings`; every problem becomes a
 CLI prints before exiting non-zero.
 
 Environment variables are ``NVRD_<SECTION>_<KEY>`` (``NVRD_SERVER_PORT=8081``)
-for the ``server``, ``auth``, ``recording`` and ``live`` sections.
+for the ``server``, ``auth``, ``recording``, ``live``, ``events`` and ``motion``
+sections.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from nvrd.core.i18n.languages import LANGUAGES
 
@@ -86,6 +94,15 @@ class AuthSettings(_Strict):
     cookie_name: str = "nvrd_session"
 
 
+class EventSettings(_Strict):
+    #: The websocket ping interval of /wsapi/* connections (the guide: 30 s).
+    ping_seconds: Annotated[float, Field(ge=0.5, le=3600)] = 30
+    #: Events a /wsapi/subscribeEvents subscriber may fall behind before it is dropped.
+    subscriber_queue: Annotated[int, Field(ge=10, le=1_000_000)] = 1000
+    #: A subscriber whose connection cannot take one message for this long is dropped.
+    send_timeout_seconds: Annotated[float, Field(ge=0.5, le=600)] = 10
+
+
 class StorageSettings(_Strict):
     path: Path
     usage: Literal[-1, 0, 1, 2] = 2
@@ -126,6 +143,27 @@ class LiveSettings(_Strict):
     viewer_queue: Annotated[int, Field(ge=10, le=10_000)] = 250
 
 
+class MotionSettings(_Strict):
+    """Motion detection from small gray pictures that the channel's ffmpeg also decodes."""
+
+    enabled: bool = True
+    #: "keyframes": decode only keyframes (one picture per GOP, cheapest); "fps": decode
+    #: every frame and analyse ``fps`` pictures a second (reacts faster on long GOPs).
+    sampling: Literal["keyframes", "fps"] = "keyframes"
+    fps: Annotated[float, Field(gt=0, le=10)] = 2
+    #: Size of the analysed picture.
+    width: Annotated[int, Field(ge=8, le=320)] = 64
+    height: Annotated[int, Field(ge=8, le=240)] = 36
+    #: A pixel changed when its brightness (0-255) moved by more than this.
+    threshold: Annotated[int, Field(ge=1, le=254)] = 20
+    #: A picture moved when at least this share of its pixels changed.
+    min_changed: Annotated[float, Field(gt=0, le=1)] = 0.005
+    #: Motion stays on this long after the last picture that moved.
+    hold_seconds: Annotated[float, Field(ge=0, le=3600)] = 5
+    #: "Motion detected" goes to the event log at most once per channel this often.
+    log_interval_seconds: Annotated[float, Field(ge=0, le=86_400)] = 60
+
+
 class ChannelSettings(_Strict):
     chid: Annotated[int, Field(ge=1)] | None = None
     title: str = ""
@@ -136,13 +174,105 @@ class ChannelSettings(_Strict):
     tcp: bool = True
 
 
+#: The logical coordinate system of LPR zones (8K), whatever the video's size.
+ZONE_SIZE = (7680, 4320)
+
+
+class ZoneSettings(_Strict):
+    id: Annotated[int, Field(ge=0)] = 0
+    chid: Annotated[int, Field(ge=1)]
+    #: [x0, y0, x1, y1] in the 7680x4320 logical coordinate system
+    rect: tuple[int, int, int, int]
+    mode: Literal["driving", "parking"] = "driving"
+    disabled_only: bool = False
+    no_parking_allowed: bool = False
+
+    @field_validator("rect")
+    @classmethod
+    def _rect(cls, v: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        x0, y0, x1, y1 = v
+        w, h = ZONE_SIZE
+        if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
+            raise ValueError(f"must be x0,y0,x1,y1 with 0 <= x0 < x1 <= {w}, 0 <= y0 < y1 <= {h}")
+        return v
+
+
+class LprSourceSettings(_Strict):
+    id: Annotated[int, Field(ge=1)] | None = None
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    #: default: the code
+    name: Annotated[str, Field(max_length=255)] = ""
+    linked_channel: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    tag: Literal["Normal", "NotUsed", "ReadOnly"] = "Normal"
+    zone: ZoneSettings | None = None
+    #: the parking lot (counter) this source is the entrance / exit of
+    parking_entrance: Annotated[int, Field(ge=1)] | None = None
+    parking_exit: Annotated[int, Field(ge=1)] | None = None
+
+
+class EmergencyCallSettings(_Strict):
+    id: Annotated[int, Field(ge=1)] | None = None
+    #: the location code devices push as "src"
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    #: default: the code
+    name: Annotated[str, Field(max_length=255)] = ""
+    linked_channel: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+
+
+class ParkingLotSettings(_Strict):
+    id: Annotated[int, Field(ge=1)] | None = None
+    name: Annotated[str, Field(max_length=255)] = ""
+    type: Literal["counter", "group"] = "counter"
+    #: parking spaces of a counter (a group's is the sum of its members')
+    max_count: Annotated[int, Field(ge=0)] = 0
+    #: the counters of a group
+    member: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _kind(self) -> ParkingLotSettings:
+        if self.type == "group" and self.max_count:
+            raise ValueError("a group has no max_count of its own (it is the sum of its members)")
+        if self.type == "counter" and self.member:
+            raise ValueError('only a group (type = "group") has members')
+        return self
+
+
+def _unique(items: list[Any], attrs: tuple[str, ...]) -> None:
+    for attr in attrs:
+        seen: set[Any] = set()
+        for item in items:
+            value = getattr(item, attr)
+            if value is None:
+                continue
+            if value in seen:
+                raise ValueError(f"{attr} {value!r} is listed twice")
+            seen.add(value)
+
+
 class Settings(_Strict):
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
     recording: RecordingSettings = RecordingSettings()
     live: LiveSettings = LiveSettings()
+    motion: MotionSettings = MotionSettings()
+    events: EventSettings = EventSettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)
+    lpr_source: list[LprSourceSettings] = Field(default_factory=list)
+    emergency_call: list[EmergencyCallSettings] = Field(default_factory=list)
+    parking_lot: list[ParkingLotSettings] = Field(default_factory=list)
+
+    @field_validator("lpr_source", "emergency_call")
+    @classmethod
+    def _unique_devices(cls, v: list[Any]) -> list[Any]:
+        _unique(v, ("id", "code"))
+        return v
+
+    @field_validator("parking_lot")
+    @classmethod
+    def _unique_lots(cls, v: list[ParkingLotSettings]) -> list[ParkingLotSettings]:
+        _unique(v, ("id",))
+        return v
 
     @property
     def db_url(self) -> str:
@@ -172,7 +302,7 @@ class Settings(_Strict):
 
 
 ENV_PREFIX = "NVRD_"
-_ENV_SECTIONS = ("server", "auth", "recording", "live")
+_ENV_SECTIONS = ("server", "auth", "recording", "live", "events", "motion")
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.routing import Route
 
+from nvrd.api.body import json_items
 from nvrd.api.endpoint import Call, Reply, endpoint
 from nvrd.core.channelspec import BadField, ChannelSpec, SpecError, parse_item
-from nvrd.core.errors import ApiError, Kind, bad_request
+from nvrd.core.errors import bad_request
 from nvrd.core.rights import Right
-from nvrd.store.channels import Channel
 
-MAX_BODY = 1024 * 1024
 _ADD_KEYS = {
     -1: "channelInUse",
     -2: "channelNoSource",
@@ -22,31 +20,12 @@ _ADD_KEYS = {
 }
 
 
-async def _body(call: Call) -> list[Any]:
-    length = call.request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > MAX_BODY:
-        raise ApiError(Kind.TOO_LARGE, "tooLarge")
-    raw = b""
-    async for chunk in call.request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise ApiError(Kind.TOO_LARGE, "tooLarge")
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad_request("badJson", reason=str(exc)) from None
-    items = doc if isinstance(doc, list) else [doc]
-    if not items:
-        raise bad_request("badJson", reason="no channel in the request")
-    return items
-
-
 def _status(call: Call, code: int, key: str) -> dict[str, Any]:
     return {"code": code, "message": call.svc.i18n.text(call.lang, f"channel.{key}")}
 
 
 async def add_channels(call: Call) -> Any:
-    items = await _body(call)
+    items = await json_items(call.request, "channel")
     parsed: list[tuple[int | None, ChannelSpec] | SpecError] = []
     for n, item in enumerate(items):
         try:
@@ -78,8 +57,8 @@ async def add_channels(call: Call) -> Any:
         assert not isinstance(p, SpecError)
         spec = p[1]
         added.append(spec.echo(chid, with_credentials=admin))
-        call.svc.media.add(Channel(chid, spec.name, spec.to_doc(), "api"))
-        call.svc.bus.publish("channelAdded", chid=chid)
+    if added:
+        await call.svc.sync.apply()
     if not failed:
         return {"status": _status(call, 0, "added"), "added": added}
     if added:
@@ -101,9 +80,8 @@ async def delete_channels(call: Call) -> Any:
         if not ids or any(i < 1 for i in ids):
             return Reply({"status": _status(call, -7, "noIdGiven")}, 400)
     deleted = await call.svc.channels.delete(ids)
-    for chid in deleted:
-        await call.svc.media.remove(chid)
-        call.svc.bus.publish("channelRemoved", chid=chid)
+    if deleted:
+        await call.svc.sync.apply()
     failed = [i for i in ids if i not in deleted]
     if not failed:
         return {"status": _status(call, 0, "deleted"), "deleted": deleted}

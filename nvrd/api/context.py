@@ -14,7 +14,10 @@ from nvrd.core.i18n import Translator
 from nvrd.events.bus import EventBus
 from nvrd.media.service import MediaService
 from nvrd.media.status import StatusBoard
+from nvrd.media.sync import ChannelSync
+from nvrd.registry.service import RegistryService
 from nvrd.store.channels import ChannelStore
+from nvrd.store.eventlog import EventLogStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.users import UserStore
@@ -30,14 +33,17 @@ class Services:
     i18n: Translator
     users: UserStore
     auth: Authenticator
+    eventlog: EventLogStore
     channels: ChannelStore
     recordings: RecordingIndex
     recsearch: RecordingSearch
     status: StatusBoard
     bus: EventBus
     media: MediaService
+    sync: ChannelSync
     health: HealthSampler
     power: PowerControl
+    registry: RegistryService
 
 
 def services(request: HTTPConnection) -> Services:

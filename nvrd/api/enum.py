@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from nvrd.api.endpoint import Call, endpoint
 from nvrd.api.live import live_sources
+from nvrd.core.channelspec import display_name as channel_display_name
 from nvrd.core.errors import bad_request
 from nvrd.core.eventtypes import CATALOGUE, code_key, type_key
 from nvrd.core.objects import OBJECT_ATTRIBUTES, OBJECT_TYPES, REALTIME_TOPICS
@@ -31,7 +32,7 @@ NO_CAPS: dict[str, Any] = {
 
 
 def display_name(ch: Channel) -> str:
-    return f"CH{ch.chid}. {ch.title}" if ch.title else f"CH{ch.chid}"
+    return channel_display_name(ch.chid, ch.title)
 
 
 async def _channels(call: Call) -> Any:
@@ -70,12 +71,16 @@ async def _object_attr(call: Call) -> Any:
     return copy.deepcopy(OBJECT_ATTRIBUTES[otype])
 
 
-async def _empty_list(call: Call) -> Any:
-    return []
+async def _lpr_sources(call: Call) -> Any:
+    return [s.to_doc() for s in await call.svc.registry.lpr_sources()]
+
+
+async def _emergency_calls(call: Call) -> Any:
+    return [d.to_doc() for d in await call.svc.registry.emergency_devices()]
 
 
 async def _parking_lots(call: Call) -> Any:
-    return {"counter": [], "group": []}
+    return await call.svc.registry.parking_enum()
 
 
 async def _realtime(call: Call) -> Any:
@@ -88,8 +93,8 @@ async def _object_types(call: Call) -> Any:
 
 _WHAT = {
     "channel": _channels,
-    "lprSrc": _empty_list,
-    "emergencyCall": _empty_list,
+    "lprSrc": _lpr_sources,
+    "emergencyCall": _emergency_calls,
     "eventType": _event_types,
     "parkingLot": _parking_lots,
     "realtimeEvent": _realtime,

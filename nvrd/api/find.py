@@ -1,4 +1,5 @@
-"""``/api/find?what=recDays|recMinutes``: days and minutes with recorded video.
+"""``/api/find?what=recDays|recMinutes``: days and minutes with recorded video
+(``what=eventLog`` is in ``eventlog.py``).
 
 Times are bucketed in the server zone, or in UTC when every time given in
 the request ends in ``Z``; the top-level ``timeBegin``/``timeEnd`` are then
@@ -15,6 +16,7 @@ from typing import Any
 from starlette.routing import Route
 
 from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.eventlog import event_log
 from nvrd.core import recbuckets as rb
 from nvrd.core.errors import ApiError, Kind, bad_request
 from nvrd.core.params import parse_int_list
@@ -25,7 +27,7 @@ from nvrd.core.timefmt import format_iso, parse_time
 MAX_MINUTE_DAYS = 3
 
 #: ``what=`` values of the guide that later work implements (answered 501).
-LATER = frozenset({"eventLog", "carNo", "similarCarNo", "object", "face"})
+LATER = frozenset({"carNo", "similarCarNo", "object", "face"})
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ async def rec_minutes(call: Call) -> Any:
     return {"timeBegin": format_iso(begin, fq.tz), "timeEnd": format_iso(end, fq.tz), "data": data}
 
 
-_WHAT = {"recDays": rec_days, "recMinutes": rec_minutes}
+_WHAT = {"recDays": rec_days, "recMinutes": rec_minutes, "eventLog": event_log}
 
 
 async def find(call: Call) -> Any:

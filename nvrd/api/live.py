@@ -11,20 +11,20 @@ Close codes: 4401 bad or missing credentials, 4404 unknown channel,
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from starlette.responses import FileResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
-from nvrd.api.context import services
+from nvrd.api.context import Services, services
 from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.sockets import pump, socket_user
 from nvrd.core.errors import ApiError, not_found
 from nvrd.core.params import parse_int
 from nvrd.core.video import resolution_label
+from nvrd.media.live import Message
 
 log = logging.getLogger("nvrd.live")
 
@@ -51,60 +51,29 @@ async def hls_file(call: Call) -> Any:
 async def live_socket(ws: WebSocket) -> None:
     svc = services(ws)
     query = ws.query_params
-    cookie = query.get("session") or ws.cookies.get(svc.settings.auth.cookie_name)
     client = ws.client.host if ws.client else "unknown"
     await ws.accept()
+    if await socket_user(ws, svc) is None:
+        return
     try:
-        identity = await svc.auth.identify(query, ws.headers.get("authorization"), cookie, client)
-        if identity.user is None:
-            await ws.close(4401, "sign-in required")
-            return
         chid = parse_int("ch", query.get("ch", ""), lo=1)
     except ApiError as err:
-        await ws.close(4401 if err.kind.status in (401, 403, 429) else 4400, err.key)
+        await ws.close(4400, err.key)
         return
     if query.get("stream", "main") != "main" or (hub := svc.media.hub(chid)) is None:
         await ws.close(4404, "no such live stream")
         return
     viewer = hub.subscribe(name=f"{client} ch{chid}")
 
-    async def drain_client() -> None:
-        with contextlib.suppress(WebSocketDisconnect):
-            while True:
-                await ws.receive_text()
+    async def send(msg: Message) -> None:
+        if isinstance(msg, str):
+            await ws.send_text(msg)
+        else:
+            await ws.send_bytes(msg)
 
-    reader = asyncio.create_task(drain_client())
-    try:
-        while True:
-            getter = asyncio.create_task(viewer.get())
-            done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
-            if reader in done:
-                getter.cancel()
-                return
-            msg = getter.result()
-            if msg is None:
-                await _close(ws, 4408 if viewer.dropped else 1001)
-                return
-            async with asyncio.timeout(SEND_TIMEOUT):
-                if isinstance(msg, str):
-                    await ws.send_text(msg)
-                else:
-                    await ws.send_bytes(msg)
-    except TimeoutError:
+    outcome = await pump(ws, viewer, send, SEND_TIMEOUT)
+    if outcome == "stuck":
         log.warning("live viewer stuck; disconnected", extra={"chid": chid, "viewer": viewer.name})
-        await _close(ws, 4408)
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        return
-    finally:
-        viewer.close()
-        reader.cancel()
-
-
-async def _close(ws: WebSocket, code: int) -> None:
-    reason = {4408: "too slow", 1001: "stream closed"}.get(code, "")
-    with contextlib.suppress(Exception):
-        async with asyncio.timeout(1.0):
-            await ws.close(code, reason)
 
 
 routes = [
@@ -115,10 +84,13 @@ routes = [
 
 def live_sources(call: Call, chid: int) -> list[dict[str, Any]]:
     """The live streams nvrd serves for a channel, with URLs on the host the client used."""
-    svc = call.svc
+    return stream_sources(call.svc, str(call.request.base_url), chid)
+
+
+def stream_sources(svc: Services, base: str, chid: int) -> list[dict[str, Any]]:
+    """The live streams of a channel, with URLs below ``base`` (``http://host/``)."""
     if chid not in svc.media.ingests:
         return []
-    base = str(call.request.base_url)
     hub = svc.media.hub(chid)
     width, height = (hub.width, hub.height) if hub is not None else (0, 0)
     common = {"label": resolution_label(height), "size": [width, height]}

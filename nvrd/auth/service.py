@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from nvrd.auth.credentials import Credentials, from_request
 from nvrd.auth.lockout import Lockout
 from nvrd.core.clock import Clock
 from nvrd.core.errors import ApiError, Kind, unauthorized
+from nvrd.core.eventtypes import PrivacyCode
 from nvrd.core.rights import Right
 from nvrd.store.sessions import SessionStore
 from nvrd.store.users import User, UserStore
@@ -40,6 +42,13 @@ class Identity:
 
 ANONYMOUS = Identity(None)
 
+#: Receives what the event log should know: a privacy code and its parameters.
+AuditHook = Callable[[PrivacyCode, dict[str, Any]], None]
+
+
+def _no_audit(code: PrivacyCode, param: dict[str, Any]) -> None:
+    return None
+
 
 class Authenticator:
     def __init__(
@@ -49,7 +58,9 @@ class Authenticator:
         lockout: Lockout,
         clock: Clock,
         idle_seconds: int,
+        audit: AuditHook = _no_audit,
     ):
+        self.audit = audit
         self.users = users
         self.sessions = sessions
         self.lockout = lockout
@@ -122,6 +133,7 @@ class Authenticator:
         wait = self.lockout.locked_for(client)
         if wait > 0:
             log.warning("sign-in refused: client locked out", extra={"client": client})
+            self.audit(PrivacyCode.LOCKED_OUT, {"uid": creds.uid, "client": client})
             raise ApiError(
                 Kind.TOO_MANY_ATTEMPTS,
                 "lockedOut",
@@ -135,12 +147,14 @@ class Authenticator:
                 "sign-in failed",
                 extra={"client": client, "uid": creds.uid, "via": creds.via, "locked": locked},
             )
+            self.audit(PrivacyCode.SIGN_IN_FAILED, {"uid": creds.uid, "client": client})
             raise unauthorized("badCredentials")
         if not user.has(Right.REMOTE):
             log.warning("sign-in refused: no Remote right", extra={"uid": user.uid})
             raise ApiError(Kind.FORBIDDEN, "needRight", {"right": Right.REMOTE.value})
         self.lockout.success(client)
         log.info("sign-in", extra={"client": client, "uid": user.uid, "via": creds.via})
+        self.audit(PrivacyCode.SIGN_IN, {"uid": user.uid, "client": client, "via": creds.via})
         return user
 
     async def _from_cookie(self, token: str) -> Identity:
@@ -151,6 +165,7 @@ class Authenticator:
         if now - session.last_seen_ms > self.idle_ms:
             await self.sessions.delete(token)
             log.info("session expired", extra={"uid": session.uid})
+            self.audit(PrivacyCode.SESSION_EXPIRED, {"uid": session.uid})
             return ANONYMOUS
         user = await self.users.get(session.uid)
         if user is None:
@@ -165,6 +180,7 @@ class Authenticator:
             await self.sessions.delete(token)
             if session:
                 log.info("sign-out", extra={"uid": session.uid})
+                self.audit(PrivacyCode.SIGN_OUT, {"uid": session.uid})
 
     async def purge_idle(self) -> int:
         return await self.sessions.delete_idle(self._now_ms() - self.idle_ms)

@@ -171,3 +171,8 @@ def parse_item(item: Any) -> tuple[int | None, ChannelSpec]:
         playback=playback,
     )
     return chid, spec
+
+
+def display_name(chid: int, title: str) -> str:
+    """The guide's ``displayName``: ``CH1. Camera1``, or ``CH1`` without a title."""
+    return f"CH{chid}. {title}" if title else f"CH{chid}"

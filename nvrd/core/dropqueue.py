@@ -41,7 +41,11 @@ class DropQueue(Generic[T]):
         return await self._queue.get()
 
     def get_nowait(self) -> T | None:
-        return self._queue.get_nowait()
+        """The next item without waiting; ``None`` when nothing is queued or it has ended."""
+        try:
+            return self._queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
 
     def qsize(self) -> int:
         return self._queue.qsize()

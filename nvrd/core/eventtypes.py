@@ -10,7 +10,9 @@ Names live in the i18n catalogs as ``eventType.<type>`` and
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 
 class EventType(IntEnum):
@@ -101,3 +103,17 @@ def type_key(t: int) -> str:
 
 def code_key(t: int, code: int) -> str:
     return f"eventCode.{t}.{code}"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One event-log row. ``end_ms`` is set once an event that lasts is over."""
+
+    type: int
+    code: int
+    begin_ms: int
+    param: dict[str, Any] = field(default_factory=dict)
+    comment: str | None = None
+    chid: int | None = None
+    end_ms: int | None = None
+    id: int = 0

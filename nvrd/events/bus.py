@@ -22,6 +22,9 @@ log = logging.getLogger("nvrd.events")
 class Event:
     topic: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: Consumers that render one event the same way for many receivers (a
+    #: thousand websocket subscribers) keep the rendering here, keyed by how.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 class Subscription:

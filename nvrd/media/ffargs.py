@@ -5,7 +5,9 @@ without re-encoding (``-c copy``) into fragmented-MP4 segment files named
 by their UTC opening time. ``-loglevel verbose`` makes the segment muxer
 report each segment's first packet, which is how the recorder learns
 segment boundaries in stream time; ``-progress`` reports how far muxing
-has got, which anchors stream time to the wall clock.
+has got, which anchors stream time to the wall clock. The one decoded
+output, for motion detection, gets small gray pictures of the keyframes
+(docs/design/motion.md).
 """
 
 from __future__ import annotations
@@ -104,6 +106,45 @@ def per_frame_fmp4_output(target: str) -> list[str]:
     ]
 
 
+def motion_input_args(keyframes_only: bool) -> list[str]:
+    """Options of the input's decoder (placed before ``-i``) for the motion output.
+
+    ``-skip_frame nokey`` makes the decoder drop every frame but keyframes
+    unseen; the recording and live outputs copy packets and never use the
+    decoder. One decoder thread: a channel decodes a picture per GOP.
+    """
+    return ["-skip_frame", "nokey", "-threads", "1"] if keyframes_only else []
+
+
+def motion_output_args(target: str, width: int, height: int, fps: float | None) -> list[str]:
+    """An output of small gray raw pictures (``width * height`` bytes each) for motion
+    detection: every decoded picture, or ``fps`` of them a second.
+
+    ``-threads 1`` (the encoder's): a frame-threaded rawvideo encoder holds one
+    picture back, which with keyframe sampling is one whole GOP of delay.
+    """
+    chain = f"scale={width}:{height}:flags=area,format=gray"
+    if fps is not None:
+        # select, not the fps filter: fps holds each picture until the next one is due
+        every = f"{1 / fps:.4g}"
+        chain = f"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{every})',{chain}"
+    return [
+        "-map",
+        "0:v:0",
+        "-vf",
+        chain,
+        "-fps_mode",
+        "vfr",
+        "-threads",
+        "1",
+        "-f",
+        "rawvideo",
+        "-flush_packets",
+        "1",
+        target,
+    ]
+
+
 def record_args(
     ffmpeg: str,
     src: Source,
@@ -111,6 +152,7 @@ def record_args(
     segment_seconds: float,
     io_timeout_s: float = 5.0,
     extra_outputs: Sequence[str] = (),
+    input_options: Sequence[str] = (),
 ) -> list[str]:
     """argv of the ingest process: pull ``src``, write segments at ``template``."""
     return [
@@ -124,6 +166,7 @@ def record_args(
         "pipe:1",
         "-stats_period",
         "0.5",
+        *input_options,
         *input_args(src, io_timeout_s),
         "-map",
         "0:v:0",

@@ -37,6 +37,7 @@ from nvrd.media.ffargs import (
 )
 from nvrd.media.indexer import Finished, index_finished
 from nvrd.media.live import LiveHub
+from nvrd.media.motion_board import MotionFeed
 from nvrd.media.segments import Journal, channel_dir, ensure_day_dirs
 from nvrd.media.status import StatusBoard
 from nvrd.store.recordings import RecordingIndex
@@ -98,6 +99,7 @@ class ChannelIngest:
         live: LiveHub | None = None,
         hls_dir: Path | None = None,
         hls_seconds: float = 1.0,
+        motion: MotionFeed | None = None,
     ):
         self.chid = chid
         self.spec = spec
@@ -112,6 +114,7 @@ class ChannelIngest:
         self.live = live
         self.hls_dir = hls_dir
         self.hls_seconds = hls_seconds
+        self.motion = motion
         self._task: asyncio.Task[None] | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._interrupted: asyncio.subprocess.Process | None = None
@@ -167,10 +170,9 @@ class ChannelIngest:
             state.code = code
             self.on_status(code)
 
-    def _set_recording(self, streaming: bool, recording: bool) -> None:
-        state = self.board.state(self.chid)
-        state.streaming = streaming
-        state.recording = recording
+    def _set_recording(self, streaming: bool, recording: bool, failed: bool = False) -> None:
+        failed_at = self.clock.now() if failed else None
+        self.board.set_recording(self.chid, streaming, recording, failed_at)
 
     # -- supervision -----------------------------------------------------------
 
@@ -180,8 +182,7 @@ class ChannelIngest:
         while not self._stopping:
             root = self.writable_root()
             if root is None:
-                self.board.state(self.chid).recording_failed_at = self.clock.now()
-                self._set_recording(False, False)
+                self._set_recording(False, False, failed=True)
                 log.error("no writable storage", extra={"chid": self.chid})
                 await self._sleep(self.settings.max_backoff_seconds)
                 continue
@@ -201,7 +202,7 @@ class ChannelIngest:
                 return
             if code is not None:
                 self._set_status(code)
-                self.board.state(self.chid).recording_failed_at = self.clock.now()
+                self._set_recording(False, False, failed=True)
                 delay = min(self.settings.max_backoff_seconds, 0.5 * (2**attempt))
                 attempt += 1
                 await self._sleep(delay)
@@ -220,6 +221,8 @@ class ChannelIngest:
             self.spec.playback == "repeat",
         )
         live_r, live_w = os.pipe() if self.live is not None else (None, None)
+        motion = self.motion if self.motion is not None and self.motion.usable else None
+        motion_r, motion_w = os.pipe() if motion is not None else (None, None)
         if self.hls_dir is not None:
             shutil.rmtree(self.hls_dir, ignore_errors=True)
             self.hls_dir.mkdir(parents=True, exist_ok=True)
@@ -233,7 +236,9 @@ class ChannelIngest:
                 str(self.hls_dir) if self.hls_dir is not None else None,
                 live_w,
                 self.hls_seconds,
-            ),
+            )
+            + (motion.output_args(motion_w) if motion and motion_w is not None else []),
+            motion.input_args() if motion is not None else (),
         )
         log.info(
             "ingest starting",
@@ -248,12 +253,14 @@ class ChannelIngest:
                 stderr=asyncio.subprocess.PIPE,
                 preexec_fn=_die_with_parent,
                 start_new_session=True,
-                pass_fds=(live_w,) if live_w is not None else (),
+                pass_fds=tuple(fd for fd in (live_w, motion_w) if fd is not None),
             )
         finally:
-            if live_w is not None:
-                os.close(live_w)
+            for fd in (live_w, motion_w):
+                if fd is not None:
+                    os.close(fd)
         live_done = await self._open_live(live_r)
+        motion_done = await motion.open(motion_r) if motion and motion_r is not None else None
         proc = self._proc
         run.last_advance = time.monotonic()
         readers = [
@@ -269,9 +276,10 @@ class ChannelIngest:
             with contextlib.suppress(asyncio.CancelledError):
                 stalled = await watchdog
             await asyncio.gather(*readers, return_exceptions=True)
-            if live_done is not None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(live_done, timeout=5)
+            for done in (live_done, motion_done):
+                if done is not None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(done, timeout=5)
         self._finish_run(run)
         self._set_recording(False, False)
         rc = proc.returncode
@@ -281,6 +289,8 @@ class ChannelIngest:
         )
         if self.live is not None:
             self.live.end_stream(self.board.state(self.chid).code)
+        if motion is not None and not run.connected:
+            motion.run_failed(run.errors)
         if self._stopping or (self._restart_run.is_set() and not stalled):
             return None, run.connected
         if self.spec.kind == "file" and self.spec.playback == "once" and rc == 0:

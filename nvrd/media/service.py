@@ -22,6 +22,7 @@ from nvrd.events.bus import EventBus
 from nvrd.media.fsck import check_all
 from nvrd.media.ingest import ChannelIngest
 from nvrd.media.live import LiveHub
+from nvrd.media.motion_board import MotionBoard
 from nvrd.media.status import StatusBoard
 from nvrd.media.storage import StoragePool
 from nvrd.store.channels import Channel
@@ -61,8 +62,13 @@ class MediaService:
             on_event=self._storage_event,
         )
         self.ingests: dict[int, ChannelIngest] = {}
+        self._streamed: set[int] = set()
+        self._root = ""
+        board.on_recording = self._recording_changed
         self.hubs: dict[int, LiveHub] = {}
         self._retention: asyncio.Task[None] | None = None
+        self.motion = MotionBoard(settings.motion, bus, clock)
+        self._motion_task: asyncio.Task[None] | None = None
         self._ffmpeg = settings.recording.ffmpeg
 
     @property
@@ -78,17 +84,24 @@ class MediaService:
                 await asyncio.to_thread(s.path.mkdir, parents=True, exist_ok=True)
         await check_all(self.index, self.settings.storage_paths, repair=True)
         await self.storage.check()
+        root = self.storage.writable_root()
+        self._root = str(root) if root is not None else ""
+        for s in self.settings.storage_paths:
+            if s.usage != -1 and s.path.is_dir():
+                self._storage_event("ready", {"storagePath": str(s.path), "statusCode": 0})
         self._retention = asyncio.create_task(
             self.storage.run(self.settings.recording.retention_interval_seconds, self._root_changed)
         )
+        self._motion_task = asyncio.create_task(self.motion.run(), name="motion")
         for ch in channels:
             self.add(ch)
 
     async def stop(self) -> None:
-        if self._retention:
-            self._retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retention
+        for task in (self._retention, self._motion_task):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await asyncio.gather(*(ing.stop() for ing in self.ingests.values()))
         self.ingests.clear()
         for hub in self.hubs.values():
@@ -117,6 +130,7 @@ class MediaService:
             live=hub,
             hls_dir=self.hls_dir(ch.chid, "main") if live.hls else None,
             hls_seconds=live.hls_seconds,
+            motion=self.motion.feed_for(ch.chid),
         )
         self.ingests[ch.chid] = ingest
         ingest.start()
@@ -129,6 +143,8 @@ class MediaService:
         if hub is not None:
             hub.close_all()
         self.board.forget(chid)
+        self.motion.forget(chid)
+        self._streamed.discard(chid)
 
     def hls_dir(self, chid: int, profile: str) -> Path:
         return self.settings.live_dir / f"ch{chid}{profile}"
@@ -146,18 +162,42 @@ class MediaService:
     def hub(self, chid: int) -> LiveHub | None:
         return self.hubs.get(chid)
 
+    def motion_states(self) -> dict[int, bool]:
+        """Motion now, per channel (False without detection or before any picture)."""
+        states = self.motion.states()
+        return {chid: states.get(chid, False) for chid in self.ingests}
+
     def _status(self, chid: int, code: int) -> None:
-        state = self.board.state(chid)
         log.info("channel status", extra={"chid": chid, "code": code})
         self.bus.publish("channelStatus", chid=chid, code=code)
+        if code != ChannelStatus.CONNECTED:
+            self.motion.lost(chid)
+        if code == ChannelStatus.CONNECTED:
+            # A stream that comes back is a new one (new ffmpeg, new init segment):
+            # live viewers must reconnect.
+            self.bus.publish("videoStream", chid=chid, changed=chid in self._streamed)
+            self._streamed.add(chid)
+
+    def _recording_changed(self, chid: int) -> None:
+        state = self.board.state(chid)
+        failed = state.recording_failed_at
         self.bus.publish(
-            "recordingStatus", chid=chid, streaming=state.streaming, recording=state.recording
+            "recordingStatus",
+            chid=chid,
+            streaming=state.streaming,
+            recording=state.recording,
+            failed_ms=int(failed.timestamp() * 1000) if failed is not None else None,
         )
 
     def _storage_event(self, kind: str, data: dict[str, object]) -> None:
         self.bus.publish("storage", kind=kind, **data)
 
     def _root_changed(self) -> None:
+        root = self.storage.writable_root()
+        after = str(root) if root is not None else ""
+        if after != self._root:
+            self._storage_event("rootChanged", {"before": self._root, "after": after})
+            self._root = after
         for ingest in self.ingests.values():
             ingest.switch_root()
 

@@ -6,6 +6,7 @@ API reads it. Until a channel's ingest runs, its status is ``-2`` (Loading).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,14 +22,31 @@ class ChannelState:
 
 
 class StatusBoard:
+    """``on_recording(chid)`` is called whenever a channel's recording status changes."""
+
     def __init__(self) -> None:
         self._states: dict[int, ChannelState] = {}
+        self.on_recording: Callable[[int], None] | None = None
 
     def state(self, chid: int) -> ChannelState:
         return self._states.setdefault(chid, ChannelState())
 
     def set_code(self, chid: int, code: int) -> None:
         self.state(chid).code = code
+
+    def set_recording(
+        self, chid: int, streaming: bool, recording: bool, failed_at: datetime | None = None
+    ) -> None:
+        """Set the recording status; ``failed_at`` (a failure time) is kept until replaced."""
+        state = self.state(chid)
+        new_failure = failed_at is not None and failed_at != state.recording_failed_at
+        if state.streaming == streaming and state.recording == recording and not new_failure:
+            return
+        state.streaming, state.recording = streaming, recording
+        if failed_at is not None:
+            state.recording_failed_at = failed_at
+        if self.on_recording is not None:
+            self.on_recording(chid)
 
     def forget(self, chid: int) -> None:
         self._states.pop(chid, None)

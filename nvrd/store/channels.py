@@ -112,3 +112,29 @@ class ChannelStore:
             if existing:
                 await conn.execute(delete(channels).where(channels.c.chid.in_(existing)))
         return [c for c in chids if c in existing]
+
+    async def rename(self, chid: int, title: str) -> bool:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(channels).where(channels.c.chid == chid).values(title=title)
+            )
+        return bool(result.rowcount)
+
+    async def swap(self, a: int, b: int) -> bool:
+        """Exchange the numbers of two channels (title, source and origin move)."""
+        async with self._engine.begin() as conn:
+            rows = {
+                r.chid: r
+                for r in (
+                    await conn.execute(select(channels).where(channels.c.chid.in_([a, b])))
+                ).all()
+            }
+            if a == b or len(rows) != 2:
+                return False
+            for dst, src in ((a, rows[b]), (b, rows[a])):
+                await conn.execute(
+                    update(channels)
+                    .where(channels.c.chid == dst)
+                    .values(title=src.title, source=src.source, origin=src.origin)
+                )
+        return True

@@ -7,6 +7,8 @@ Alembic migrations in ``migrations/``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +75,14 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def opened(url: str) -> AsyncIterator[Database]:
+    """A migrated database for one command; closed afterwards."""
+    db = Database(url)
+    try:
+        await db.open()
+        yield db
+    finally:
+        await db.close()

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -109,5 +110,81 @@ event_log = Table(
     Column("comment", Text, nullable=True),
     Index("ix_event_log_begin", "begin_ms"),
     Index("ix_event_log_type_begin", "type", "begin_ms"),
+    sqlite_autoincrement=True,
+)
+
+#: Vehicle-number recognition sources (``/api/enum?what=lprSrc``). ``linked`` is
+#: a JSON list of channel ids, ``zone`` a JSON object or NULL; ``origin`` is
+#: ``config`` (re-applied from the configuration file at every start) or ``cli``.
+lpr_sources = Table(
+    "lpr_sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("code", String(64), nullable=False),
+    Column("name", String(255), nullable=False, default=""),
+    Column("linked", Text, nullable=False, default="[]"),
+    Column("tag", String(16), nullable=False, default="Normal"),
+    Column("zone", Text, nullable=True),
+    Column("parking_entrance", Integer, nullable=True),
+    Column("parking_exit", Integer, nullable=True),
+    Column("origin", String(16), nullable=False, default="cli"),
+    Column("created_ms", BigInteger, nullable=False),
+    UniqueConstraint("code", name="uq_lpr_sources_code"),
+)
+
+#: Emergency-call devices (``/api/enum?what=emergencyCall``); ``code`` is the location code.
+emergency_calls = Table(
+    "emergency_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("code", String(64), nullable=False),
+    Column("name", String(255), nullable=False, default=""),
+    Column("linked", Text, nullable=False, default="[]"),
+    Column("origin", String(16), nullable=False, default="cli"),
+    Column("created_ms", BigInteger, nullable=False),
+    UniqueConstraint("code", name="uq_emergency_calls_code"),
+)
+
+#: Parking lots: counters (``kind = "counter"``, with their own ``count``) and
+#: groups (``kind = "group"``: ``members`` is a JSON list of counter ids; their
+#: count and maximum are the members' sums, computed when read).
+parking_lots = Table(
+    "parking_lots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False, default=""),
+    Column("kind", String(16), nullable=False, default="counter"),
+    Column("count", Integer, nullable=False, default=0),
+    Column("max_count", Integer, nullable=False, default=0),
+    Column("members", Text, nullable=False, default="[]"),
+    Column("origin", String(16), nullable=False, default="cli"),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+#: The vehicle-number log: one row per recognised plate. ``chid`` is the
+#: recognition channel, ``linked`` every channel involved (JSON list), ``roi``
+#: ``{"offset": [x, y], "size": [w, h]}`` or NULL, ``image`` a JSON list of
+#: image URLs/paths or NULL. Source code and name are copied, so the log
+#: outlives a source that is removed.
+lpr_log = Table(
+    "lpr_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("when_ms", BigInteger, nullable=False),
+    Column("time_begin_ms", BigInteger, nullable=False),
+    Column("src_id", Integer, nullable=True),
+    Column("src_code", String(64), nullable=False),
+    Column("src_name", String(255), nullable=False, default=""),
+    Column("chid", Integer, nullable=True),
+    Column("linked", Text, nullable=False, default="[]"),
+    Column("plate_no", String(64), nullable=False),
+    Column("score", Float, nullable=True),
+    Column("roi", Text, nullable=True),
+    Column("direction", String(8), nullable=True),
+    Column("parking_entrance", Integer, nullable=True),
+    Column("parking_exit", Integer, nullable=True),
+    Column("image", Text, nullable=True),
+    Index("ix_lpr_log_when", "when_ms"),
+    Index("ix_lpr_log_plate_when", "plate_no", "when_ms"),
     sqlite_autoincrement=True,
 )

@@ -27,17 +27,6 @@ from tests.integration.recorder import add_channel, admin, recording_server, wai
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 SCREENSHOT = Path("/tmp/nvrd-watch-live.png")
 TITLE = "Lobby camera"
 
@@ -72,21 +61,6 @@ def srv(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> Iterator[S
 @pytest.fixture(scope="module")
 def auth(srv: ServerProcess) -> str:
     return _auth("admin", srv.admin_password())
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; scripts/system-deps.sh)")
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    try:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-    finally:
-        pw.stop()
 
 
 @pytest.fixture

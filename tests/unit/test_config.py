@@ -98,3 +98,10 @@ def test_paths_are_made_absolute_once(tmp_path: Path, monkeypatch: pytest.Monkey
     assert s.storage_paths[0].path == tmp_path / "rec"
     s = load_settings(None, environ={}, flags={"data_dir": Path("d2")})
     assert s.storage_paths[0].path == tmp_path / "d2" / "recordings"
+
+
+def test_the_demo_configuration_is_valid() -> None:
+    demo = Path(__file__).parents[2] / "demo" / "nvrd.toml"
+    settings = load_settings(demo, environ={}, check_dirs=False)
+    assert len(settings.channel) == 2 and settings.auth.demo_user == "demo"
+    assert [s.code for s in settings.lpr_source] == ["GATE-IN", "GATE-OUT"]

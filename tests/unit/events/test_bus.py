@@ -45,3 +45,14 @@ async def test_close_ends_iteration() -> None:
     sub.close()
     assert await task == [1]
     assert bus.subscriber_count == 0
+
+
+async def test_get_nowait_is_none_when_empty_or_ended() -> None:
+    bus = EventBus()
+    sub = bus.subscribe(["t"])
+    assert sub.get_nowait() is None  # nothing queued: no exception
+    bus.publish("t", i=1)
+    first = sub.get_nowait()
+    assert first is not None and first.data == {"i": 1}
+    sub.close()
+    assert sub.get_nowait() is None

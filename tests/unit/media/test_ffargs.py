@@ -6,6 +6,8 @@ from nvrd.core.statuscodes import ChannelStatus
 from nvrd.media.ffargs import (
     Source,
     classify_failure,
+    motion_input_args,
+    motion_output_args,
     parse_progress,
     parse_segment_start,
     record_args,
@@ -37,6 +39,42 @@ def test_udp_and_file_inputs() -> None:
     assert " ".join(once).count("-re -stream_loop 0 -i /v.mp4") == 1
     loop = record_args("ff", Source("file", "/v.mp4", loop=True), "t", 60)
     assert "-stream_loop -1" in " ".join(loop)
+
+
+def test_motion_output_keyframes_only() -> None:
+    assert motion_input_args(True) == ["-skip_frame", "nokey", "-threads", "1"]
+    assert motion_input_args(False) == []
+    out = " ".join(motion_output_args("pipe:5", 64, 36, None))
+    assert out == (
+        "-map 0:v:0 -vf scale=64:36:flags=area,format=gray -fps_mode vfr -threads 1 "
+        "-f rawvideo -flush_packets 1 pipe:5"
+    )
+
+
+def test_motion_output_at_a_frame_rate() -> None:
+    out = " ".join(motion_output_args("pipe:9", 96, 54, 2.5))
+    select = "select='isnan(prev_selected_t)+gte(t-prev_selected_t,0.4)'"
+    assert f"-vf {select},scale=96:54:flags=area,format=gray " in out
+    assert out.endswith("-f rawvideo -flush_packets 1 pipe:9")
+    assert "fps=" not in out  # the fps filter would hold each picture back
+    assert "gte(t-prev_selected_t,0.3333)" in " ".join(motion_output_args("p", 8, 8, 3))
+
+
+def test_motion_options_go_before_the_input_and_its_output_after_the_recording() -> None:
+    argv = record_args(
+        "ff",
+        Source("rtsp", "rtsp://cam/s"),
+        "/r/t.mp4",
+        60,
+        5,
+        motion_output_args("pipe:4", 64, 36, None),
+        motion_input_args(True),
+    )
+    text = " ".join(argv)
+    assert "-skip_frame nokey -threads 1 -rtsp_transport tcp" in text
+    assert argv.index("-skip_frame") < argv.index("-i") < argv.index("/r/t.mp4")
+    assert argv.index("/r/t.mp4") < argv.index("-vf") and argv[-1] == "pipe:4"
+    assert text.count("-c copy") == 1  # the recording still copies; only motion decodes
 
 
 def test_segment_template_is_utc_and_per_run() -> None:

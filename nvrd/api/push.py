@@ -1,0 +1,22 @@
+"""``POST /api/push``: events pushed by devices and other software (LPR, emergency calls, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from nvrd.api.body import read_json
+from nvrd.api.endpoint import Call, endpoint
+from nvrd.core.pushspec import parse_body
+
+
+async def push(call: Call) -> Any:
+    doc = await read_json(call.request)
+    items = parse_body(doc, call.svc.tz, call.svc.clock.now())
+    await call.svc.registry.push(items)
+    return Response(status_code=200)
+
+
+routes = [Route("/api/push", endpoint(push), methods=["POST"])]

@@ -1,0 +1,162 @@
+"""``/wsapi/subscribeEvents``: real-time events over a websocket.
+
+Procedure (the guide's "Real-time event monitoring"): the socket signs in by
+itself, names its ``topics``; the server answers ``{"subscriberId",
+"topics"}``, then sends the current state of the stateful topics
+(channelStatus, recordingStatus, motionChanges, parkingCount), then events
+as they happen. Bad credentials close it with 4401, an unknown topic or a
+malformed parameter with 4400, a subscriber that cannot keep up with 4408.
+The server pings every ``[events] ping_seconds`` (websocket ping frames).
+
+The subscription to the bus is made before the snapshots are read, so that
+nothing that happens in between is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from nvrd.api.context import Services, services
+from nvrd.api.enum import NO_CAPS, display_name
+from nvrd.api.eventmsg import BUS_TOPICS, Options, Renderer
+from nvrd.api.live import stream_sources
+from nvrd.api.sockets import pump, socket_user
+from nvrd.core.errors import ApiError, bad_request
+from nvrd.core.objects import OBJECT_TYPES
+from nvrd.core.params import flag, parse_indent, parse_int_list, split_list
+from nvrd.events.bus import Event
+
+log = logging.getLogger("nvrd.events")
+
+#: ``objectType`` values: the object types, plus bodyTemperature (guide @0.9.14).
+OBJECT_FILTERS = frozenset(OBJECT_TYPES) | {"bodyTemperature"}
+
+
+def _base(ws: WebSocket) -> str:
+    base = str(ws.base_url)
+    if base.startswith("wss"):
+        return "https" + base[3:]
+    return "http" + base[2:] if base.startswith("ws") else base
+
+
+def parse_options(ws: WebSocket, svc: Services) -> Options:
+    q = ws.query_params
+    topics = list(dict.fromkeys(split_list(q.get("topics", ""))))
+    if not topics:
+        raise bad_request("missingParam", name="topics")
+    for t in topics:
+        if t not in BUS_TOPICS:
+            raise bad_request("unknownItem", item=t, name="topics")
+    chids = frozenset(parse_int_list("ch", q["ch"], lo=1)) if q.get("ch") is not None else None
+    otypes = None
+    if q.get("objectType") is not None:
+        otypes = frozenset(split_list(q["objectType"]))
+        for o in otypes:
+            if o not in OBJECT_FILTERS:
+                raise bad_request("unknownObjectType", value=o)
+    return Options(
+        topics=tuple(topics),
+        chids=chids,
+        lang=svc.i18n.resolve(q.get("lang")),
+        verbose=flag(q, "verbose"),
+        object_types=otypes,
+        indent=parse_indent(q.get("indent")),
+        base=_base(ws),
+    )
+
+
+async def snapshots(svc: Services, r: Renderer) -> list[dict[str, Any]]:
+    """The current state of the stateful topics, in the order they were asked for."""
+    opts = r.opts
+    out: list[dict[str, Any]] = []
+    channels = [c for c in await svc.channels.all() if opts.wants_chid(c.chid)]
+    for topic in opts.topics:
+        if topic == "channelStatus":
+            items = []
+            for ch in channels:
+                item: dict[str, Any] = {
+                    "chid": ch.chid,
+                    "title": ch.title,
+                    "displayName": display_name(ch),
+                    "status": r.status(svc.status.state(ch.chid).code),
+                }
+                if opts.verbose:
+                    item["caps"] = dict(NO_CAPS)
+                    item["src"] = stream_sources(svc, opts.base, ch.chid)
+                items.append(item)
+            out.append(
+                {
+                    "timestamp": r.now(),
+                    "topic": "channelStatus",
+                    "event": "currentStatus",
+                    "channel": items,
+                }
+            )
+        elif topic == "recordingStatus":
+            items = []
+            for ch in channels:
+                st = svc.status.state(ch.chid)
+                failed = st.recording_failed_at
+                d = {
+                    "chid": ch.chid,
+                    "streaming": st.streaming,
+                    "recording": st.recording,
+                    "failed_ms": int(failed.timestamp() * 1000) if failed else None,
+                }
+                items.append(r.recording_item(d))
+            out.append(r.recording_message("currentStatus", items))
+        elif topic == "motionChanges":
+            states = svc.media.motion_states()
+            updated = [{"chid": ch.chid, "motion": states.get(ch.chid, False)} for ch in channels]
+            out.append({"topic": "motionChanges", "updated": updated})
+        elif topic == "parkingCount":
+            lots = await svc.registry.parking_snapshot(set(opts.chids) if opts.chids else None)
+            out.append({"timestamp": r.now(), "topic": "parkingCount", "updated": lots})
+    return out
+
+
+async def subscribe_events(ws: WebSocket) -> None:
+    svc = services(ws)
+    await ws.accept()
+    if await socket_user(ws, svc) is None:
+        return
+    try:
+        opts = parse_options(ws, svc)
+    except ApiError as err:
+        await ws.close(4400, err.key)
+        return
+    client = ws.client.host if ws.client else "unknown"
+    subscriber_id = str(uuid.uuid4())
+    sub = svc.bus.subscribe(opts.bus_topics(), name=f"{client} {subscriber_id}")
+    renderer = Renderer(svc, opts)
+    try:
+        await ws.send_text(renderer.dump({"subscriberId": subscriber_id, "topics": opts.topics}))
+        for message in await snapshots(svc, renderer):
+            await ws.send_text(renderer.dump(message))
+    except Exception:
+        sub.close()
+        return
+
+    async def send(event: Event) -> None:
+        text = renderer.text(event)
+        if text is not None:
+            await ws.send_text(text)
+
+    outcome = await pump(ws, sub, send, svc.settings.events.send_timeout_seconds)
+    if outcome in ("stuck", "dropped"):
+        log.warning(
+            "event subscriber too slow; disconnected",
+            extra={"subscriber": subscriber_id, "client": client, "why": outcome},
+        )
+
+
+# The guide prints the path once as /api/subscribeEvents too.
+routes = [
+    WebSocketRoute("/wsapi/subscribeEvents", subscribe_events),
+    WebSocketRoute("/api/subscribeEvents", subscribe_events),
+]

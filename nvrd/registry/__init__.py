@@ -1,0 +1,1 @@
+"""LPR sources, emergency-call devices and parking lots; events pushed by devices."""

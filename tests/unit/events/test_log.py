@@ -1,0 +1,162 @@
+"""The event-log writer against a real (SQLite) event log: what it records and publishes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from nvrd.core.eventtypes import ChannelCode, EventType, PrivacyCode, SystemCode
+from nvrd.events.bus import EventBus
+from nvrd.events.log import EventLogWriter
+from nvrd.store.db import Database
+from nvrd.store.eventlog import EventLogStore, LogQuery
+
+
+class StepClock:
+    def __init__(self) -> None:
+        self.t = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        self.t += timedelta(milliseconds=10)
+        return self.t
+
+    def monotonic(self) -> float:
+        return self.t.timestamp()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[EventLogStore]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'log.db'}")
+    await db.open()
+    yield EventLogStore(db.engine)
+    await db.close()
+
+
+async def rows(store: EventLogStore) -> list[tuple[int, int]]:
+    _, entries = await store.search(LogQuery(max_count=1000, ascending=True))
+    return [(e.type, e.code) for e in entries]
+
+
+async def settle(bus: EventBus, writer: EventLogWriter) -> None:
+    for _ in range(50):
+        await asyncio.sleep(0.01)
+        assert writer._sub is not None
+        if writer._sub._queue.empty():
+            await asyncio.sleep(0.02)
+            return
+
+
+async def test_start_stop_and_abnormal_shutdown(store: EventLogStore) -> None:
+    bus = EventBus()
+    system = bus.subscribe(["systemEvent"])
+    clock = StepClock()
+    w = EventLogWriter(bus, store, clock)
+    await w.start()
+    await w.stop()
+    assert await rows(store) == [(0, SystemCode.STARTUP), (0, SystemCode.SHUTDOWN)]
+    published = [system.get_nowait(), system.get_nowait()]
+    assert [e.data["entry"].code for e in published if e] == [1, 2]
+    assert all(e and e.data["entry"].id > 0 for e in published)
+
+    crashed = EventLogWriter(bus, store, clock)
+    await crashed.start()  # and never stopped: the process died
+    again = EventLogWriter(bus, store, clock)
+    await again.start()
+    await again.stop()
+    assert (await rows(store))[2:] == [
+        (0, SystemCode.STARTUP),
+        (0, SystemCode.ABNORMAL_SHUTDOWN),
+        (0, SystemCode.STARTUP),
+        (0, SystemCode.SHUTDOWN),
+    ]
+
+
+async def test_camera_lost_lasts_until_connected(store: EventLogStore) -> None:
+    bus = EventBus()
+    w = EventLogWriter(bus, store, StepClock())
+    await w.start()
+    for code in (-3, 200, 408, -4, 408, -4, 200):
+        bus.publish("channelStatus", chid=3, code=code)
+    await settle(bus, w)
+    _, entries = await store.search(LogQuery(types=[EventType.CHANNEL], ascending=True))
+    assert [e.code for e in entries] == [
+        ChannelCode.CAMERA_CONNECTED,
+        ChannelCode.CAMERA_LOST,
+        ChannelCode.CAMERA_CONNECTED,
+    ]
+    lost = entries[1]
+    assert lost.chid == 3 and lost.param == {"chid": 3, "statusCode": 408}
+    assert lost.end_ms is not None and lost.end_ms > lost.begin_ms
+    await w.stop()
+
+
+async def test_recording_failure_once_per_spell(store: EventLogStore) -> None:
+    bus = EventBus()
+    w = EventLogWriter(bus, store, StepClock())
+    await w.start()
+    for failed, recording in (
+        (None, True),
+        (1000, False),
+        (2000, False),
+        (None, True),
+        (3000, False),
+    ):
+        bus.publish(
+            "recordingStatus", chid=1, streaming=False, recording=recording, failed_ms=failed
+        )
+    await settle(bus, w)
+    _, entries = await store.search(LogQuery(types=[EventType.CHANNEL], ascending=True))
+    assert [(e.code, e.begin_ms) for e in entries] == [
+        (ChannelCode.RECORDING_FAILURE, 1000),
+        (ChannelCode.RECORDING_FAILURE, 3000),
+    ]
+    await w.stop()
+
+
+async def test_log_storage_and_channel_events(store: EventLogStore) -> None:
+    bus = EventBus()
+    system = bus.subscribe(["systemEvent"])
+    w = EventLogWriter(bus, store, StepClock())
+    await w.start()
+    bus.publish("storage", kind="ready", storagePath="/rec/a b", statusCode=0)
+    bus.publish("storage", kind="rootChanged", before="/rec/a", after="/rec/b")
+    bus.publish("storage", kind="unknownKind")
+    bus.publish("channelAdded", chid=4)
+    bus.publish("channelRemoved", chid=4)
+    bus.publish(
+        "log", type=EventType.PRIVACY, code=PrivacyCode.SIGN_IN, param={"uid": "a"}, time_ms=5
+    )
+    await settle(bus, w)
+    _, entries = await store.search(LogQuery(ascending=True, max_count=100))
+    entries.sort(key=lambda e: e.id)
+    got = [(e.type, e.code, e.param) for e in entries[1:]]
+    assert got == [
+        (0, SystemCode.STORAGE_READY, {"storagePath": "%2Frec%2Fa%20b", "statusCode": 0}),
+        (
+            0,
+            SystemCode.STORAGE_PATH_CHANGED,
+            {"storagePathBefore": "%2Frec%2Fa", "storagePathAfter": "%2Frec%2Fb"},
+        ),
+        (2, ChannelCode.ADDED, {"chid": 4}),
+        (2, ChannelCode.REMOVED, {"chid": 4}),
+        (1, PrivacyCode.SIGN_IN, {"uid": "a"}),
+    ]
+    assert entries[-1].begin_ms == 5
+    codes = []
+    while (e := system.get_nowait()) is not None:
+        codes.append(e.data["entry"].code)
+        if system._queue.empty():
+            break
+    assert codes == [
+        SystemCode.STARTUP,
+        SystemCode.STORAGE_READY,
+        SystemCode.STORAGE_PATH_CHANGED,
+        ChannelCode.ADDED,
+        ChannelCode.REMOVED,
+        PrivacyCode.SIGN_IN,
+    ]
+    await w.stop()
