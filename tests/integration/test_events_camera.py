@@ -73,3 +73,25 @@ def test_status_events_follow_the_camera(tmp_path: Path, live_camera: LiveCamera
         assert codes.index((5, 2)) < len(codes) - 1
     finally:
         srv.stop()
+
+
+def test_motion_changes_follow_the_scene(tmp_path: Path, live_camera: LiveCameraServer) -> None:
+    live_camera.set_scene("still")
+    srv = recording_server(tmp_path, "[motion]\nhold_seconds = 2\n").start()
+    try:
+        chid = add_channel(srv, {"name": "Hall", "source": live_camera.url()})
+        wait_status(srv, chid, {200}, 20)
+        with Subscriber(events_url(srv, f"topics=motionChanges&ch={chid}")) as sub:
+            first = sub.recv(5)
+            assert first == {"topic": "motionChanges", "updated": [{"chid": chid, "motion": False}]}
+            live_camera.set_scene("moving")
+            on = sub.wait(lambda m: m["topic"] == "motionChanges", timeout=15)
+            assert on["updated"] == [{"chid": chid, "motion": True}]
+            live_camera.set_scene("still")
+            off = sub.wait(lambda m: m["topic"] == "motionChanges", timeout=20)
+            assert off["updated"] == [{"chid": chid, "motion": False}]
+        with admin(srv) as c:
+            log = c.get("/api/find?what=eventLog&type=2").json()["data"]
+        assert any(d["code"] == 8 and d["param"] == {"chid": chid} for d in log)
+    finally:
+        srv.stop()
