@@ -46,10 +46,10 @@ from bench.bench_recording import (
     CameraServer,
     Phase,
     Snapshot,
+    add_cameras,
     camera_files,
     make_media,
     run_baseline,
-    wait_connected,
     watch,
 )
 from nvrd.media.motion import changed_pixels
@@ -91,13 +91,7 @@ def run_nvrd(cam: CameraServer, names: list[str], work: Path, seconds: float, na
         srv.start(timeout=60)
         assert srv.proc is not None
         with srv.client(auth=("admin", srv.admin_password())) as client:
-            items = [{"name": f"cam{i}", "source": cam.url(nm)} for i, nm in enumerate(names, 1)]
-            r = client.post("/api/channel", json=items)
-            if r.status_code != 200 or r.json().get("failed"):
-                raise RuntimeError(f"adding channels failed: {r.status_code} {r.text[:500]}")
-            problem = wait_connected(client, n, srv)
-            if problem:
-                phase.notes.append(problem)
+            add_cameras(client, cam, names, srv, phase)
         time.sleep(3)  # let start-up work (probing, first segments) settle
         result.motion_args_seen = sum(
             "rawvideo" in p.cmdline() for p in ffmpeg_children(srv.proc.pid)

@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -401,6 +402,17 @@ def run_baseline(cam: FileCameraServer, names: list[str], work: Path, seconds: f
 # -- nvrd -------------------------------------------------------------------------------------
 
 
+def add_cameras(client: Any, cam: Any, names: list[str], srv: Any, phase: Any) -> None:
+    """Add one channel per camera stream and wait until they are connected."""
+    items = [{"name": f"cam{i}", "source": cam.url(nm)} for i, nm in enumerate(names, 1)]
+    r = client.post("/api/channel", json=items)
+    if r.status_code != 200 or r.json().get("failed"):
+        raise RuntimeError(f"adding channels failed: {r.status_code} {r.text[:500]}")
+    problem = wait_connected(client, len(names), srv)
+    if problem:
+        phase.notes.append(problem)
+
+
 def wait_connected(client: httpx.Client, n: int, srv: ServerProcess) -> str | None:
     """Wait until every channel reports 200; on timeout, say what the statuses were."""
     deadline = time.monotonic() + CONNECT_TIMEOUT
@@ -509,13 +521,7 @@ def run_nvrd(
         srv.start(timeout=60)
         assert srv.proc is not None
         with srv.client(auth=("admin", srv.admin_password())) as client:
-            items = [{"name": f"cam{i}", "source": cam.url(nm)} for i, nm in enumerate(names, 1)]
-            r = client.post("/api/channel", json=items)
-            if r.status_code != 200 or r.json().get("failed"):
-                raise RuntimeError(f"adding channels failed: {r.status_code} {r.text[:500]}")
-            problem = wait_connected(client, n, srv)
-            if problem:
-                phase.notes.append(problem)
+            add_cameras(client, cam, names, srv, phase)
             pids: list[int | None] = [srv.proc.pid]
             start = Snapshot.take(pids, cam.pid)
 

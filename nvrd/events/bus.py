@@ -51,7 +51,15 @@ class Subscription:
         return await self._queue.get()
 
     def get_nowait(self) -> Event | None:
+        """The next event without waiting; ``None`` when none is queued or it has ended."""
         return self._queue.get_nowait()
+
+    def pending(self) -> list[Event]:
+        """The events queued now, taken without waiting."""
+        out: list[Event] = []
+        while (event := self.get_nowait()) is not None:
+            out.append(event)
+        return out
 
     def close(self) -> None:
         self._bus.unsubscribe(self)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nvrd.core.clock import SystemClock
-from nvrd.events.bus import Event, EventBus, Subscription
+from nvrd.events.bus import EventBus, Subscription
 from nvrd.media.service import MediaService
 from nvrd.media.status import StatusBoard
 from nvrd.store.channels import Channel
@@ -27,15 +27,6 @@ from tests.conftest import make_settings
 from tests.support.cameras import LiveCameraServer
 
 HOLD = 2.0
-
-
-def pending(sub: Subscription) -> list[Event]:
-    """The events already queued for ``sub``."""
-    out: list[Event] = []
-    with contextlib.suppress(asyncio.QueueEmpty):
-        while (event := sub.get_nowait()) is not None:
-            out.append(event)
-    return out
 
 
 async def wait_motion(sub: Subscription, chid: int, motion: bool, timeout: float) -> float:
@@ -94,21 +85,21 @@ async def test_motion_follows_the_scene(media: MediaService, live_camera: LiveCa
     await wait_connected(media.board, 1, 20)
     await asyncio.sleep(4)  # a few keyframes of the still scene
     assert media.motion_states() == {1: False}
-    assert pending(sub) == []  # nothing changed, nothing published
+    assert sub.pending() == []  # nothing changed, nothing published
 
     switched = time.monotonic()
     await asyncio.to_thread(live_camera.set_scene, "moving")
     seen = await wait_motion(sub, 1, True, 6)
     print(f"motion on {seen - switched:.2f} s after the scene started moving")
     assert media.motion_states() == {1: True}
-    logged = pending(sub)
+    logged = sub.pending()
     assert [e.topic for e in logged] == ["log"]
     assert logged[0].data["type"] == 2 and logged[0].data["code"] == 8
     assert logged[0].data["chid"] == 1 and logged[0].data["param"] == {"chid": 1}
 
     await asyncio.sleep(3)  # still moving: motion stays on, nothing new is published
     assert media.motion_states() == {1: True}
-    assert pending(sub) == []
+    assert sub.pending() == []
 
     stilled = time.monotonic()
     await asyncio.to_thread(live_camera.set_scene, "still")

@@ -146,11 +146,7 @@ async def test_log_storage_and_channel_events(store: EventLogStore) -> None:
         (1, PrivacyCode.SIGN_IN, {"uid": "a"}),
     ]
     assert entries[-1].begin_ms == 5
-    codes = []
-    while (e := system.get_nowait()) is not None:
-        codes.append(e.data["entry"].code)
-        if system._queue.empty():
-            break
+    codes = [e.data["entry"].code for e in system.pending()]
     assert codes == [
         SystemCode.STARTUP,
         SystemCode.STORAGE_READY,

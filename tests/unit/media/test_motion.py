@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from nvrd.config import ConfigError, MotionSettings, load_settings
-from nvrd.events.bus import Event, EventBus, Subscription
+from nvrd.events.bus import EventBus, Subscription
 from nvrd.media.motion import FrameSplitter, MotionDetector, MotionParams, changed_pixels
 from nvrd.media.motion_board import MotionBoard, MotionFeed
 
@@ -184,14 +184,6 @@ def test_params_from_settings() -> None:
 # -- the board ---------------------------------------------------------------------------
 
 
-def drain(sub: Subscription) -> list[Event]:
-    out: list[Event] = []
-    with contextlib.suppress(asyncio.QueueEmpty):
-        while (event := sub.get_nowait()) is not None:
-            out.append(event)
-    return out
-
-
 def board(
     clock: FakeClock, **kw: object
 ) -> tuple[MotionBoard, Subscription, dict[int, MotionFeed]]:
@@ -218,10 +210,10 @@ def test_board_publishes_only_changes() -> None:
     clock = FakeClock()
     b, sub, feeds = board(clock)
     assert b.states() == {1: False, 2: False}
-    assert b.publish_changes() is False and drain(sub) == []  # nothing changed
+    assert b.publish_changes() is False and sub.pending() == []  # nothing changed
     move(feeds[2], clock)
     assert b.publish_changes() is True
-    events = drain(sub)
+    events = sub.pending()
     assert events[0].topic == "motionChanges"
     assert events[0].data == {"updated": [{"chid": 2, "motion": True}]}
     assert events[1].topic == "log"
@@ -236,7 +228,7 @@ def test_board_publishes_only_changes() -> None:
     assert b.publish_changes() is False  # still moving: nothing new
     clock.t += 3.1  # the hold has passed
     assert b.publish_changes() is True
-    assert [e.data for e in drain(sub)] == [{"updated": [{"chid": 2, "motion": False}]}]
+    assert [e.data for e in sub.pending()] == [{"updated": [{"chid": 2, "motion": False}]}]
 
 
 def test_board_rate_limits_the_log() -> None:
@@ -248,13 +240,13 @@ def test_board_rate_limits_the_log() -> None:
         b.publish_changes()
         clock.t += 10
         b.publish_changes()
-        topics += [e.topic for e in drain(sub)]
+        topics += [e.topic for e in sub.pending()]
     assert topics.count("motionChanges") == 6
     assert topics.count("log") == 1
     clock.t += 60
     move(feeds[1], clock)
     b.publish_changes()
-    assert [e.topic for e in drain(sub)] == ["motionChanges", "log"]
+    assert [e.topic for e in sub.pending()] == ["motionChanges", "log"]
 
 
 def test_lost_stream_ends_motion() -> None:
@@ -263,12 +255,12 @@ def test_lost_stream_ends_motion() -> None:
     move(feeds[1], clock)
     move(feeds[2], clock)
     b.publish_changes()
-    drain(sub)
+    sub.pending()
     feeds[1].ended()  # the pipe closed: ffmpeg ended
     b.lost(2)  # the channel status left 200
     assert b.states() == {1: False, 2: False}
     b.publish_changes()
-    assert [e.data for e in drain(sub)] == [
+    assert [e.data for e in sub.pending()] == [
         {"updated": [{"chid": 1, "motion": False}, {"chid": 2, "motion": False}]}
     ]
 
@@ -278,11 +270,11 @@ def test_forgotten_channel_is_published_off_once() -> None:
     b, sub, feeds = board(clock)
     move(feeds[1], clock)
     b.publish_changes()
-    drain(sub)
+    sub.pending()
     b.forget(1)
     assert b.states() == {2: False}
     b.publish_changes()
-    assert [e.data for e in drain(sub)] == [{"updated": [{"chid": 1, "motion": False}]}]
+    assert [e.data for e in sub.pending()] == [{"updated": [{"chid": 1, "motion": False}]}]
     assert b.publish_changes() is False
 
 
@@ -322,10 +314,10 @@ async def test_run_publishes_at_most_once_per_second() -> None:
         move(feeds[1], clock)
         got = await asyncio.wait_for(sub.get(), 2)
         assert got is not None and got.data == {"updated": [{"chid": 1, "motion": True}]}
-        drain(sub)
+        sub.pending()
         move(feeds[2], clock)  # right after a publication: waits for the next second
         await asyncio.sleep(0.5)
-        assert drain(sub) == []
+        assert sub.pending() == []
         got = await asyncio.wait_for(sub.get(), 2)
         assert got is not None and got.data == {"updated": [{"chid": 2, "motion": True}]}
     finally:
