@@ -119,7 +119,12 @@ def test_home_page_lists_events(browser: Any, srv: ServerProcess) -> None:
         )
         assert r.status_code == 200
         page.wait_for_function(
-            "document.querySelector('#events li').textContent.includes('HOME42')"
+            "[...document.querySelectorAll('#events li')]"
+            ".some(e => e.textContent.includes('HOME42'))"
         )
+        texts = page.eval_on_selector_all("#events li", "els => els.map(e => e.textContent)")
+        plate = next(i for i, t in enumerate(texts) if "HOME42" in t)
+        snapshot = next(i for i, t in enumerate(texts) if "currentStatus" in t)
+        assert plate < snapshot  # newest first
     finally:
         context.close()
