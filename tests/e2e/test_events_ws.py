@@ -91,17 +91,21 @@ def test_server_pings(srv: ServerProcess) -> None:
 
 
 def test_system_events_on_sign_in_and_out(srv: ServerProcess) -> None:
+    added = nvrd("user", "add", "guard", "--password", "guard-pass", "--config", str(srv.config))
+    assert added.returncode == 0, added.stderr
     with Subscriber(events_url(srv, "topics=systemEvent&lang=es-ES")) as sub:
-        r = httpx.get(srv.url + "/api/info?all", auth=("admin", "wrong"))
+        r = httpx.get(srv.url + "/api/info?all", auth=("guard", "wrong"))
         assert r.status_code == 401
         with httpx.Client(base_url=srv.url) as c:
-            assert c.get("/api/auth?login=" + b64("admin", srv.admin_password())).is_success
+            assert c.get("/api/auth?login=" + b64("guard", "guard-pass")).is_success
             assert c.get("/api/auth?logout").is_success
         failed = sub.wait(lambda m: m["type"] == 1 and m["code"] == 6)
+        signed_in = sub.wait(lambda m: m["type"] == 1 and m["code"] == 4)
         out = sub.wait(lambda m: m["type"] == 1 and m["code"] == 5)
-    assert failed["topic"] == "systemEvent" and failed["param"]["uid"] == "admin"
-    assert failed["typeName"] == "Privacidad" and out["id"] > failed["id"]
-    assert out["param"] == {"uid": "admin"} and out["timeRange"][0].endswith("+00:00")
+    assert failed["topic"] == "systemEvent" and failed["param"]["uid"] == "guard"
+    assert failed["typeName"] == "Privacidad" and out["id"] > signed_in["id"] > failed["id"]
+    assert signed_in["param"] == {"uid": "guard", "client": "127.0.0.1", "via": "login"}
+    assert out["param"] == {"uid": "guard"} and out["timeRange"][0].endswith("+00:00")
 
 
 def test_channel_added_and_removed(srv: ServerProcess, tmp_path: Path) -> None:
