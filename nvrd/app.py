@@ -43,6 +43,7 @@ from nvrd.core.clock import Clock, SystemClock
 from nvrd.core.errors import ApiError
 from nvrd.core.eventtypes import EventType, PrivacyCode
 from nvrd.core.i18n import Translator
+from nvrd.core.ids import fill_ids
 from nvrd.events.bus import EventBus
 from nvrd.events.log import EventLogWriter
 from nvrd.media.service import MediaService
@@ -78,15 +79,8 @@ def _no_restart() -> None:
 
 def configured_channels(settings: Settings) -> list[Channel]:
     out: list[Channel] = []
-    next_id = 1
-    taken = {c.chid for c in settings.channel if c.chid is not None}
-    for c in settings.channel:
-        chid = c.chid
-        if chid is None:
-            while next_id in taken:
-                next_id += 1
-            chid = next_id
-            taken.add(chid)
+    chids = fill_ids([c.chid for c in settings.channel])
+    for c, chid in zip(settings.channel, chids, strict=True):
         doc: dict[str, Any] = {}
         if c.source:
             doc = {"source": c.source, "tcp": c.tcp, "playback": c.playback}

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nvrd.config import EmergencyCallSettings, LprSourceSettings, ParkingLotSettings, Settings
+from nvrd.core.ids import fill_ids
 from nvrd.store.registry import EmergencyDevice, LprSource, ParkingLot, Zone
 
 
@@ -46,18 +47,7 @@ def parking_lot(cfg: ParkingLotSettings, entry_id: int, origin: str) -> ParkingL
 
 def assign_ids(items: Sequence[Any]) -> list[int]:
     """Each item's ``id``, or the lowest number no other item of the list names."""
-    taken = {i.id for i in items if i.id is not None}
-    out: list[int] = []
-    next_id = 1
-    for item in items:
-        if item.id is not None:
-            out.append(item.id)
-            continue
-        while next_id in taken:
-            next_id += 1
-        taken.add(next_id)
-        out.append(next_id)
-    return out
+    return fill_ids([i.id for i in items])
 
 
 def configured_lpr_sources(settings: Settings) -> list[LprSource]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from nvrd.core.ids import lowest_free
 from nvrd.store.schema import channels
 
 
@@ -85,9 +86,7 @@ class ChannelStore:
                     results.append((-4, 0))
                     continue
                 if chid is None:
-                    chid = 1
-                    while chid in taken:
-                        chid += 1
+                    chid = lowest_free(taken)
                 await conn.execute(
                     insert(channels).values(
                         chid=chid,

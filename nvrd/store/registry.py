@@ -18,6 +18,7 @@ from sqlalchemy import Row, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from nvrd.core.ids import lowest_free
 from nvrd.store.schema import emergency_calls, lpr_sources, parking_lots
 
 #: The logical coordinate system of recognition zones (8K).
@@ -290,10 +291,7 @@ class EntryTable(Generic[E]):
         """The lowest free id."""
         async with self.engine.connect() as conn:
             taken = set((await conn.execute(select(self.table.c.id))).scalars())
-        n = 1
-        while n in taken:
-            n += 1
-        return n
+        return lowest_free(taken)
 
     async def _clash(self, conn: AsyncConnection, row: dict[str, Any]) -> EntryExists | None:
         t = self.table
