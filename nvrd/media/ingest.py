@@ -38,6 +38,7 @@ from nvrd.media.ffargs import (
 from nvrd.media.indexer import Finished, index_finished
 from nvrd.media.live import LiveHub
 from nvrd.media.motion_board import MotionFeed
+from nvrd.media.pipes import read_pipe
 from nvrd.media.segments import Journal, channel_dir, ensure_day_dirs
 from nvrd.media.status import StatusBoard
 from nvrd.store.recordings import RecordingIndex
@@ -303,14 +304,8 @@ class ChannelIngest:
         """Feed the low-latency stream from ``fd`` into the hub until ffmpeg closes it."""
         if fd is None or self.live is None:
             return None
-        hub = self.live
-        hub.start_stream()
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-        await loop.connect_read_pipe(
-            lambda: _LiveReader(hub, done), os.fdopen(fd, "rb", buffering=0)
-        )
-        return done
+        self.live.start_stream()
+        return await read_pipe(fd, _LiveFeed(self.live))
 
     async def _watch(self, proc: asyncio.subprocess.Process, run: _Run) -> bool:
         """Kill a process whose media time stops advancing; end it for a root switch."""
@@ -433,15 +428,14 @@ class ChannelIngest:
                 self.on_segment(self.chid, file_id)
 
 
-class _LiveReader(asyncio.Protocol):
+class _LiveFeed:
     """Hands the live pipe's bytes to the hub as they arrive (no copies, no waiting)."""
 
-    def __init__(self, hub: LiveHub, done: asyncio.Future[None]):
+    def __init__(self, hub: LiveHub):
         self.hub = hub
-        self.done = done
         self.broken = False
 
-    def data_received(self, data: bytes) -> None:
+    def __call__(self, data: bytes) -> None:
         if self.broken:
             return
         try:
@@ -449,7 +443,3 @@ class _LiveReader(asyncio.Protocol):
         except ValueError:
             self.broken = True
             log.error("corrupt live stream; live view stops until the next run")
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.done.done():
-            self.done.set_result(None)

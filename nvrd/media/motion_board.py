@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import re
 from collections.abc import Iterable
 
@@ -29,6 +28,7 @@ from nvrd.core.eventtypes import ChannelCode, EventType
 from nvrd.events.bus import EventBus
 from nvrd.media.ffargs import motion_input_args, motion_output_args
 from nvrd.media.motion import FrameSplitter, MotionDetector, MotionParams
+from nvrd.media.pipes import read_pipe
 
 log = logging.getLogger("nvrd.motion")
 
@@ -63,16 +63,19 @@ class MotionFeed:
 
     async def open(self, fd: int) -> asyncio.Future[None]:
         """Read pictures from ``fd`` until ffmpeg closes it; the future ends with the stream."""
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
+        splitter = FrameSplitter(self.params.frame_size)
+
+        def pictures(data: bytes) -> None:
+            for picture in splitter.push(data):
+                self.frame(picture)
+
         try:
-            await loop.connect_read_pipe(
-                lambda: _PictureReader(self, done), os.fdopen(fd, "rb", buffering=0)
-            )
+            return await read_pipe(fd, pictures, self.ended)
         except Exception:
             log.exception("motion pipe failed", extra={"chid": self.chid})
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             done.set_result(None)
-        return done
+            return done
 
     def frame(self, picture: bytes) -> None:
         self.board.feed(self.chid, picture)
@@ -87,22 +90,6 @@ class MotionFeed:
             log.error(
                 "motion detection off: ffmpeg cannot decode this stream", extra={"chid": self.chid}
             )
-
-
-class _PictureReader(asyncio.Protocol):
-    def __init__(self, feed: MotionFeed, done: asyncio.Future[None]):
-        self.feed = feed
-        self.done = done
-        self.splitter = FrameSplitter(feed.params.frame_size)
-
-    def data_received(self, data: bytes) -> None:
-        for picture in self.splitter.push(data):
-            self.feed.frame(picture)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.feed.ended()
-        if not self.done.done():
-            self.done.set_result(None)
 
 
 class MotionBoard:
