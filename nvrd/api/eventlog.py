@@ -6,7 +6,6 @@ websocket topic: names in the request's language, times in the server zone.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ from nvrd.core.errors import bad_request
 from nvrd.core.eventtypes import EventType, LogEntry, code_key, type_key
 from nvrd.core.i18n import Translator
 from nvrd.core.params import parse_int, parse_int_list
+from nvrd.core.recbuckets import ms_from_datetime, utc_from_ms
 from nvrd.core.timefmt import format_iso, parse_time
 from nvrd.store.eventlog import LogQuery
 
@@ -23,8 +23,9 @@ DEFAULT_COUNT = 50
 MAX_COUNT = 1000
 
 
-def _iso(ms: int, tz: ZoneInfo) -> str:
-    return format_iso(datetime.fromtimestamp(ms / 1000, UTC), tz)
+def iso_ms(ms: int, tz: ZoneInfo) -> str:
+    """Epoch milliseconds as the guide's local ISO 8601 time."""
+    return format_iso(utc_from_ms(ms), tz)
 
 
 def render_entry(e: LogEntry, i18n: Translator, lang: str, tz: ZoneInfo) -> dict[str, Any]:
@@ -34,8 +35,8 @@ def render_entry(e: LogEntry, i18n: Translator, lang: str, tz: ZoneInfo) -> dict
         "typeName": i18n.text(lang, type_key(e.type)),
         "code": e.code,
         "codeName": i18n.text(lang, code_key(e.type, e.code)),
-        "timeRange": [_iso(e.begin_ms, tz)]
-        + ([_iso(e.end_ms, tz)] if e.end_ms is not None else []),
+        "timeRange": [iso_ms(e.begin_ms, tz)]
+        + ([iso_ms(e.end_ms, tz)] if e.end_ms is not None else []),
     }
     if e.param:
         out["param"] = e.param
@@ -52,9 +53,9 @@ def parse_log_query(call: Call) -> LogQuery:
     end = q.get("timeEnd")
     begin_ms = end_ms = None
     if begin is not None:
-        begin_ms = int(parse_time("timeBegin", begin, svc.tz, now).timestamp() * 1000)
+        begin_ms = ms_from_datetime(parse_time("timeBegin", begin, svc.tz, now))
     if end is not None:
-        end_ms = int(parse_time("timeEnd", end, svc.tz, now).timestamp() * 1000)
+        end_ms = ms_from_datetime(parse_time("timeEnd", end, svc.tz, now))
     if begin_ms is not None and end_ms is not None and end_ms < begin_ms:
         raise bad_request("badTimeRange")
     sort = q.get("sort", "desc").strip().lower() or "desc"

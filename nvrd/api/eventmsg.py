@@ -11,11 +11,10 @@ options (``Event.memo``), so a thousand subscribers cost one ``json.dumps``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from nvrd.api.context import Services
-from nvrd.api.eventlog import render_entry
+from nvrd.api.eventlog import iso_ms, render_entry
 from nvrd.api.live import stream_sources
 from nvrd.api.responses import dump_json
 from nvrd.core.channelspec import display_name
@@ -184,8 +183,7 @@ class Renderer:
         }
         failed = d.get("failed_ms")
         if failed is not None and not item["recording"]:
-            moment = datetime.fromtimestamp(int(failed) / 1000, UTC)
-            item["timestampRecordingFailure"] = format_iso(moment, self.svc.tz)
+            item["timestampRecordingFailure"] = iso_ms(int(failed), self.svc.tz)
         return item
 
     def recording_message(self, event: str, items: list[dict[str, Any]]) -> dict[str, Any]:

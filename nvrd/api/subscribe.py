@@ -98,17 +98,7 @@ async def snapshots(svc: Services, r: Renderer) -> list[dict[str, Any]]:
                 }
             )
         elif topic == "recordingStatus":
-            items = []
-            for ch in channels:
-                st = svc.status.state(ch.chid)
-                failed = st.recording_failed_at
-                d = {
-                    "chid": ch.chid,
-                    "streaming": st.streaming,
-                    "recording": st.recording,
-                    "failed_ms": int(failed.timestamp() * 1000) if failed else None,
-                }
-                items.append(r.recording_item(d))
+            items = [r.recording_item(svc.status.recording_fields(ch.chid)) for ch in channels]
             out.append(r.recording_message("currentStatus", items))
         elif topic == "motionChanges":
             states = svc.media.motion_states()

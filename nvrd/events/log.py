@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -33,6 +34,7 @@ from typing import Any, Protocol
 from nvrd.core.clock import Clock
 from nvrd.core.eventtypes import ChannelCode, EventType, LogEntry, SystemCode
 from nvrd.core.params import url_encode
+from nvrd.core.recbuckets import ms_from_datetime
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.events.bus import Event, EventBus, Subscription
 
@@ -98,7 +100,7 @@ class EventLogWriter:
         self._failing: set[int] = set()
 
     def now_ms(self) -> int:
-        return int(self.clock.now().timestamp() * 1000)
+        return ms_from_datetime(self.clock.now())
 
     async def start(self) -> None:
         """Subscribe, note an unclean previous stop, and log the start-up."""
@@ -144,16 +146,7 @@ class EventLogWriter:
 
     async def write(self, entry: LogEntry) -> LogEntry:
         entry_id = await self.sink.append(entry)
-        stored = LogEntry(
-            entry.type,
-            entry.code,
-            entry.begin_ms,
-            entry.param,
-            entry.comment,
-            entry.chid,
-            entry.end_ms,
-            entry_id,
-        )
+        stored = dataclasses.replace(entry, id=entry_id)
         self.bus.publish("systemEvent", entry=stored)
         return stored
 

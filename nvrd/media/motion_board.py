@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from nvrd.config import MotionSettings
 from nvrd.core.clock import Clock
 from nvrd.core.eventtypes import ChannelCode, EventType
+from nvrd.core.recbuckets import ms_from_datetime
 from nvrd.events.bus import EventBus
 from nvrd.media.ffargs import motion_input_args, motion_output_args
 from nvrd.media.motion import FrameSplitter, MotionDetector, MotionParams
@@ -179,7 +180,7 @@ class MotionBoard:
             param={"chid": chid},
             comment=None,
             chid=chid,
-            time_ms=int(self.clock.now().timestamp() * 1000),
+            time_ms=ms_from_datetime(self.clock.now()),
         )
 
     async def run(self) -> None:

@@ -179,15 +179,7 @@ class MediaService:
             self._streamed.add(chid)
 
     def _recording_changed(self, chid: int) -> None:
-        state = self.board.state(chid)
-        failed = state.recording_failed_at
-        self.bus.publish(
-            "recordingStatus",
-            chid=chid,
-            streaming=state.streaming,
-            recording=state.recording,
-            failed_ms=int(failed.timestamp() * 1000) if failed is not None else None,
-        )
+        self.bus.publish("recordingStatus", **self.board.recording_fields(chid))
 
     def _storage_event(self, kind: str, data: dict[str, object]) -> None:
         self.bus.publish("storage", kind=kind, **data)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from nvrd.core.recbuckets import ms_from_datetime
 from nvrd.core.statuscodes import ChannelStatus
 
 
@@ -47,6 +49,17 @@ class StatusBoard:
             state.recording_failed_at = failed_at
         if self.on_recording is not None:
             self.on_recording(chid)
+
+    def recording_fields(self, chid: int) -> dict[str, Any]:
+        """A channel's recording status as the bus carries it (``failed_ms``: epoch ms)."""
+        state = self.state(chid)
+        failed = state.recording_failed_at
+        return {
+            "chid": chid,
+            "streaming": state.streaming,
+            "recording": state.recording,
+            "failed_ms": ms_from_datetime(failed) if failed is not None else None,
+        }
 
     def forget(self, chid: int) -> None:
         self._states.pop(chid, None)

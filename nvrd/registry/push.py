@@ -22,6 +22,7 @@ from nvrd.core.pushspec import (
     PackingPush,
     PushItem,
 )
+from nvrd.core.recbuckets import ms_from_datetime
 from nvrd.registry import messages
 from nvrd.store.lprlog import LprRecord
 from nvrd.store.registry import EmergencyDevice, LprSource
@@ -70,13 +71,13 @@ def check(items: list[PushItem], devices: Devices, titles: Mapping[int, str]) ->
 
 def time_ms(item: PushItem) -> int:
     """When the pushed event happened, in epoch milliseconds."""
-    return int(item.when.timestamp() * 1000)
+    return ms_from_datetime(item.when)
 
 
 def lpr_record(item: LprPush, src: LprSource) -> LprRecord:
     return LprRecord(
         when_ms=time_ms(item),
-        time_begin_ms=int(item.time_begin.timestamp() * 1000),
+        time_begin_ms=ms_from_datetime(item.time_begin),
         src_code=src.code,
         src_name=src.name,
         plate_no=item.plate_no,

@@ -18,6 +18,7 @@ from nvrd.config import Settings
 from nvrd.core.clock import Clock
 from nvrd.core.eventtypes import EmergencyCallCode, EventType
 from nvrd.core.pushspec import EmergencyPush, LprPush, PushItem
+from nvrd.core.recbuckets import ms_from_datetime
 from nvrd.events.bus import EventBus
 from nvrd.registry import messages, parking, push
 from nvrd.registry.entries import (
@@ -75,7 +76,7 @@ class RegistryService:
         self._cached: tuple[float, Devices] | None = None
 
     def _now_ms(self) -> int:
-        return int(self._clock.now().timestamp() * 1000)
+        return ms_from_datetime(self._clock.now())
 
     async def seed(self, settings: Settings) -> list[str]:
         """Apply the configuration file's entries; log and return what could not be applied."""
