@@ -131,10 +131,11 @@ class MotionBoard:
 
     def lost(self, chid: int) -> None:
         detector = self._detectors.get(chid)
-        if detector is not None and detector.active:
+        if detector is None:
+            return
+        if detector.active:
             self._wake.set()
-        if detector is not None:
-            detector.reset()
+        detector.reset()
 
     def states(self) -> dict[int, bool]:
         """The current motion state of every channel with detection."""

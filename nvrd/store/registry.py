@@ -21,11 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from nvrd.core.ids import lowest_free
 from nvrd.store.schema import emergency_calls, lpr_sources, parking_lots
 
-#: The logical coordinate system of recognition zones (8K).
-ZONE_WIDTH = 7680
-ZONE_HEIGHT = 4320
-TAGS = ("Normal", "NotUsed", "ReadOnly")
-ZONE_MODES = ("driving", "parking")
 COUNTER = "counter"
 GROUP = "group"
 
