@@ -30,7 +30,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from nvrd.media.fmp4 import boxes, find
+from nvrd.media.live.fmp4 import boxes, find
 from nvrd.media.service import default_ffmpeg
 from tests.conftest import b64
 from tests.integration.live_client import DirectClient, ws_receive

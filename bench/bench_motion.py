@@ -52,7 +52,7 @@ from bench.bench_recording import (
     run_baseline,
     watch,
 )
-from nvrd.media.motion import changed_pixels
+from nvrd.media.motion.detector import changed_pixels
 from tests.e2e.server import ServerProcess
 from tests.support.cameras import LiveCameraServer, live_camera_unavailable
 
@@ -130,10 +130,10 @@ def detector_us(width: int, height: int, threshold: int = 20) -> float:
 
 async def reaction(sampling: str, rounds: int, gop: int) -> tuple[list[float], list[float], float]:
     """Seconds from scene switches to motion on / off (hold 2 s), and the time to connect."""
+    from nvrd.channels.status import StatusBoard
     from nvrd.core.clock import SystemClock
     from nvrd.events.bus import EventBus
     from nvrd.media.service import MediaService
-    from nvrd.media.status import StatusBoard
     from nvrd.store.channels import Channel
     from nvrd.store.db import Database
     from nvrd.store.recordings import RecordingIndex

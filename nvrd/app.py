@@ -23,12 +23,12 @@ from nvrd import __version__
 from nvrd.api import auth as auth_api
 from nvrd.api import channel as channel_api
 from nvrd.api import enum as enum_api
+from nvrd.api import files as files_api
 from nvrd.api import find as find_api
 from nvrd.api import info as info_api
 from nvrd.api import live as live_api
 from nvrd.api import push as push_api
 from nvrd.api import status as status_api
-from nvrd.api import storage as storage_api
 from nvrd.api import subscribe as subscribe_api
 from nvrd.api import system as system_api
 from nvrd.api import vod as vod_api
@@ -38,6 +38,8 @@ from nvrd.api.responses import api_error_handler, http_error_handler, internal_e
 from nvrd.auth.bootstrap import ensure_demo_user, ensure_first_admin
 from nvrd.auth.lockout import Lockout
 from nvrd.auth.service import Authenticator
+from nvrd.channels.reconciler import ChannelReconciler
+from nvrd.channels.status import StatusBoard
 from nvrd.config import Settings
 from nvrd.core.clock import Clock, SystemClock
 from nvrd.core.errors import ApiError
@@ -46,10 +48,8 @@ from nvrd.core.i18n import Translator
 from nvrd.core.ids import fill_ids
 from nvrd.events.bus import EventBus
 from nvrd.events.log import EventLogWriter
+from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
-from nvrd.media.status import StatusBoard
-from nvrd.media.sync import ChannelSync
-from nvrd.registry.service import RegistryService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore
@@ -97,7 +97,7 @@ def routes() -> list[BaseRoute]:
         *enum_api.routes,
         *find_api.routes,
         *channel_api.routes,
-        *storage_api.routes,
+        *files_api.routes,
         *live_api.routes,
         *subscribe_api.routes,
         *vod_api.routes,
@@ -151,14 +151,14 @@ def create_app(
         status=status_board,
         bus=bus,
         media=media,
-        sync=ChannelSync(channels, media, bus),
+        reconciler=ChannelReconciler(channels, media, bus),
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
-        registry=RegistryService(db.engine, ChannelStore(db.engine), bus, clock, tz),
+        integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
     )
 
     def now_ms() -> int:
-        return int(clock.now().timestamp() * 1000)
+        return clock.now_ms()
 
     async def purge_sessions() -> None:
         while True:
@@ -178,10 +178,10 @@ def create_app(
                 users, settings.auth.demo_user, settings.auth.demo_password, now_ms()
             )
         await svc.channels.seed(configured_channels(settings), now_ms())
-        await svc.registry.seed(settings)
+        await svc.integrations.seed(settings)
         running = await svc.channels.all()
         await media.start(running)
-        svc.sync.start(running)
+        svc.reconciler.start(running)
         purger = asyncio.create_task(purge_sessions())
         log.info(
             "server started",
@@ -193,7 +193,7 @@ def create_app(
             purger.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
-            await svc.sync.stop()
+            await svc.reconciler.stop()
             await media.stop()
             await log_writer.stop()
             await db.close()

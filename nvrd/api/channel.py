@@ -35,7 +35,7 @@ async def add_channels(call: Call) -> Any:
         except BadField as err:
             raise bad_request("badField", field=f"[{n}].{err.field}", problem=err.problem) from None
     wanted = [(p[0], p[1].name, p[1].to_doc()) for p in parsed if not isinstance(p, SpecError)]
-    now_ms = int(call.svc.clock.now().timestamp() * 1000)
+    now_ms = call.svc.clock.now_ms()
     stored = iter(
         await call.svc.channels.add_many(wanted, call.svc.settings.server.max_channels, now_ms)
     )
@@ -58,7 +58,7 @@ async def add_channels(call: Call) -> Any:
         spec = p[1]
         added.append(spec.echo(chid, with_credentials=admin))
     if added:
-        await call.svc.sync.apply()
+        await call.svc.reconciler.apply()
     if not failed:
         return {"status": _status(call, 0, "added"), "added": added}
     if added:
@@ -81,7 +81,7 @@ async def delete_channels(call: Call) -> Any:
             return Reply({"status": _status(call, -7, "noIdGiven")}, 400)
     deleted = await call.svc.channels.delete(ids)
     if deleted:
-        await call.svc.sync.apply()
+        await call.svc.reconciler.apply()
     failed = [i for i in ids if i not in deleted]
     if not failed:
         return {"status": _status(call, 0, "deleted"), "deleted": deleted}

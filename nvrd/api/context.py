@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 from starlette.requests import HTTPConnection
 
 from nvrd.auth.service import Authenticator
+from nvrd.channels.reconciler import ChannelReconciler
+from nvrd.channels.status import StatusBoard
 from nvrd.config import Settings
 from nvrd.core.clock import Clock
 from nvrd.core.i18n import Translator
 from nvrd.events.bus import EventBus
+from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
-from nvrd.media.status import StatusBoard
-from nvrd.media.sync import ChannelSync
-from nvrd.registry.service import RegistryService
 from nvrd.store.channels import ChannelStore
 from nvrd.store.eventlog import EventLogStore
 from nvrd.store.recordings import RecordingIndex
@@ -40,10 +40,10 @@ class Services:
     status: StatusBoard
     bus: EventBus
     media: MediaService
-    sync: ChannelSync
+    reconciler: ChannelReconciler
     health: HealthSampler
     power: PowerControl
-    registry: RegistryService
+    integrations: IntegrationService
 
 
 def services(request: HTTPConnection) -> Services:

@@ -72,15 +72,15 @@ async def _object_attr(call: Call) -> Any:
 
 
 async def _lpr_sources(call: Call) -> Any:
-    return [s.to_doc() for s in await call.svc.registry.lpr_sources()]
+    return [s.to_doc() for s in await call.svc.integrations.lpr_sources()]
 
 
 async def _emergency_calls(call: Call) -> Any:
-    return [d.to_doc() for d in await call.svc.registry.emergency_devices()]
+    return [d.to_doc() for d in await call.svc.integrations.emergency_devices()]
 
 
 async def _parking_lots(call: Call) -> Any:
-    return await call.svc.registry.parking_enum()
+    return await call.svc.integrations.parking_enum()
 
 
 async def _realtime(call: Call) -> Any:

@@ -10,11 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nvrd.api.endpoint import Call
+from nvrd.core.clock import ms_from_datetime, utc_from_ms
 from nvrd.core.errors import bad_request
 from nvrd.core.eventtypes import EventType, LogEntry, code_key, type_key
 from nvrd.core.i18n import Translator
 from nvrd.core.params import parse_int, parse_int_list
-from nvrd.core.recbuckets import ms_from_datetime, utc_from_ms
 from nvrd.core.timefmt import format_iso, parse_time
 from nvrd.store.eventlog import LogQuery
 

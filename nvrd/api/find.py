@@ -18,6 +18,7 @@ from starlette.routing import Route
 from nvrd.api.endpoint import Call, endpoint
 from nvrd.api.eventlog import event_log
 from nvrd.core import recbuckets as rb
+from nvrd.core.clock import ms_from_datetime
 from nvrd.core.errors import ApiError, Kind, bad_request
 from nvrd.core.params import parse_int_list
 from nvrd.core.rights import Right
@@ -41,11 +42,11 @@ class FindQuery:
 
     @property
     def begin_ms(self) -> int | None:
-        return None if self.begin is None else rb.ms_from_datetime(self.begin)
+        return None if self.begin is None else ms_from_datetime(self.begin)
 
     @property
     def end_ms(self) -> int | None:
-        return None if self.end is None else rb.ms_from_datetime(self.end)
+        return None if self.end is None else ms_from_datetime(self.end)
 
 
 def parse_find_query(call: Call) -> FindQuery:
@@ -124,7 +125,7 @@ def minute_window(fq: FindQuery) -> tuple[datetime, datetime]:
 async def rec_minutes(call: Call) -> Any:
     fq = parse_find_query(call)
     begin, end = minute_window(fq)
-    b_ms, e_ms = rb.ms_from_datetime(begin), rb.ms_from_datetime(end)
+    b_ms, e_ms = ms_from_datetime(begin), ms_from_datetime(end)
     found = await call.svc.recsearch.intervals(fq.chids, b_ms, e_ms)
     data = []
     for chid in sorted(found):

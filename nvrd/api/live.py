@@ -24,7 +24,7 @@ from nvrd.api.sockets import pump, socket_user
 from nvrd.core.errors import ApiError, not_found
 from nvrd.core.params import parse_int
 from nvrd.core.video import resolution_label
-from nvrd.media.live import Message
+from nvrd.media.live.hub import Message
 
 log = logging.getLogger("nvrd.live")
 

@@ -15,7 +15,7 @@ from nvrd.core.pushspec import parse_body
 async def push(call: Call) -> Any:
     doc = await read_json(call.request)
     items = parse_body(doc, call.svc.tz, call.svc.clock.now())
-    await call.svc.registry.push(items)
+    await call.svc.integrations.push(items)
     return Response(status_code=200)
 
 

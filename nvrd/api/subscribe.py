@@ -105,7 +105,7 @@ async def snapshots(svc: Services, r: Renderer) -> list[dict[str, Any]]:
             updated = [{"chid": ch.chid, "motion": states.get(ch.chid, False)} for ch in channels]
             out.append({"topic": "motionChanges", "updated": updated})
         elif topic == "parkingCount":
-            lots = await svc.registry.parking_snapshot(set(opts.chids) if opts.chids else None)
+            lots = await svc.integrations.parking_snapshot(set(opts.chids) if opts.chids else None)
             out.append({"timestamp": r.now(), "topic": "parkingCount", "updated": lots})
     return out
 

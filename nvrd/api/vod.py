@@ -16,9 +16,9 @@ from starlette.routing import Route
 
 from nvrd.api.endpoint import Call, endpoint
 from nvrd.api.live import live_sources
+from nvrd.core.clock import ms_from_datetime, utc_from_ms
 from nvrd.core.errors import ApiError, Kind, bad_request, not_found
 from nvrd.core.params import flag, parse_int, parse_int_list, url_encode
-from nvrd.core.recbuckets import ms_from_datetime, utc_from_ms
 from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_duration, parse_time
 from nvrd.core.video import resolution_label

@@ -69,7 +69,7 @@ class Authenticator:
         self._verified: dict[str, tuple[User, str, float]] = {}
 
     def _now_ms(self) -> int:
-        return int(self.clock.now().timestamp() * 1000)
+        return self.clock.now_ms()
 
     async def identify(
         self,

@@ -33,6 +33,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
+from nvrd.core.clock import utc_from_ms
+
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
@@ -40,20 +42,9 @@ DAY_MS = 86_400_000
 #: Every real UTC offset is a multiple of 15 minutes, so a bucket lies in one local day.
 BUCKET_MS = 900_000
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 Interval = tuple[int, int]
-
-
-def utc_from_ms(ms: int) -> datetime:
-    """An aware UTC datetime, exact to the millisecond."""
-    return _EPOCH + timedelta(milliseconds=ms)
-
-
-def ms_from_datetime(moment: datetime) -> int:
-    """Epoch milliseconds of an aware datetime (exact, no float rounding)."""
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _offset_ms(t_ms: int, tz: tzinfo) -> int:

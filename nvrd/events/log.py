@@ -31,10 +31,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from nvrd.core.clock import Clock
+from nvrd.core.clock import Clock, ms_from_datetime
 from nvrd.core.eventtypes import ChannelCode, EventType, LogEntry, SystemCode
 from nvrd.core.params import url_encode
-from nvrd.core.recbuckets import ms_from_datetime
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.events.bus import Event, EventBus, Subscription
 

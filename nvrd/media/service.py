@@ -14,17 +14,17 @@ import re
 import shutil
 from pathlib import Path
 
+from nvrd.channels.status import StatusBoard
 from nvrd.config import Settings
 from nvrd.core.channelspec import ChannelSpec
 from nvrd.core.clock import Clock
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.events.bus import EventBus
-from nvrd.media.fsck import check_all
-from nvrd.media.ingest import ChannelIngest
-from nvrd.media.live import LiveHub
-from nvrd.media.motion_board import MotionBoard
-from nvrd.media.status import StatusBoard
-from nvrd.media.storage import StoragePool
+from nvrd.media.live.hub import LiveHub
+from nvrd.media.motion.board import MotionBoard
+from nvrd.media.recording.fsck import check_all
+from nvrd.media.recording.ingest import ChannelIngest
+from nvrd.media.recording.retention import RetentionPool
 from nvrd.store.channels import Channel
 from nvrd.store.recordings import RecordingIndex
 
@@ -48,14 +48,14 @@ class MediaService:
         board: StatusBoard,
         bus: EventBus,
         clock: Clock,
-        storage: StoragePool | None = None,
+        storage: RetentionPool | None = None,
     ):
         self.settings = settings
         self.index = index
         self.board = board
         self.bus = bus
         self.clock = clock
-        self.storage = storage or StoragePool(
+        self.storage = storage or RetentionPool(
             settings.storage_paths,
             index,
             int(settings.recording.min_free_mb * 1024 * 1024),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import websockets
 
 from nvrd.media.ffargs import per_frame_fmp4_output
-from nvrd.media.fmp4 import BoxSplitter, find
+from nvrd.media.live.fmp4 import BoxSplitter, find
 
 
 def frame_key(fragment: bytes) -> str:

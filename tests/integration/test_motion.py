@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from nvrd.channels.status import StatusBoard
 from nvrd.core.clock import SystemClock
 from nvrd.events.bus import EventBus, Subscription
 from nvrd.media.service import MediaService
-from nvrd.media.status import StatusBoard
 from nvrd.store.channels import Channel
 from nvrd.store.db import Database
 from nvrd.store.recordings import RecordingIndex

@@ -2,6 +2,7 @@
 
 from starlette.testclient import TestClient
 
+from nvrd.core.clock import FakeClock
 from tests.conftest import NOREMOTE, VIEWER, b64
 
 
@@ -73,29 +74,15 @@ def test_lockout_after_repeated_failures(harness) -> None:  # type: ignore[no-un
 
 def test_session_idle_expiry(harness) -> None:  # type: ignore[no-untyped-def]
     h = harness(auth={"session_idle_seconds": 10})
-    clock = h.app.state.services.clock
-    base = clock.now()
-
-    class Later:
-        offset = 0.0
-
-        def now(self):  # type: ignore[no-untyped-def]
-            from datetime import timedelta
-
-            return base + timedelta(seconds=self.offset)
-
-        def monotonic(self) -> float:
-            return self.offset
-
-    later = Later()
+    later = FakeClock(h.app.state.services.clock.now())
     h.app.state.services.auth.clock = later
     with h.client() as c:
         assert c.get(f"/api/auth?login={b64(*VIEWER[:2])}").status_code == 200
-        later.offset = 8
+        later.advance(8)
         assert c.get("/api/status").status_code == 200  # used: idle timer restarts
-        later.offset = 16
+        later.advance(8)
         assert c.get("/api/status").status_code == 200
-        later.offset = 27
+        later.advance(11)
         assert c.get("/api/status").status_code == 401
 
 

@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from nvrd.config import Settings
-from nvrd.core.recbuckets import ms_from_datetime
+from nvrd.core.clock import ms_from_datetime
 from nvrd.core.video import resolution_label
 from nvrd.store.db import Database
 from nvrd.store.recordings import NewSegment, RecordingIndex

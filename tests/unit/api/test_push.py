@@ -142,7 +142,7 @@ def test_lpr_with_basic_auth_as_in_the_guide(client: TestClient) -> None:
     assert msg["updated"] == [lot(1, "B1 Parking Lot", 1, 2), lot(3, "Total", 1, 12, [1, 2])]
 
     svc = client.app.state.services  # type: ignore[attr-defined]
-    (rec,) = client.portal.call(svc.registry.lprlog.between, 0, 2**62)  # type: ignore[union-attr]
+    (rec,) = client.portal.call(svc.integrations.lprlog.between, 0, 2**62)  # type: ignore[union-attr]
     assert (rec.plate_no, rec.src_code, rec.src_name, rec.src_id) == (
         "DSP963",
         "1-1-7",
@@ -330,7 +330,7 @@ def test_bad_bodies_apply_nothing(client: TestClient, body: Any, message: str) -
     assert r.json()["message"].startswith(message), r.json()["message"]
     assert drain(sub) == []
     svc = client.app.state.services  # type: ignore[attr-defined]
-    assert client.portal.call(svc.registry.lprlog.between, 0, 2**62) == []  # type: ignore[union-attr]
+    assert client.portal.call(svc.integrations.lprlog.between, 0, 2**62) == []  # type: ignore[union-attr]
     assert client.get("/api/enum?what=parkingLot").json()["counter"][0]["count"] == 0
 
 
@@ -366,9 +366,9 @@ def test_parking_counts_follow_entries_and_exits_and_persist(app: AppHarness) ->
         assert push(c, "1-1-7", "exit") == []  # the exit of lot 2, which is empty
         assert counts(c) == {1: 3, 2: 0, 3: 3}
         svc = c.app.state.services  # type: ignore[attr-defined]
-        snap = c.portal.call(svc.registry.parking_snapshot, None)  # type: ignore[union-attr]
+        snap = c.portal.call(svc.integrations.parking_snapshot, None)  # type: ignore[union-attr]
         assert [d["id"] for d in snap] == [1, 2, 3]
-        only = c.portal.call(svc.registry.parking_snapshot, {3})  # type: ignore[union-attr]
+        only = c.portal.call(svc.integrations.parking_snapshot, {3})  # type: ignore[union-attr]
         assert only == [lot(3, "Total", 3, 12, [1, 2])]
     again = AppHarness(app.settings, [], [])
     with again.client() as c:

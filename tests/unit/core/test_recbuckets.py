@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from nvrd.core import recbuckets as rb
+from nvrd.core.clock import ms_from_datetime, utc_from_ms
 
 NY = ZoneInfo("America/New_York")
 KOLKATA = ZoneInfo("Asia/Kolkata")
@@ -14,16 +15,16 @@ HOUR = 3_600_000
 
 
 def ms(text: str) -> int:
-    return rb.ms_from_datetime(datetime.fromisoformat(text))
+    return ms_from_datetime(datetime.fromisoformat(text))
 
 
 def local_ms(y: int, m: int, d: int, tz: ZoneInfo, h: int = 0, mi: int = 0, s: int = 0) -> int:
-    return rb.ms_from_datetime(datetime(y, m, d, h, mi, s, tzinfo=tz))
+    return ms_from_datetime(datetime(y, m, d, h, mi, s, tzinfo=tz))
 
 
 def whole_day(day: date, tz: ZoneInfo) -> tuple[int, int]:
-    start = rb.ms_from_datetime(rb.day_start(day, tz))
-    return start, rb.ms_from_datetime(rb.day_end(day, tz)) + 1
+    start = ms_from_datetime(rb.day_start(day, tz))
+    return start, ms_from_datetime(rb.day_end(day, tz)) + 1
 
 
 def count(minutes: list[dict]) -> int:  # type: ignore[type-arg]
@@ -32,8 +33,8 @@ def count(minutes: list[dict]) -> int:  # type: ignore[type-arg]
 
 def test_ms_round_trip_is_exact() -> None:
     t = 1517871432935
-    assert rb.ms_from_datetime(rb.utc_from_ms(t)) == t
-    assert rb.utc_from_ms(t).microsecond == 935000
+    assert ms_from_datetime(utc_from_ms(t)) == t
+    assert utc_from_ms(t).microsecond == 935000
 
 
 def test_merge_and_clip() -> None:

@@ -1,0 +1,95 @@
+"""``nvrd serve``: run the server under uvicorn; re-execute the process on ``?restart``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from nvrd.cli.common import CliError, add_common, settings_from
+
+
+def add_parsers(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the server")
+    add_common(serve)
+    serve.add_argument("--host", help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default 8080)")
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, but a SIGINT/SIGTERM shutdown ends with exit status 0.
+
+        uvicorn re-raises the caught signal once it has shut down gracefully,
+        which makes a clean stop look like a kill to whoever started us.
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            sigs = (signal.SIGINT, signal.SIGTERM)
+            original = {sig: signal.signal(sig, self.handle_exit) for sig in sigs}
+            try:
+                yield
+            finally:
+                for sig, handler in original.items():
+                    signal.signal(sig, handler)
+
+    return Server
+
+
+def run(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from nvrd.app import create_app
+    from nvrd.core.logs import setup_logging
+
+    settings = settings_from(args)
+    setup_logging(settings.server.log_format, settings.server.log_level)
+    restart = {"wanted": False}
+    server: Any = None
+
+    def request_restart() -> None:
+        restart["wanted"] = True
+        if server is not None:
+            server.should_exit = True
+
+    app = create_app(settings, request_restart=request_restart, announce=_announce)
+    config = uvicorn.Config(
+        app,
+        host=settings.server.host,
+        port=settings.server.port,
+        log_config=None,
+        lifespan="on",
+        ws="websockets-sansio",
+        ws_ping_interval=settings.events.ping_seconds,
+        ws_ping_timeout=max(20.0, settings.events.ping_seconds),
+        # Live video is compressed already and event messages are small: per-message
+        # deflate would cost CPU for every receiver of every message (docs/design/events.md).
+        ws_per_message_deflate=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = _server_class()(config)
+    server.run()
+    if restart["wanted"]:
+        logging.getLogger("nvrd").warning("restarting the server process")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "nvrd", *sys.argv[1:]])
+    if not server.started:
+        raise CliError("the server could not start (see the log above)")
+
+
+def _announce(text: str) -> None:
+    print(text, flush=True)

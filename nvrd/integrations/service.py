@@ -1,0 +1,163 @@
+"""The registry service: LPR sources, emergency-call devices, parking lots, pushed events.
+
+The registries live in the database, so that changes made with the CLI
+while the server runs are seen without a restart: devices are read through
+a cache that lives ``cache_seconds`` (one read per second at most, however
+many events are pushed); parking lots are always read fresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from nvrd.config import Settings
+from nvrd.core.clock import Clock, ms_from_datetime
+from nvrd.core.eventtypes import EmergencyCallCode, EventType
+from nvrd.core.pushspec import EmergencyPush, LprPush, PushItem
+from nvrd.events.bus import EventBus
+from nvrd.integrations import messages, parking, push
+from nvrd.integrations.entries import (
+    configured_emergency_devices,
+    configured_lpr_sources,
+    configured_parking_lots,
+)
+from nvrd.integrations.push import Devices
+from nvrd.store.channels import ChannelStore
+from nvrd.store.integrations import EmergencyDevice, IntegrationStore, LprSource, ParkingLot
+from nvrd.store.lprlog import LprLogStore
+
+log = logging.getLogger("nvrd.integrations")
+
+_CALL_CODES = {
+    "callStart": EmergencyCallCode.CALL_STARTED,
+    "callEnd": EmergencyCallCode.CALL_ENDED,
+}
+
+
+def reference_problems(sources: list[LprSource], lots: list[ParkingLot]) -> list[str]:
+    """Parking lots named by sources or groups that are not counters."""
+    counters = {lot.id for lot in lots if not lot.is_group}
+    problems = []
+    for src in sources:
+        for what, lot_id in (("entrance", src.entrance), ("exit", src.exit)):
+            if lot_id is not None and lot_id not in counters:
+                problems.append(
+                    f"LPR source {src.id} ({src.code}): parking {what} {lot_id} is not a counter"
+                )
+    for lot in lots:
+        for member in lot.members:
+            if member not in counters:
+                problems.append(f"parking lot group {lot.id}: member {member} is not a counter")
+    return problems
+
+
+class IntegrationService:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        channels: ChannelStore,
+        bus: EventBus,
+        clock: Clock,
+        tz: ZoneInfo,
+        cache_seconds: float = 1.0,
+    ):
+        self.store = IntegrationStore(engine)
+        self.lprlog = LprLogStore(engine)
+        self._channels = channels
+        self._bus = bus
+        self._clock = clock
+        self._tz = tz
+        self._ttl = cache_seconds
+        self._cached: tuple[float, Devices] | None = None
+
+    def _now_ms(self) -> int:
+        return ms_from_datetime(self._clock.now())
+
+    async def seed(self, settings: Settings) -> list[str]:
+        """Apply the configuration file's entries; log and return what could not be applied."""
+        now = self._now_ms()
+        problems = await self.store.lots.seed(configured_parking_lots(settings), now)
+        problems += await self.store.lpr.seed(configured_lpr_sources(settings), now)
+        problems += await self.store.calls.seed(configured_emergency_devices(settings), now)
+        problems += reference_problems(await self.store.lpr.all(), await self.store.lots.all())
+        for problem in problems:
+            log.warning("registry: %s", problem)
+        self.invalidate()
+        return problems
+
+    def invalidate(self) -> None:
+        self._cached = None
+
+    async def devices(self) -> Devices:
+        """LPR sources and emergency-call devices by code (at most ``cache_seconds`` old)."""
+        now = self._clock.monotonic()
+        if self._cached is not None and now - self._cached[0] < self._ttl:
+            return self._cached[1]
+        devices = Devices(
+            lpr={s.code: s for s in await self.store.lpr.all()},
+            calls={d.code: d for d in await self.store.calls.all()},
+        )
+        self._cached = (now, devices)
+        return devices
+
+    async def lpr_sources(self) -> list[LprSource]:
+        return sorted((await self.devices()).lpr.values(), key=lambda s: s.id)
+
+    async def emergency_devices(self) -> list[EmergencyDevice]:
+        return sorted((await self.devices()).calls.values(), key=lambda d: d.id)
+
+    async def parking_lots(self) -> list[ParkingLot]:
+        return await self.store.lots.all()
+
+    async def parking_enum(self) -> dict[str, list[dict[str, Any]]]:
+        return parking.enum_doc(await self.parking_lots())
+
+    async def parking_snapshot(self, ids: set[int] | None = None) -> list[dict[str, Any]]:
+        """Every counter and group (or those in ``ids``) in the guide's item shape, by id."""
+        return parking.snapshot(await self.parking_lots(), ids)
+
+    async def change_count(self, lot_id: int, delta: int) -> bool:
+        """Move a counter by ``delta`` (never below 0); publish ``parkingCount`` if it changed."""
+        lots = await self.store.change_count(lot_id, delta)
+        if lots is None:
+            return False
+        updated = parking.updated_items(lots, lot_id)
+        self._bus.publish(
+            "parkingCount",
+            message=messages.parking_message(updated, self._clock.now(), self._tz),
+            lots=[d["id"] for d in updated],
+        )
+        return True
+
+    async def push(self, items: list[PushItem]) -> None:
+        """Apply validated pushed events: all of them, or (on a 400) none."""
+        devices = await self.devices()
+        titles = {c.chid: c.title for c in await self._channels.all()}
+        push.check(items, devices, titles)
+        await self.lprlog.add_many(
+            [push.lpr_record(i, devices.lpr[i.src]) for i in items if isinstance(i, LprPush)]
+        )
+        for item in items:
+            pub = push.publication(item, devices, titles, self._tz)
+            self._bus.publish(pub.topic, **pub.data)
+            if isinstance(item, LprPush):
+                src = devices.lpr[item.src]
+                for lot_id, delta in parking.count_changes(src.entrance, src.exit, item.direction):
+                    await self.change_count(lot_id, delta)
+            elif isinstance(item, EmergencyPush):
+                self._log_call(item, devices.calls[item.src])
+
+    def _log_call(self, item: EmergencyPush, dev: EmergencyDevice) -> None:
+        self._bus.publish(
+            "log",
+            type=int(EventType.EMERGENCY_CALL),
+            code=int(_CALL_CODES[item.event]),
+            param={"caller": dev.code, "name": dev.name, "device": item.device},
+            comment=None,
+            chid=dev.linked[0] if dev.linked else None,
+            time_ms=push.time_ms(item),
+        )

@@ -1,0 +1,81 @@
+"""Turning a finished segment file into an index row, in the crash-safe order.
+
+1. the file is complete (ffmpeg closed it, or a cut-off file was truncated
+   back to its last whole fragment) and fsynced;
+2. its directory is fsynced (the name is durable);
+3. only then is the row committed.
+
+A row therefore always points at a durable, playable file; a file without a
+row is found and indexed (or removed) by the consistency check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from nvrd.media.recording.mp4 import truncate_to_complete
+from nvrd.media.recording.probe import MediaInfo, probe
+from nvrd.media.recording.segments import fsync_dir, fsync_file
+from nvrd.store.recordings import NewSegment, RecordingIndex
+
+log = logging.getLogger("nvrd.recorder")
+
+
+@dataclass(frozen=True)
+class Finished:
+    chid: int
+    root: Path
+    path: Path  # absolute
+    start_ms: int
+    duration_ms: int | None  # None: measure it from the file (a cut-off or last segment)
+
+
+def _prepare(job: Finished) -> tuple[MediaInfo, int] | None:
+    """Blocking part: make the file whole and durable, read what is in it."""
+    if not job.path.exists():
+        return None
+    if job.duration_ms is None:
+        layout = truncate_to_complete(job.path)
+        if layout.complete == 0:
+            job.path.unlink(missing_ok=True)
+            fsync_dir(job.path.parent)
+            return None
+        info = probe(job.path, count_packets=True)
+    else:
+        info = probe(job.path, count_packets=False)
+    fsync_file(job.path)
+    fsync_dir(job.path.parent)
+    duration = info.duration_ms if job.duration_ms is None else job.duration_ms
+    if duration <= 0:
+        return None
+    return info, duration
+
+
+async def index_finished(index: RecordingIndex, job: Finished) -> int | None:
+    """Index one segment; returns its fileId, or None when nothing playable was left."""
+    try:
+        prepared = await asyncio.to_thread(_prepare, job)
+    except Exception as exc:  # PyAV raises several kinds for a corrupt file
+        log.error("segment unreadable", extra={"path": str(job.path), "error": str(exc)})
+        return None
+    if prepared is None:
+        log.info("segment dropped (no complete fragment)", extra={"path": str(job.path)})
+        return None
+    info, duration = prepared
+    size = job.path.stat().st_size
+    return await index.add(
+        NewSegment(
+            chid=job.chid,
+            root=str(job.root),
+            rel_path=job.path.relative_to(job.root).as_posix(),
+            start_ms=job.start_ms,
+            end_ms=job.start_ms + duration,
+            size=size,
+            codec=info.codec,
+            width=info.width,
+            height=info.height,
+        )
+    )
