@@ -130,6 +130,10 @@ class RecordingSettings(_Strict):
     retention_interval_seconds: Annotated[float, Field(ge=0.2, le=600)] = 5
     #: Longest wait between reconnection attempts.
     max_backoff_seconds: Annotated[float, Field(ge=0.1, le=300)] = 2
+    #: ffmpeg starts per second over all channels (restarts included), and how many may
+    #: start at once: many channels failing together reconnect spread out, not as a storm.
+    start_rate: Annotated[float, Field(gt=0, le=1000)] = 4
+    start_burst: Annotated[int, Field(ge=1, le=1000)] = 8
 
 
 class LiveSettings(_Strict):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -96,3 +97,34 @@ class FakeClock:
         self.slept.append(seconds)
         self.advance(seconds)
         await asyncio.sleep(0)
+
+
+T = TypeVar("T")
+
+
+async def within(clock: Clock, aw: Awaitable[T], seconds: float) -> tuple[bool, T | None]:
+    """Await ``aw`` for at most ``seconds`` of ``clock`` time: ``(True, result)`` when it
+    finished, ``(False, None)`` when the time ran out (it is then cancelled).
+
+    The timeout is the clock's own ``sleep`` (not ``asyncio.wait_for``), so that on a
+    :class:`FakeClock` it passes without a real wait.
+    """
+    work = asyncio.ensure_future(aw)
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    try:
+        await asyncio.wait((work, sleeper), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()
+        if not work.done():
+            work.cancel()
+    if work.done() and not work.cancelled():
+        return True, work.result()
+    return False, None
+
+
+async def wait_set(clock: Clock, event: asyncio.Event, seconds: float) -> bool:
+    """Wait until ``event`` is set or ``seconds`` of ``clock`` time have passed; True if set."""
+    if event.is_set():
+        return True
+    await within(clock, event.wait(), seconds)
+    return event.is_set()

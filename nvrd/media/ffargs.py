@@ -1,8 +1,9 @@
 """ffmpeg command lines and the meaning of ffmpeg's messages (pure).
 
 One ffmpeg process per channel stream pulls the source and remuxes it
-without re-encoding (``-c copy``) into fragmented-MP4 segment files named
-by their UTC opening time. ``-loglevel verbose`` makes the segment muxer
+without re-encoding (``-c copy``) into fragmented-MP4 segment files
+numbered per run (the recorder renames each to its start time once it is
+finished: media/recording/segments.py). ``-loglevel verbose`` makes the segment muxer
 report each segment's first packet, which is how the recorder learns
 segment boundaries in stream time; ``-progress`` reports how far muxing
 has got, which anchors stream time to the wall clock. The one decoded
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from nvrd.core.statuscodes import ChannelStatus
 
 FRAGMENT_FLAGS = "movflags=+frag_keyframe+empty_moov+default_base_moof"
-SEGMENT_NAME = "%Y%m%dT%H%M%SZ"
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,6 @@ class Source:
     url: str  # RTSP URL (credentials included) or file path
     tcp: bool = True
     loop: bool = True  # file channels: repeat (True) or play once
-
-
-def segment_template(channel_dir: str, run: str) -> str:
-    """The strftime template of a run's segment files: ``<dir>/<UTC day>/<UTC time>-<run>.mp4``."""
-    return f"{channel_dir}/%Y-%m-%d/{SEGMENT_NAME}-{run}.mp4"
 
 
 def input_args(src: Source, io_timeout_s: float) -> list[str]:
@@ -154,7 +149,8 @@ def record_args(
     extra_outputs: Sequence[str] = (),
     input_options: Sequence[str] = (),
 ) -> list[str]:
-    """argv of the ingest process: pull ``src``, write segments at ``template``."""
+    """argv of the ingest process: pull ``src``, write segments at ``template`` (a pattern
+    with ``%06d``, the segment's number in the run)."""
     return [
         ffmpeg,
         "-hide_banner",
@@ -182,8 +178,6 @@ def record_args(
         "mp4",
         "-segment_format_options",
         FRAGMENT_FLAGS,
-        "-strftime",
-        "1",
         template,
         *extra_outputs,
     ]

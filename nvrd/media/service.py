@@ -7,23 +7,27 @@ Start-up order: make sure writable storage exists, repair what a crash left
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from nvrd.channels.status import StatusBoard
 from nvrd.config import Settings
 from nvrd.core.channelspec import ChannelSpec
 from nvrd.core.clock import Clock
+from nvrd.core.eventtypes import EventType, SystemCode
+from nvrd.core.ratelimit import StartLimiter
 from nvrd.core.statuscodes import ChannelStatus
+from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
 from nvrd.media.live.hub import LiveHub
 from nvrd.media.motion.board import MotionBoard
 from nvrd.media.recording.fsck import check_all
-from nvrd.media.recording.ingest import ChannelIngest
+from nvrd.media.recording.ingest import ChannelIngest, IngestContext, LiveOutputs
+from nvrd.media.recording.launcher import FfmpegLauncher, Launcher
 from nvrd.media.recording.retention import RetentionPool
 from nvrd.store.channels import Channel
 from nvrd.store.recordings import RecordingIndex
@@ -32,6 +36,31 @@ log = logging.getLogger("nvrd.media")
 
 _STREAM = re.compile(r"^ch(\d+)(main)$")
 _HLS_FILE = re.compile(r"^(index\.m3u8|init\.mp4|seg_\d+\.m4s)$")
+
+
+def report_failure(bus: EventBus, clock: Clock) -> Callable[[str, BaseException, int], None]:
+    """A supervisor reporter that logs a failed background task as a system event: the
+    first failure of a task and then at its 2nd, 4th, 8th... restart, so that a task
+    failing for hours does not flood the event log."""
+
+    def report(name: str, exc: BaseException, restarts: int) -> None:
+        if restarts & (restarts - 1):
+            return
+        bus.publish(
+            "log",
+            type=int(EventType.SYSTEM),
+            code=int(SystemCode.SERVICE_FAILURE),
+            param={
+                "task": name,
+                "error": f"{type(exc).__name__}: {exc}"[:200],
+                "restarts": restarts,
+            },
+            comment=None,
+            chid=None,
+            time_ms=clock.now_ms(),
+        )
+
+    return report
 
 
 def default_ffmpeg() -> str:
@@ -49,6 +78,9 @@ class MediaService:
         bus: EventBus,
         clock: Clock,
         storage: RetentionPool | None = None,
+        *,
+        supervisor: Supervisor | None = None,
+        launcher: Launcher | None = None,
     ):
         self.settings = settings
         self.index = index
@@ -66,10 +98,13 @@ class MediaService:
         self._root = ""
         board.on_recording = self._recording_changed
         self.hubs: dict[int, LiveHub] = {}
-        self._retention: asyncio.Task[None] | None = None
+        self.supervisor = supervisor or Supervisor(clock, report_failure(bus, clock))
+        self.launcher = launcher or FfmpegLauncher()
+        rec = settings.recording
+        self.limiter = StartLimiter(clock, rec.start_rate, rec.start_burst)
         self.motion = MotionBoard(settings.motion, bus, clock)
-        self._motion_task: asyncio.Task[None] | None = None
         self._ffmpeg = settings.recording.ffmpeg
+        self._ctx: IngestContext | None = None
 
     @property
     def ffmpeg(self) -> str:
@@ -89,19 +124,17 @@ class MediaService:
         for s in self.settings.storage_paths:
             if s.usage != -1 and s.path.is_dir():
                 self._storage_event("ready", {"storagePath": str(s.path), "statusCode": 0})
-        self._retention = asyncio.create_task(
-            self.storage.run(self.settings.recording.retention_interval_seconds, self._root_changed)
+        interval = self.settings.recording.retention_interval_seconds
+        self.supervisor.spawn(
+            "retention", lambda: self.storage.run(interval, self._root_changed, self.clock)
         )
-        self._motion_task = asyncio.create_task(self.motion.run(), name="motion")
+        self.supervisor.spawn("motion", self.motion.run)
         for ch in channels:
             self.add(ch)
 
     async def stop(self) -> None:
-        for task in (self._retention, self._motion_task):
-            if task:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        for name in ("retention", "motion"):
+            await self.supervisor.cancel(name)
         await asyncio.gather(*(ing.stop() for ing in self.ingests.values()))
         self.ingests.clear()
         for hub in self.hubs.values():
@@ -117,23 +150,38 @@ class MediaService:
         hub = None
         if live.lowlatency:
             hub = self.hubs.setdefault(ch.chid, LiveHub(ch.chid, "main", live.viewer_queue))
-        ingest = ChannelIngest(
-            ch.chid,
-            spec,
-            ffmpeg=self.ffmpeg,
-            settings=self.settings.recording,
-            writable_root=self.storage.writable_root,
-            index=self.index,
-            board=self.board,
-            clock=self.clock,
-            on_status=functools.partial(self._status, ch.chid),
-            live=hub,
+        outputs = LiveOutputs(
+            hub=hub,
             hls_dir=self.hls_dir(ch.chid, "main") if live.hls else None,
             hls_seconds=live.hls_seconds,
             motion=self.motion.feed_for(ch.chid),
         )
+        ingest = ChannelIngest(
+            ch.chid,
+            spec,
+            self.context(),
+            functools.partial(self._status, ch.chid),
+            outputs,
+            self.supervisor.reporter,
+        )
         self.ingests[ch.chid] = ingest
         ingest.start()
+
+    def context(self) -> IngestContext:
+        """What every ingest shares (built once the ffmpeg path is known)."""
+        if self._ctx is None:
+            self._ctx = IngestContext(
+                ffmpeg=self.ffmpeg,
+                settings=self.settings.recording,
+                launcher=self.launcher,
+                clock=self.clock,
+                index=self.index,
+                board=self.board,
+                writable_root=self.storage.writable_root,
+                supervisor=self.supervisor,
+                limiter=self.limiter,
+            )
+        return self._ctx
 
     async def remove(self, chid: int) -> None:
         ingest = self.ingests.pop(chid, None)

@@ -144,20 +144,27 @@ def test_sigkill_loses_only_the_unfinished_fragment(tmp_path: Path, media_dir: P
     time.sleep(1)
     for pid in ffmpeg_pids:
         assert not _alive(pid), "ffmpeg outlived nvrd"
-    files = sorted((tmp_path / "data" / "recordings" / f"ch{chid}").rglob("*.mp4"))
-    cut = files[-1]
-    assert cut.name not in {Path(s.rel_path).name for s in before}
+    chdir = tmp_path / "data" / "recordings" / f"ch{chid}"
+    cut = sorted((chdir / "writing").glob("*.mp4"))  # what ffmpeg was writing
+    assert len(cut) == 1
     srv.start()
     try:
         wait_status(srv, chid, {200}, 15)
+        assert not cut[0].exists()  # recovered: renamed to its start time
         after = segments(srv, chid)
         names = {Path(s.rel_path).name: s for s in after}
         for s in before:
             assert Path(s.rel_path).name in names  # nothing indexed was lost
-        recovered = names.get(cut.name)
-        assert recovered is not None, "the cut segment was not recovered"
+        # recovery indexes before the new run starts: the first new row is the cut segment
+        recovered = min(
+            (s for s in after if s.file_id > max(b.file_id for b in before)),
+            key=lambda s: s.file_id,
+        )
+        previous = max(s.end_ms for s in after if s.file_id < recovered.file_id)
+        assert abs(recovered.start_ms - previous) < 500  # its start, from the run's journal
         assert recovered.end_ms - recovered.start_ms >= 1000
-        assert abs((recovered.end_ms - recovered.start_ms) / 1000 - probe(cut)["duration"]) <= 0.1
+        duration = probe(storage_file(srv, recovered))["duration"]
+        assert abs((recovered.end_ms - recovered.start_ms) / 1000 - duration) <= 0.1
     finally:
         assert srv.stop() == 0
     res = subprocess.run(

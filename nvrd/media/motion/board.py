@@ -17,13 +17,12 @@ restarting) has no motion.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Iterable
 
 from nvrd.config import MotionSettings
-from nvrd.core.clock import Clock, ms_from_datetime
+from nvrd.core.clock import Clock, wait_set
 from nvrd.core.eventtypes import ChannelCode, EventType
 from nvrd.events.bus import EventBus
 from nvrd.media.ffargs import motion_input_args, motion_output_args
@@ -180,15 +179,14 @@ class MotionBoard:
             param={"chid": chid},
             comment=None,
             chid=chid,
-            time_ms=ms_from_datetime(self.clock.now()),
+            time_ms=self.clock.now_ms(),
         )
 
     async def run(self) -> None:
         """Publish changes as they happen, at most once per :data:`PUBLISH_INTERVAL`; the
         state is also read once a second so that the end of a hold time is noticed."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=PUBLISH_INTERVAL)
+            await wait_set(self.clock, self._wake, PUBLISH_INTERVAL)
             self._wake.clear()
             if self.publish_changes():
-                await asyncio.sleep(PUBLISH_INTERVAL)
+                await self.clock.sleep(PUBLISH_INTERVAL)

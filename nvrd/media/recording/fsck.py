@@ -9,8 +9,9 @@ Invariants (docs/design/storage.md):
 
 At start-up, and with ``nvrd check --repair``, violations are repaired: a
 file without a row is cut back to its last complete fragment and indexed
-(start from its run's journal, else from its name), or removed when nothing
-in it is playable; a row without a file is removed; a marked row has its
+(start from its run's journal, else from its name; a file still under its
+``writing/`` name is renamed to its start), or removed when nothing in it is
+playable; a row without a file is removed; a marked row has its
 file and row deleted; journals are removed once their segments are indexed.
 Read-only storage is only reported, never changed.
 """
@@ -25,7 +26,16 @@ from pathlib import Path
 
 from nvrd.config import StorageSettings
 from nvrd.media.recording.indexer import Finished, index_finished
-from nvrd.media.recording.segments import Journal, fsync_dir, is_segment_name, name_time_ms
+from nvrd.media.recording.mp4 import scan
+from nvrd.media.recording.probe import probe
+from nvrd.media.recording.segments import (
+    Journal,
+    fsync_dir,
+    is_segment_name,
+    is_writing_name,
+    name_time_ms,
+    run_of,
+)
 from nvrd.store.recordings import DELETING, RecordingIndex
 
 log = logging.getLogger("nvrd.fsck")
@@ -49,9 +59,27 @@ def _segment_files(root: Path) -> list[tuple[int, Path]]:
         if not m or not chdir.is_dir():
             continue
         for f in sorted(chdir.glob("*/*.mp4")):
-            if is_segment_name(f):
+            if is_segment_name(f) or is_writing_name(f):
                 out.append((int(m.group(1)), f))
     return out
+
+
+def _start_from_mtime(path: Path) -> int | None:
+    """A file ffmpeg was writing when nvrd died, with no journal line: it ends about when it
+    was last written, so it starts that long before (blocking)."""
+    if scan(path).complete == 0:
+        return path.stat().st_mtime_ns // 1_000_000
+    return path.stat().st_mtime_ns // 1_000_000 - probe(path, count_packets=True).duration_ms
+
+
+async def _orphan_start(f: Path, journals: dict[str, int], rel: str) -> int | None:
+    start = journals.get(rel) or name_time_ms(f)
+    if start is None and is_writing_name(f):
+        try:
+            start = await asyncio.to_thread(_start_from_mtime, f)
+        except Exception as exc:  # PyAV raises several kinds for a corrupt file
+            log.error("segment unreadable", extra={"path": str(f), "error": str(exc)})
+    return start
 
 
 async def check_root(
@@ -87,10 +115,11 @@ async def check_root(
         rel = f.relative_to(root).as_posix()
         if rel in by_path:
             continue
-        start = journals.get(rel) or name_time_ms(f)
         detail = "indexed"
-        if repair and start is not None:
-            file_id = await index_finished(index, Finished(chid, root, f, start, None))
+        start = await _orphan_start(f, journals, rel) if repair else None
+        if start is not None:
+            run = run_of(f) if is_writing_name(f) else None
+            file_id = await index_finished(index, Finished(chid, root, f, start, None, run))
             detail = f"indexed as fileId {file_id}" if file_id else "removed (nothing playable)"
         findings.append(Finding("orphan-file", rel, detail if repair else "no row", repair))
     for jf in journal_files:

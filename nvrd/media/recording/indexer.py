@@ -2,7 +2,8 @@
 
 1. the file is complete (ffmpeg closed it, or a cut-off file was truncated
    back to its last whole fragment) and fsynced;
-2. its directory is fsynced (the name is durable);
+2. a file from ``writing/`` is renamed to its final name (its start time),
+   and both directories are fsynced (the name is durable);
 3. only then is the row committed.
 
 A row therefore always points at a durable, playable file; a file without a
@@ -13,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from nvrd.media.recording.mp4 import truncate_to_complete
 from nvrd.media.recording.probe import MediaInfo, probe
-from nvrd.media.recording.segments import fsync_dir, fsync_file
+from nvrd.media.recording.segments import channel_dir, final_name, fsync_dir, fsync_file
 from nvrd.store.recordings import NewSegment, RecordingIndex
 
 log = logging.getLogger("nvrd.recorder")
@@ -28,13 +30,38 @@ log = logging.getLogger("nvrd.recorder")
 class Finished:
     chid: int
     root: Path
-    path: Path  # absolute
+    path: Path  # absolute: where the file is now
     start_ms: int
     duration_ms: int | None  # None: measure it from the file (a cut-off or last segment)
+    #: The run that wrote it, when it is still under its ``writing/`` name: it is then
+    #: renamed to its final name before the row is committed.
+    run: str | None = None
 
 
-def _prepare(job: Finished) -> tuple[MediaInfo, int] | None:
-    """Blocking part: make the file whole and durable, read what is in it."""
+def _final_path(job: Finished) -> Path:
+    """The file's final path; the next free millisecond if another file already has it."""
+    start = job.start_ms
+    while True:
+        dest = channel_dir(job.root, job.chid) / final_name(start, job.run or "")
+        if not dest.exists():
+            return dest
+        start += 1
+
+
+def _rename(job: Finished) -> Path:
+    dest = _final_path(job)
+    made_day = not dest.parent.exists()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(job.path, dest)
+    fsync_dir(dest.parent)
+    fsync_dir(job.path.parent)
+    if made_day:
+        fsync_dir(dest.parent.parent)
+    return dest
+
+
+def _prepare(job: Finished) -> tuple[MediaInfo, int, Path] | None:
+    """Blocking part: make the file whole and durable, read what is in it, name it."""
     if not job.path.exists():
         return None
     if job.duration_ms is None:
@@ -46,12 +73,16 @@ def _prepare(job: Finished) -> tuple[MediaInfo, int] | None:
         info = probe(job.path, count_packets=True)
     else:
         info = probe(job.path, count_packets=False)
-    fsync_file(job.path)
-    fsync_dir(job.path.parent)
     duration = info.duration_ms if job.duration_ms is None else job.duration_ms
     if duration <= 0:
-        return None
-    return info, duration
+        # One whole fragment whose packet carries no duration (the last frame before a
+        # stop): still a picture worth keeping, one frame long.
+        duration = max(1, info.frame_ms)
+    fsync_file(job.path)
+    if job.run is not None:
+        return info, duration, _rename(job)
+    fsync_dir(job.path.parent)
+    return info, duration, job.path
 
 
 async def index_finished(index: RecordingIndex, job: Finished) -> int | None:
@@ -62,15 +93,15 @@ async def index_finished(index: RecordingIndex, job: Finished) -> int | None:
         log.error("segment unreadable", extra={"path": str(job.path), "error": str(exc)})
         return None
     if prepared is None:
-        log.info("segment dropped (no complete fragment)", extra={"path": str(job.path)})
+        log.info("segment dropped (nothing playable)", extra={"path": str(job.path)})
         return None
-    info, duration = prepared
-    size = job.path.stat().st_size
+    info, duration, path = prepared
+    size = (await asyncio.to_thread(path.stat)).st_size
     return await index.add(
         NewSegment(
             chid=job.chid,
             root=str(job.root),
-            rel_path=job.path.relative_to(job.root).as_posix(),
+            rel_path=path.relative_to(job.root).as_posix(),
             start_ms=job.start_ms,
             end_ms=job.start_ms + duration,
             size=size,

@@ -14,6 +14,7 @@ class MediaInfo:
     width: int
     height: int
     duration_ms: int  # from the first packet's start to the last packet's end
+    frame_ms: int = 0  # one frame at the stream's average rate (0: unknown)
 
 
 def probe(path: Path, count_packets: bool = True) -> MediaInfo:
@@ -28,6 +29,8 @@ def probe(path: Path, count_packets: bool = True) -> MediaInfo:
         width = int(stream.codec_context.width or 0)
         height = int(stream.codec_context.height or 0)
         duration_ms = 0
+        rate = stream.average_rate or stream.guessed_rate
+        frame_ms = round(1000 / float(rate)) if rate else 0
         if count_packets:
             tb = stream.time_base
             first: int | None = None
@@ -40,4 +43,4 @@ def probe(path: Path, count_packets: bool = True) -> MediaInfo:
                 last_end = max(last_end, end)
             if first is not None and tb is not None:
                 duration_ms = round(float((last_end - first) * tb) * 1000)
-    return MediaInfo(codec, width, height, duration_ms)
+    return MediaInfo(codec, width, height, duration_ms, frame_ms)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nvrd.config import StorageSettings
+from nvrd.core.clock import Clock
 from nvrd.media.recording.segments import fsync_dir
 from nvrd.store.recordings import RecordingIndex, Segment
 
@@ -134,11 +135,13 @@ class RetentionPool:
         await asyncio.to_thread(unlink_all)
         await self.index.remove(ids)
 
-    async def run(self, interval: float, on_root_change: Callable[[], None]) -> None:
+    async def run(self, interval: float, on_root_change: Callable[[], None], clock: Clock) -> None:
+        """A pass every ``interval`` seconds of ``clock``; a failed pass is logged and the next
+        one tried (the loop itself runs under the service's supervisor)."""
         while True:
             try:
                 if await self.check():
                     on_root_change()
             except Exception:
                 log.exception("retention pass failed")
-            await asyncio.sleep(interval)
+            await clock.sleep(interval)

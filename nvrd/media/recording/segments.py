@@ -1,11 +1,21 @@
-"""Where segment files live, and the journal that survives a crash.
+"""Where segment files live, how they are named, and the journal that survives a crash.
 
-Layout under a storage root: ``ch<N>/<YYYY-MM-DD>/<YYYYmmddTHHMMSSZ>-<run>.mp4``,
-all UTC, so no two files collide across DST changes and a run (one ffmpeg
-process) never overwrites another's files.
+Layout under a storage root::
 
-Each run keeps a journal (``ch<N>/<run>.journal``) with one line per segment
-as it starts: its path and the best wall-clock estimate of its first frame.
+    ch<N>/writing/<run>-<n>.mp4                       being written by ffmpeg
+    ch<N>/<YYYY-MM-DD>/<YYYYmmddTHHMMSS.mmm>Z-<run>.mp4  finished and indexed
+    ch<N>/<run>.journal                               segment starts of a running run
+
+ffmpeg numbers a run's segments (``<n>``: 6 digits, from 0); when a segment
+is finished, the indexer renames it to its start time to the millisecond
+(UTC, from the wall-clock anchor) in its UTC day directory, so no two files
+collide — not across DST changes, not between two segments of one run that
+opened within the same second, not between two runs (``<run>`` identifies
+the ffmpeg process). Names of older versions, to the second
+(``<YYYYmmddTHHMMSS>Z-<run>.mp4``), are still read.
+
+Each run keeps a journal with one line per segment as it starts: its
+``writing/`` path and the best wall-clock estimate of its first frame.
 After a crash it gives the start of a segment that never got its index row;
 a run that ends normally deletes its journal once every segment is indexed.
 """
@@ -15,38 +25,60 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nvrd.core.clock import ms_from_datetime
+from nvrd.core.clock import ms_from_datetime, utc_from_ms
 
-_NAME = re.compile(r"^(?P<ts>\d{8}T\d{6}Z)-(?P<run>[A-Za-z0-9]+)\.mp4$")
+_NAME = re.compile(r"^(?P<ts>\d{8}T\d{6})(?:\.(?P<ms>\d{3}))?Z-(?P<run>[A-Za-z0-9]+)\.mp4$")
+_WRITING = re.compile(r"^(?P<run>[A-Za-z0-9]+)-(?P<n>\d{6,})\.mp4$")
 JOURNAL_SUFFIX = ".journal"
+WRITING_DIR = "writing"
 
 
 def channel_dir(root: Path, chid: int) -> Path:
     return root / f"ch{chid}"
 
 
-def ensure_day_dirs(chdir: Path, now: datetime) -> None:
-    """The UTC day directories ffmpeg will write into today and tomorrow."""
-    for delta in (0, 1):
-        day = (now.astimezone(UTC) + timedelta(days=delta)).strftime("%Y-%m-%d")
-        (chdir / day).mkdir(parents=True, exist_ok=True)
+def writing_dir(chdir: Path) -> Path:
+    return chdir / WRITING_DIR
+
+
+def writing_template(chdir: Path, run: str) -> str:
+    """ffmpeg's output pattern of one run's segments (``%06d``: the segment number)."""
+    return f"{writing_dir(chdir)}/{run}-%06d.mp4"
+
+
+def final_name(start_ms: int, run: str) -> str:
+    """``<UTC day>/<UTC time to the ms>Z-<run>.mp4``, relative to the channel directory."""
+    at = utc_from_ms(start_ms)
+    return f"{at:%Y-%m-%d}/{at:%Y%m%dT%H%M%S}.{at.microsecond // 1000:03d}Z-{run}.mp4"
+
+
+def run_of(path: Path) -> str | None:
+    """The run a segment file belongs to, from either kind of name."""
+    m = _NAME.match(path.name) or _WRITING.match(path.name)
+    return m.group("run") if m else None
 
 
 def name_time_ms(path: Path) -> int | None:
-    """The UTC second a segment file was opened, from its name."""
+    """The UTC start a finished segment's name says (to the ms, or to the second)."""
     m = _NAME.match(path.name)
     if not m:
         return None
-    moment = datetime.strptime(m.group("ts"), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    return ms_from_datetime(moment)
+    moment = datetime.strptime(m.group("ts"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    return ms_from_datetime(moment) + int(m.group("ms") or 0)
 
 
 def is_segment_name(path: Path) -> bool:
+    """A finished segment's name (in a day directory)."""
     return _NAME.match(path.name) is not None
+
+
+def is_writing_name(path: Path) -> bool:
+    """A name ffmpeg writes to (in ``writing/``)."""
+    return path.parent.name == WRITING_DIR and _WRITING.match(path.name) is not None
 
 
 def fsync_file(path: Path) -> None:
@@ -65,8 +97,14 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def prepare_run_dirs(chdir: Path) -> None:
+    """The directory ffmpeg writes into, made durable before the run starts (blocking)."""
+    writing_dir(chdir).mkdir(parents=True, exist_ok=True)
+    fsync_dir(chdir)
+
+
 class Journal:
-    """Append-only record of the segment starts of one run."""
+    """Append-only record of the segment starts of one run. Blocking: call from a thread."""
 
     def __init__(self, chdir: Path, run: str):
         self.path = chdir / f"{run}{JOURNAL_SUFFIX}"

@@ -12,13 +12,12 @@ from nvrd.media.ffargs import (
     parse_segment_start,
     record_args,
     redact,
-    segment_template,
 )
 
 
 def test_rtsp_record_argv() -> None:
     argv = record_args(
-        "/ff", Source("rtsp", "rtsp://u:p@cam/s", tcp=True), "/r/ch1/%Y-%m-%d/x.mp4", 60, 5
+        "/ff", Source("rtsp", "rtsp://u:p@cam/s", tcp=True), "/r/ch1/writing/x-%06d.mp4", 60, 5
     )
     text = " ".join(argv)
     assert argv[0] == "/ff"
@@ -26,9 +25,10 @@ def test_rtsp_record_argv() -> None:
     assert "-i rtsp://u:p@cam/s -map 0:v:0 -c copy -f segment -segment_time 60 " in text
     assert "-segment_format mp4 -segment_format_options" in text
     assert "movflags=+frag_keyframe+empty_moov+default_base_moof" in text
-    assert "-reset_timestamps 1" in text and "-strftime 1" in text
+    assert "-reset_timestamps 1" in text
+    assert "-strftime" not in text  # numbered per run; named by their start once finished
     assert "-progress pipe:1" in text and "-loglevel verbose" in text
-    assert argv[-1] == "/r/ch1/%Y-%m-%d/x.mp4"
+    assert argv[-1] == "/r/ch1/writing/x-%06d.mp4"
     assert "-re" not in argv  # a camera is already real time
 
 
@@ -75,10 +75,6 @@ def test_motion_options_go_before_the_input_and_its_output_after_the_recording()
     assert argv.index("-skip_frame") < argv.index("-i") < argv.index("/r/t.mp4")
     assert argv.index("/r/t.mp4") < argv.index("-vf") and argv[-1] == "pipe:4"
     assert text.count("-c copy") == 1  # the recording still copies; only motion decodes
-
-
-def test_segment_template_is_utc_and_per_run() -> None:
-    assert segment_template("/r/ch3", "abc") == "/r/ch3/%Y-%m-%d/%Y%m%dT%H%M%SZ-abc.mp4"
 
 
 def test_parse_segment_start() -> None:
