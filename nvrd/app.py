@@ -6,8 +6,6 @@ together; everything else receives what it needs.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -46,7 +44,9 @@ from nvrd.core.errors import ApiError
 from nvrd.core.eventtypes import EventType, PrivacyCode
 from nvrd.core.i18n import Translator
 from nvrd.core.ids import fill_ids
+from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
+from nvrd.events.failures import report_failure
 from nvrd.events.log import EventLogWriter
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
@@ -134,7 +134,8 @@ def create_app(
 
     status_board = StatusBoard()
     recordings = RecordingIndex(db.engine)
-    media = MediaService(settings, recordings, status_board, bus, clock)
+    supervisor = Supervisor(clock, report_failure(bus, clock))
+    media = MediaService(settings, recordings, status_board, bus, clock, supervisor=supervisor)
     svc = Services(
         settings=settings,
         clock=clock,
@@ -151,7 +152,7 @@ def create_app(
         status=status_board,
         bus=bus,
         media=media,
-        reconciler=ChannelReconciler(channels, media, bus),
+        reconciler=ChannelReconciler(channels, media, bus, clock=clock, supervisor=supervisor),
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
         integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
@@ -162,7 +163,7 @@ def create_app(
 
     async def purge_sessions() -> None:
         while True:
-            await asyncio.sleep(SESSION_PURGE_SECONDS)
+            await clock.sleep(SESSION_PURGE_SECONDS)
             try:
                 await svc.auth.purge_idle()
             except Exception:
@@ -182,7 +183,7 @@ def create_app(
         running = await svc.channels.all()
         await media.start(running)
         svc.reconciler.start(running)
-        purger = asyncio.create_task(purge_sessions())
+        supervisor.spawn("session-purge", purge_sessions)
         log.info(
             "server started",
             extra={"version": __version__, "timezone": tz.key, "database": db.engine.dialect.name},
@@ -190,9 +191,7 @@ def create_app(
         try:
             yield
         finally:
-            purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purger
+            await supervisor.cancel("session-purge")
             await svc.reconciler.stop()
             await media.stop()
             await log_writer.stop()

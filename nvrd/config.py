@@ -293,11 +293,6 @@ class Settings(_Strict):
         return url
 
     @property
-    def live_dir(self) -> Path:
-        """Where live HLS parts are written (recreated at every start)."""
-        return self.server.data_dir / "live"
-
-    @property
     def storage_paths(self) -> list[StorageSettings]:
         """Recording storage; default: ``<data_dir>/recordings`` in overwrite mode."""
         if self.storage:

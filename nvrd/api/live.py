@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from starlette.responses import FileResponse
+from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
@@ -41,11 +41,12 @@ _TYPES = {
 async def hls_file(call: Call) -> Any:
     stream = str(call.request.path_params["stream"])
     name = str(call.request.path_params["name"])
-    path = call.svc.media.hls_file(stream, name)
-    if path is None:
+    data = call.svc.media.hls_file(stream, name)
+    if data is None:
         raise not_found(path=call.request.url.path)
     cache = "no-cache" if name.endswith(".m3u8") else "private, max-age=60"
-    return FileResponse(path, media_type=_TYPES[path.suffix], headers={"Cache-Control": cache})
+    kind = _TYPES[name[name.rindex(".") :]]
+    return Response(data, media_type=kind, headers={"Cache-Control": cache})
 
 
 async def live_socket(ws: WebSocket) -> None:

@@ -14,10 +14,11 @@ CLI's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
+from nvrd.core.clock import Clock, SystemClock
+from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
 from nvrd.store.channels import Channel
 
@@ -35,30 +36,37 @@ class Runner(Protocol):
 
 
 class ChannelReconciler:
-    def __init__(self, table: ChannelTable, runner: Runner, bus: EventBus, interval: float = 1.0):
+    def __init__(
+        self,
+        table: ChannelTable,
+        runner: Runner,
+        bus: EventBus,
+        interval: float = 1.0,
+        *,
+        clock: Clock | None = None,
+        supervisor: Supervisor | None = None,
+    ):
         self.table = table
         self.runner = runner
         self.bus = bus
         self.interval = interval
+        self.clock = clock or SystemClock()
+        self.supervisor = supervisor or Supervisor(self.clock)
         self._known: dict[int, Channel] = {}
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
 
     def start(self, running: list[Channel]) -> None:
-        """``running``: the channels the media service was started with."""
+        """``running``: the channels the media service was started with. The poll runs
+        under the supervisor (a failing poll is logged and retried)."""
         self._known = {c.chid: c for c in running}
-        self._task = asyncio.create_task(self._poll())
+        self.supervisor.spawn("channel-sync", self._poll)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.supervisor.cancel("channel-sync")
 
     async def _poll(self) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            await self.clock.sleep(self.interval)
             try:
                 await self.apply()
             except Exception:

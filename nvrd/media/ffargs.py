@@ -47,43 +47,6 @@ def input_args(src: Source, io_timeout_s: float) -> list[str]:
     ]
 
 
-def live_args(hls_dir: str | None, live_fd: int | None, hls_seconds: float = 1.0) -> list[str]:
-    """Extra outputs of the ingest process for live viewing, still without re-encoding.
-
-    HLS: fMP4 parts of about ``hls_seconds`` (cut at keyframes), a short
-    playlist, old parts deleted. The low-latency stream: a fragmented MP4
-    with one fragment per frame, flushed as it is written, into ``live_fd``.
-    """
-    out: list[str] = []
-    if hls_dir is not None:
-        out += [
-            "-map",
-            "0:v:0",
-            "-c",
-            "copy",
-            "-f",
-            "hls",
-            "-hls_time",
-            f"{hls_seconds:g}",
-            "-hls_list_size",
-            "6",
-            "-hls_delete_threshold",
-            "2",
-            "-hls_flags",
-            "delete_segments+independent_segments+omit_endlist+temp_file+program_date_time",
-            "-hls_segment_type",
-            "fmp4",
-            "-hls_fmp4_init_filename",
-            "init.mp4",
-            "-hls_segment_filename",
-            f"{hls_dir}/seg_%06d.m4s",
-            f"{hls_dir}/index.m3u8",
-        ]
-    if live_fd is not None:
-        out += per_frame_fmp4_output(f"pipe:{live_fd}")
-    return out
-
-
 def per_frame_fmp4_output(target: str) -> list[str]:
     """An output of fragmented MP4 with one fragment per frame, flushed as written."""
     return [

@@ -10,19 +10,18 @@ import asyncio
 import functools
 import logging
 import re
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 from nvrd.channels.status import StatusBoard
 from nvrd.config import Settings
 from nvrd.core.channelspec import ChannelSpec
 from nvrd.core.clock import Clock
-from nvrd.core.eventtypes import EventType, SystemCode
 from nvrd.core.ratelimit import StartLimiter
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
+from nvrd.events.failures import report_failure
+from nvrd.media.live.hls import HlsWindow
 from nvrd.media.live.hub import LiveHub
 from nvrd.media.motion.board import MotionBoard
 from nvrd.media.recording.fsck import check_all
@@ -35,32 +34,7 @@ from nvrd.store.recordings import RecordingIndex
 log = logging.getLogger("nvrd.media")
 
 _STREAM = re.compile(r"^ch(\d+)(main)$")
-_HLS_FILE = re.compile(r"^(index\.m3u8|init\.mp4|seg_\d+\.m4s)$")
-
-
-def report_failure(bus: EventBus, clock: Clock) -> Callable[[str, BaseException, int], None]:
-    """A supervisor reporter that logs a failed background task as a system event: the
-    first failure of a task and then at its 2nd, 4th, 8th... restart, so that a task
-    failing for hours does not flood the event log."""
-
-    def report(name: str, exc: BaseException, restarts: int) -> None:
-        if restarts & (restarts - 1):
-            return
-        bus.publish(
-            "log",
-            type=int(EventType.SYSTEM),
-            code=int(SystemCode.SERVICE_FAILURE),
-            param={
-                "task": name,
-                "error": f"{type(exc).__name__}: {exc}"[:200],
-                "restarts": restarts,
-            },
-            comment=None,
-            chid=None,
-            time_ms=clock.now_ms(),
-        )
-
-    return report
+_HLS_FILE = re.compile(r"^(index\.m3u8|init\.mp4|seg_(?P<seq>\d{1,9})\.m4s)$")
 
 
 def default_ffmpeg() -> str:
@@ -113,7 +87,6 @@ class MediaService:
         return self._ffmpeg
 
     async def start(self, channels: list[Channel]) -> None:
-        await asyncio.to_thread(shutil.rmtree, self.settings.live_dir, True)
         for s in self.settings.storage_paths:
             if s.usage in (1, 2):
                 await asyncio.to_thread(s.path.mkdir, parents=True, exist_ok=True)
@@ -148,12 +121,12 @@ class MediaService:
             return
         live = self.settings.live
         hub = None
-        if live.lowlatency:
-            hub = self.hubs.setdefault(ch.chid, LiveHub(ch.chid, "main", live.viewer_queue))
+        if live.lowlatency or live.hls:
+            hls = HlsWindow(live.hls_seconds) if live.hls else None
+            hub = LiveHub(ch.chid, "main", live.viewer_queue, hls=hls, clock=self.clock)
+            self.hubs[ch.chid] = hub
         outputs = LiveOutputs(
             hub=hub,
-            hls_dir=self.hls_dir(ch.chid, "main") if live.hls else None,
-            hls_seconds=live.hls_seconds,
             motion=self.motion.feed_for(ch.chid),
         )
         ingest = ChannelIngest(
@@ -194,21 +167,27 @@ class MediaService:
         self.motion.forget(chid)
         self._streamed.discard(chid)
 
-    def hls_dir(self, chid: int, profile: str) -> Path:
-        return self.settings.live_dir / f"ch{chid}{profile}"
-
-    def hls_file(self, stream: str, name: str) -> Path | None:
-        """A live HLS file (``index.m3u8``, ``init.mp4``, ``seg_*.m4s``) of a stream."""
+    def hls_file(self, stream: str, name: str) -> bytes | None:
+        """A live HLS file (``index.m3u8``, ``init.mp4``, ``seg_*.m4s``) of a stream, made
+        from the fragments in memory (media/live/hls.py)."""
         m = _STREAM.match(stream)
         if m is None or not self.settings.live.hls or int(m.group(1)) not in self.ingests:
             return None
-        if not _HLS_FILE.match(name):
+        hub = self.hubs.get(int(m.group(1)))
+        window = hub.hls if hub is not None else None
+        name_m = _HLS_FILE.match(name)
+        if window is None or name_m is None:
             return None
-        path = self.hls_dir(int(m.group(1)), m.group(2)) / name
-        return path if path.is_file() else None
+        if name == "index.m3u8":
+            text = window.playlist()
+            return text.encode() if text is not None else None
+        if name == "init.mp4":
+            return window.init
+        return window.part(int(name_m.group("seq")))
 
     def hub(self, chid: int) -> LiveHub | None:
-        return self.hubs.get(chid)
+        """The channel's low-latency stream (None when it is off)."""
+        return self.hubs.get(chid) if self.settings.live.lowlatency else None
 
     def motion_states(self) -> dict[int, bool]:
         """Motion now, per channel (False without detection or before any picture)."""

@@ -55,39 +55,64 @@ class Piece:
 
 
 class BoxSplitter:
-    """Feed bytes as they arrive; get init segments and fragments back."""
+    """Feed bytes as they arrive; get init segments and fragments back.
+
+    Each piece is copied out of the buffer once (a fragment is its ``moof`` and
+    ``mdat`` together, adjacent in the stream), and the consumed bytes are dropped
+    once per feed, so a chunk of many fragments costs one pass.
+    """
 
     def __init__(self) -> None:
         self._buf = bytearray()
-        self._init = bytearray()
-        self._moof: bytes | None = None
+        self._ftyp = b""
 
     def feed(self, chunk: bytes) -> list[Piece]:
-        self._buf += chunk
+        buf = self._buf
+        buf += chunk
         out: list[Piece] = []
-        while len(self._buf) >= 8:
-            size, kind = struct.unpack_from(">I4s", self._buf, 0)
-            if size == 1:
-                if len(self._buf) < 16:
+        pos = 0
+        with memoryview(buf) as mv:
+            while True:
+                head = _box_head(buf, pos)
+                if head is None:
                     break
-                size = struct.unpack_from(">Q", self._buf, 8)[0]
-            if size < 8:
-                raise ValueError("corrupt MP4 stream")
-            if len(self._buf) < size:
-                break
-            box = bytes(self._buf[:size])
-            del self._buf[:size]
-            if kind == b"ftyp":
-                self._init = bytearray(box)
-            elif kind == b"moov":
-                self._init += box
-                out.append(Piece("init", bytes(self._init)))
-            elif kind == b"moof":
-                self._moof = box
-            elif kind == b"mdat" and self._moof is not None:
-                out.append(Piece("fragment", self._moof + box, is_keyframe(self._moof)))
-                self._moof = None
+                size, kind = head
+                end = pos + size
+                if kind == b"moof":
+                    mdat = _box_head(buf, end)
+                    if mdat is None or end + mdat[0] > len(buf):
+                        break
+                    if mdat[1] != b"mdat":  # a moof without its media: skip it
+                        pos = end
+                        continue
+                    frag = bytes(mv[pos : end + mdat[0]])
+                    out.append(Piece("fragment", frag, is_keyframe(frag)))
+                    pos = end + mdat[0]
+                    continue
+                if end > len(buf):
+                    break
+                if kind == b"ftyp":
+                    self._ftyp = bytes(mv[pos:end])
+                elif kind == b"moov":
+                    out.append(Piece("init", self._ftyp + bytes(mv[pos:end])))
+                pos = end
+        if pos:
+            del buf[:pos]
         return out
+
+
+def _box_head(buf: bytearray, pos: int) -> tuple[int, bytes] | None:
+    """(size, type) of the box at ``pos`` when its header is there; raises on a corrupt one."""
+    if len(buf) - pos < 8:
+        return None
+    size, kind = struct.unpack_from(">I4s", buf, pos)
+    if size == 1:
+        if len(buf) - pos < 16:
+            return None
+        size = struct.unpack_from(">Q", buf, pos + 8)[0]
+    if size < 8:
+        raise ValueError("corrupt MP4 stream")
+    return int(size), bytes(kind)
 
 
 _NON_SYNC = 0x00010000

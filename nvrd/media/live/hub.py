@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
+from collections.abc import Callable
 
+from nvrd.core.clock import Clock, SystemClock
 from nvrd.core.dropqueue import DropQueue
 from nvrd.media.live.fmp4 import BoxSplitter, Piece, codec_string, video_size
+from nvrd.media.live.hls import HlsWindow
 
 log = logging.getLogger("nvrd.live")
 
@@ -53,16 +55,29 @@ class Viewer:
 
 
 class LiveHub:
-    def __init__(self, chid: int, profile: str = "main", viewer_queue: int = 250):
+    def __init__(
+        self,
+        chid: int,
+        profile: str = "main",
+        viewer_queue: int = 250,
+        *,
+        hls: HlsWindow | None = None,
+        clock: Clock | None = None,
+    ):
         self.chid = chid
         self.profile = profile
         self.viewer_queue = viewer_queue
+        self.hls = hls
+        self.clock = clock or SystemClock()
+        #: Called with every piece (the frame source of the channel listens here).
+        self.taps: list[Callable[[Piece], None]] = []
         self.init: bytes | None = None
         self.codec = ""
         self.width = 0
         self.height = 0
         self.fragments = 0
         self.last_fragment_at = 0.0  # monotonic time the last fragment arrived
+        self.bytes_in = 0
         self._gop: list[bytes] = []
         self._viewers: set[Viewer] = set()
         self._splitter = BoxSplitter()
@@ -89,7 +104,10 @@ class LiveHub:
         )
 
     def subscribe(self, name: str = "") -> Viewer:
-        viewer = Viewer(self, self.viewer_queue, name)
+        # the start (header, init, the GOP so far) is the hub's own burst: it does not
+        # count against how far the viewer may fall behind
+        start = 2 + len(self._gop) if self.init is not None else 0
+        viewer = Viewer(self, self.viewer_queue + start, name)
         self._viewers.add(viewer)
         if self.init is not None:
             viewer.offer(self.header())
@@ -102,15 +120,19 @@ class LiveHub:
         self._viewers.discard(viewer)
 
     def _broadcast(self, msg: Message) -> None:
-        for viewer in list(self._viewers):
-            viewer.offer(msg)
+        if self._viewers:
+            for viewer in list(self._viewers):
+                viewer.offer(msg)
 
     def start_stream(self) -> None:
         self._splitter = BoxSplitter()
 
     def feed(self, chunk: bytes) -> None:
+        self.bytes_in += len(chunk)
         for piece in self._splitter.feed(chunk):
             self._on_piece(piece)
+            for tap in self.taps:
+                tap(piece)
 
     def _on_piece(self, piece: Piece) -> None:
         if piece.kind == "init":
@@ -118,13 +140,17 @@ class LiveHub:
             self.codec = codec_string(piece.data)
             self.width, self.height = video_size(piece.data)
             self._gop = []
+            if self.hls is not None:
+                self.hls.on_init(piece.data)
             self._broadcast(self.header())
             self._broadcast(piece.data)
             return
         if self.init is None:
             return
         self.fragments += 1
-        self.last_fragment_at = time.monotonic()
+        self.last_fragment_at = self.clock.monotonic()
+        if self.hls is not None:
+            self.hls.on_fragment(piece.data, piece.keyframe, self.clock.now_ms())
         if piece.keyframe or len(self._gop) >= MAX_GOP_FRAGMENTS:
             self._gop = []
         if piece.keyframe or self._gop:
@@ -134,6 +160,8 @@ class LiveHub:
     def end_stream(self, code: int) -> None:
         self.init = None
         self._gop = []
+        if self.hls is not None:
+            self.hls.end()
         self._broadcast(json.dumps({"type": "status", "chid": self.chid, "code": code}))
 
     def close_all(self) -> None:

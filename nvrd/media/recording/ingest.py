@@ -60,8 +60,6 @@ class LiveOutputs:
     """The outputs a run has besides the recording."""
 
     hub: LiveHub | None = None
-    hls_dir: Path | None = None
-    hls_seconds: float = 1.0
     motion: MotionFeed | None = None
 
 

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import shutil
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +25,8 @@ from nvrd.core.statuscodes import ChannelStatus
 from nvrd.media.ffargs import (
     Source,
     classify_failure,
-    live_args,
     parse_segment_start,
+    per_frame_fmp4_output,
     record_args,
     redact,
 )
@@ -105,7 +104,7 @@ class Run:
         spec = ing.spec
         src = Source(spec.kind, spec.url_with_credentials(), spec.tcp, spec.playback == "repeat")
         motion = out.motion
-        extra = live_args(str(out.hls_dir) if out.hls_dir else None, live_w, out.hls_seconds)
+        extra = per_frame_fmp4_output(f"pipe:{live_w}") if live_w is not None else []
         if motion is not None and motion_w is not None:
             extra += motion.output_args(motion_w)
         log.info(
@@ -129,10 +128,6 @@ class Run:
 
     def _prepare_dirs(self) -> None:
         prepare_run_dirs(self.chdir)
-        hls = self.ingest.outputs.hls_dir
-        if hls is not None:
-            shutil.rmtree(hls, ignore_errors=True)
-            hls.mkdir(parents=True, exist_ok=True)
 
     async def execute(self) -> RunResult:
         out = self.ingest.outputs

@@ -109,3 +109,38 @@ async def test_slow_viewer_is_dropped_fast_one_is_not(live_stream: bytes) -> Non
     assert slow.dropped and not fast.dropped
     assert hub.viewer_count == 1
     assert received == len(pieces) + 1  # every piece plus the init header
+
+
+def test_hls_parts_are_cut_at_keyframes_with_exact_durations(live_stream: bytes) -> None:
+    from nvrd.core.clock import FakeClock
+    from nvrd.media.live.hls import HlsWindow, decode_time, timescale
+
+    clock = FakeClock()
+    window = HlsWindow(target_seconds=0.9, keep=2)
+    hub = LiveHub(1, hls=window, clock=clock)
+    assert window.playlist() is None
+    for i in range(0, len(live_stream), 5000):
+        hub.feed(live_stream[i : i + 5000])
+        clock.advance(0.01)
+    assert window.init is not None and timescale(window.init) > 0
+    # 3 s, a keyframe every 0.4 s: a part ends at the first keyframe >= 0.9 s in (1.2 s);
+    # the open part (the last second) is not listed, and only the newest 2 are kept
+    assert [p.seq for p in window.parts] == [0, 1]
+    assert [round(p.duration, 6) for p in window.parts] == [1.2, 1.2]
+    text = window.playlist()
+    assert text is not None
+    lines = text.splitlines()
+    assert lines[:4] == [
+        "#EXTM3U",
+        "#EXT-X-VERSION:7",
+        "#EXT-X-TARGETDURATION:1",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+    ]
+    assert '#EXT-X-MAP:URI="init.mp4"' in lines and "seg_000001.m4s" in lines
+    part = window.part(1)
+    assert part is not None and window.part(7) is None
+    first = split(part)
+    assert all(p.kind == "fragment" for p in first) and first[0].keyframe
+    assert decode_time(first[0].data) is not None
+    hub.end_stream(0)
+    assert window.playlist() is None and window.part(1) is None
