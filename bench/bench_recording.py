@@ -162,6 +162,7 @@ class Phase:
     media: list[float] = field(default_factory=list)  # per stream: seconds of media recorded
     wall: list[float] = field(default_factory=list)  # per stream: wall seconds it covers
     notes: list[str] = field(default_factory=list)
+    index_equals_disk: bool | None = None  # after the clean stop (nvrd phases)
 
     def measure(self, start: Snapshot, end: Snapshot) -> None:
         self.window_s = end.at - start.at
@@ -446,7 +447,10 @@ def log_summary(text: str) -> list[str]:
         if isinstance(rec, dict):
             level = str(rec.get("level") or rec.get("levelname") or "?")
             msg = str(rec.get("message") or rec.get("msg") or rec.get("event") or line)
-            counts[f"{level}: {msg[:100]}"] += 1
+            if rec.get("task"):  # a supervised task: which one, and why
+                exc = str(rec.get("exc") or "").strip()
+                msg += f" [{rec['task']}: {exc.splitlines()[-1][:120] if exc else '?'}]"
+            counts[f"{level}: {msg[:240]}"] += 1
     return [f"{c} x {m}" for m, c in counts.most_common(6)]
 
 
@@ -468,9 +472,11 @@ def check_storage(phase: Phase, srv: ServerProcess, stopped: float) -> None:
     phase.segments = len(files)
     lost = files - indexed
     missing = indexed - files
+    phase.index_equals_disk = not lost and not missing
     phase.notes.append(
         f"segment files {len(files)}, index rows {len(rows)}, "
         f"files without a row (lost) {len(lost)}, rows without a file {len(missing)}"
+        + ("" if phase.index_equals_disk else "  <-- INDEX DIFFERS FROM DISK")
     )
     for f in sorted(lost)[:5]:
         phase.notes.append(f"  lost: {f.relative_to(srv.data_dir)} ({f.stat().st_size} bytes)")
@@ -675,6 +681,7 @@ def main() -> None:
             print(flush=True)
     finally:
         shutil.rmtree(top, ignore_errors=True)
+    differs = [f"{p.cams} {p.name}" for r in results for p in r if p.index_equals_disk is False]
     if len(results) > 1:
         print("summary")
         print(HEAD)
@@ -688,3 +695,5 @@ def main() -> None:
         "media/wall: recorded media over the wall time it covers, all streams; lag max: the "
         "largest shortfall of one stream (s)"
     )
+    if differs:  # after a clean stop the index must equal the disk, at any camera count
+        raise SystemExit(f"index differs from disk after a clean stop: {', '.join(differs)}")

@@ -6,9 +6,10 @@ numbered per run (the recorder renames each to its start time once it is
 finished: media/recording/segments.py). ``-loglevel verbose`` makes the segment muxer
 report each segment's first packet, which is how the recorder learns
 segment boundaries in stream time; ``-progress`` reports how far muxing
-has got, which anchors stream time to the wall clock. The one decoded
-output, for motion detection, gets small gray pictures of the keyframes
-(docs/design/motion.md).
+has got, which anchors stream time to the wall clock. The second output is
+the live stream (one fMP4 fragment per frame into a pipe) that nvrd fans out
+to live viewers, HLS and the frame source of analytics; nothing is decoded
+here (docs/design/live.md, frames.md).
 """
 
 from __future__ import annotations
@@ -58,45 +59,6 @@ def per_frame_fmp4_output(target: str) -> list[str]:
         "mp4",
         "-movflags",
         "+frag_every_frame+empty_moov+default_base_moof",
-        "-flush_packets",
-        "1",
-        target,
-    ]
-
-
-def motion_input_args(keyframes_only: bool) -> list[str]:
-    """Options of the input's decoder (placed before ``-i``) for the motion output.
-
-    ``-skip_frame nokey`` makes the decoder drop every frame but keyframes
-    unseen; the recording and live outputs copy packets and never use the
-    decoder. One decoder thread: a channel decodes a picture per GOP.
-    """
-    return ["-skip_frame", "nokey", "-threads", "1"] if keyframes_only else []
-
-
-def motion_output_args(target: str, width: int, height: int, fps: float | None) -> list[str]:
-    """An output of small gray raw pictures (``width * height`` bytes each) for motion
-    detection: every decoded picture, or ``fps`` of them a second.
-
-    ``-threads 1`` (the encoder's): a frame-threaded rawvideo encoder holds one
-    picture back, which with keyframe sampling is one whole GOP of delay.
-    """
-    chain = f"scale={width}:{height}:flags=area,format=gray"
-    if fps is not None:
-        # select, not the fps filter: fps holds each picture until the next one is due
-        every = f"{1 / fps:.4g}"
-        chain = f"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{every})',{chain}"
-    return [
-        "-map",
-        "0:v:0",
-        "-vf",
-        chain,
-        "-fps_mode",
-        "vfr",
-        "-threads",
-        "1",
-        "-f",
-        "rawvideo",
         "-flush_packets",
         "1",
         target,

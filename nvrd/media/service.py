@@ -21,11 +21,12 @@ from nvrd.core.statuscodes import ChannelStatus
 from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
 from nvrd.events.failures import report_failure
+from nvrd.media.frames.source import FrameSource
 from nvrd.media.live.hls import HlsWindow
 from nvrd.media.live.hub import LiveHub
 from nvrd.media.motion.board import MotionBoard
 from nvrd.media.recording.fsck import check_all
-from nvrd.media.recording.ingest import ChannelIngest, IngestContext, LiveOutputs
+from nvrd.media.recording.ingest import ChannelIngest, IngestContext
 from nvrd.media.recording.launcher import FfmpegLauncher, Launcher
 from nvrd.media.recording.retention import RetentionPool
 from nvrd.store.channels import Channel
@@ -72,6 +73,8 @@ class MediaService:
         self._root = ""
         board.on_recording = self._recording_changed
         self.hubs: dict[int, LiveHub] = {}
+        #: Decoded pictures for analytics, per channel (media/frames).
+        self.frames: dict[int, FrameSource] = {}
         self.supervisor = supervisor or Supervisor(clock, report_failure(bus, clock))
         self.launcher = launcher or FfmpegLauncher()
         rec = settings.recording
@@ -110,6 +113,8 @@ class MediaService:
             await self.supervisor.cancel(name)
         await asyncio.gather(*(ing.stop() for ing in self.ingests.values()))
         self.ingests.clear()
+        await asyncio.gather(*(f.close() for f in self.frames.values()))
+        self.frames.clear()
         for hub in self.hubs.values():
             hub.close_all()
         self.hubs.clear()
@@ -120,21 +125,22 @@ class MediaService:
             self.board.set_code(ch.chid, int(ChannelStatus.NOT_USED))
             return
         live = self.settings.live
+        feed = self.motion.feed_for(ch.chid)
         hub = None
-        if live.lowlatency or live.hls:
+        if live.lowlatency or live.hls or feed is not None:
             hls = HlsWindow(live.hls_seconds) if live.hls else None
             hub = LiveHub(ch.chid, "main", live.viewer_queue, hls=hls, clock=self.clock)
             self.hubs[ch.chid] = hub
-        outputs = LiveOutputs(
-            hub=hub,
-            motion=self.motion.feed_for(ch.chid),
-        )
+            source = FrameSource(ch.chid, hub, self.ffmpeg, self.clock, self.supervisor)
+            self.frames[ch.chid] = source
+            if feed is not None:
+                feed.attach(source)
         ingest = ChannelIngest(
             ch.chid,
             spec,
             self.context(),
             functools.partial(self._status, ch.chid),
-            outputs,
+            hub,
             self.supervisor.reporter,
         )
         self.ingests[ch.chid] = ingest
@@ -160,6 +166,9 @@ class MediaService:
         ingest = self.ingests.pop(chid, None)
         if ingest is not None:
             await ingest.stop()
+        source = self.frames.pop(chid, None)
+        if source is not None:
+            await source.close()
         hub = self.hubs.pop(chid, None)
         if hub is not None:
             hub.close_all()

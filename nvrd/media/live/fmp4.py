@@ -49,7 +49,7 @@ def find(
 
 @dataclass(frozen=True)
 class Piece:
-    kind: str  # "init" or "fragment"
+    kind: str  # "init" or "fragment"; the hub also tells its taps "end" (stream over)
     data: bytes
     keyframe: bool = False
 

@@ -157,11 +157,17 @@ class LiveHub:
             self._gop.append(piece.data)
         self._broadcast(piece.data)
 
+    def gop(self) -> list[tuple[bytes, bool]]:
+        """The fragments since the last keyframe (keyframe first), with their keyframe flag."""
+        return [(data, i == 0) for i, data in enumerate(self._gop)]
+
     def end_stream(self, code: int) -> None:
         self.init = None
         self._gop = []
         if self.hls is not None:
             self.hls.end()
+        for tap in self.taps:
+            tap(Piece("end", b""))
         self._broadcast(json.dumps({"type": "status", "chid": self.chid, "code": code}))
 
     def close_all(self) -> None:

@@ -1,9 +1,9 @@
 """Motion state of every channel, and its publication on the event bus.
 
-Each channel with motion detection has a :class:`MotionFeed`: the ingest asks
-it for the extra ffmpeg options (a decoder option before ``-i``, one more
-output of small gray raw pictures into a pipe) and hands it the pipe's read
-end, whose pictures go to the channel's :class:`~nvrd.media.motion.MotionDetector`.
+Each channel with motion detection has a :class:`MotionFeed`: it subscribes to
+the channel's frame source (media/frames) for small gray pictures, one per
+keyframe or a few a second, which go to the channel's
+:class:`~nvrd.media.motion.MotionDetector`.
 
 :class:`MotionBoard` holds the detectors. :meth:`MotionBoard.run` publishes
 ``motionChanges`` (``updated=[{"chid", "motion"}, ...]``) with the channels
@@ -25,9 +25,9 @@ from nvrd.config import MotionSettings
 from nvrd.core.clock import Clock, wait_set
 from nvrd.core.eventtypes import ChannelCode, EventType
 from nvrd.events.bus import EventBus
-from nvrd.media.ffargs import motion_input_args, motion_output_args
-from nvrd.media.motion.detector import FrameSplitter, MotionDetector, MotionParams
-from nvrd.media.pipes import read_pipe
+from nvrd.media.frames.source import Frame, FrameSource, FrameSubscription
+from nvrd.media.frames.spec import FrameSpec
+from nvrd.media.motion.detector import MotionDetector, MotionParams
 
 log = logging.getLogger("nvrd.motion")
 
@@ -43,38 +43,35 @@ _MOTION_FAILURE = re.compile(
 
 
 class MotionFeed:
-    """One channel's motion input: its ffmpeg options and where its pictures go."""
+    """One channel's motion input: the pictures it asks the channel's frame source for, and
+    where they go."""
 
     def __init__(self, chid: int, settings: MotionSettings, board: MotionBoard):
         self.chid = chid
         self.settings = settings
         self.board = board
         self.params = MotionParams.from_settings(settings)
-        #: False once ffmpeg could not decode the stream for motion: runs go on without it.
+        #: False once the stream cannot be decoded for motion: the channel goes on without it.
         self.usable = True
+        self.subscription: FrameSubscription | None = None
 
-    def input_args(self) -> list[str]:
-        return motion_input_args(self.settings.sampling == "keyframes")
-
-    def output_args(self, fd: int) -> list[str]:
+    def spec(self) -> FrameSpec:
+        """Small gray pictures: one per keyframe, or ``fps`` a second."""
         fps = self.settings.fps if self.settings.sampling == "fps" else None
-        return motion_output_args(f"pipe:{fd}", self.params.width, self.params.height, fps)
+        return FrameSpec(self.params.width, self.params.height, fps, "gray")
 
-    async def open(self, fd: int) -> asyncio.Future[None]:
-        """Read pictures from ``fd`` until ffmpeg closes it; the future ends with the stream."""
-        splitter = FrameSplitter(self.params.frame_size)
+    def attach(self, source: FrameSource) -> None:
+        """Subscribe to the channel's frame source (optional work: shed first)."""
+        self.subscription = source.subscribe(
+            self.spec(),
+            on_frame=self.on_frame,
+            on_error=self.run_failed,
+            optional=True,
+            name=f"motion ch{self.chid}",
+        )
 
-        def pictures(data: bytes) -> None:
-            for picture in splitter.push(data):
-                self.frame(picture)
-
-        try:
-            return await read_pipe(fd, pictures, self.ended)
-        except Exception:
-            log.exception("motion pipe failed", extra={"chid": self.chid})
-            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            done.set_result(None)
-            return done
+    def on_frame(self, frame: Frame) -> None:
+        self.frame(frame.data)
 
     def frame(self, picture: bytes) -> None:
         self.board.feed(self.chid, picture)
@@ -83,12 +80,14 @@ class MotionFeed:
         self.board.lost(self.chid)
 
     def run_failed(self, errors: Iterable[str]) -> None:
-        """After a run that never connected: stop asking for motion if it was the cause."""
+        """After a failed decoder: stop asking for motion if the stream cannot be decoded."""
         if self.usable and any(_MOTION_FAILURE.search(line) for line in errors):
             self.usable = False
             log.error(
                 "motion detection off: ffmpeg cannot decode this stream", extra={"chid": self.chid}
             )
+            if self.subscription is not None:
+                self.subscription.close()
 
 
 class MotionBoard:

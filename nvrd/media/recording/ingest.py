@@ -27,7 +27,6 @@ from nvrd.core.ratelimit import StartLimiter
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.core.supervisor import Reporter, Supervised, Supervisor
 from nvrd.media.live.hub import LiveHub
-from nvrd.media.motion.board import MotionFeed
 from nvrd.media.recording.indexworker import IndexWorker
 from nvrd.media.recording.launcher import Launcher
 from nvrd.media.recording.run import Run, RunResult
@@ -55,14 +54,6 @@ class IngestContext:
     on_segment: Callable[[int, int], None] | None = None
 
 
-@dataclass(frozen=True)
-class LiveOutputs:
-    """The outputs a run has besides the recording."""
-
-    hub: LiveHub | None = None
-    motion: MotionFeed | None = None
-
-
 class ChannelIngest:
     def __init__(
         self,
@@ -70,14 +61,16 @@ class ChannelIngest:
         spec: ChannelSpec,
         ctx: IngestContext,
         on_status: Callable[[int], None],
-        outputs: LiveOutputs | None = None,
+        hub: LiveHub | None = None,
         on_failure: Reporter | None = None,
     ):
         self.chid = chid
         self.spec = spec
         self.ctx = ctx
         self.on_status = on_status
-        self.outputs = outputs or LiveOutputs()
+        #: Where the run's second output goes: the live stream (low latency, HLS, and the
+        #: frame source of analytics); None: recording only.
+        self.hub = hub
         self.on_failure = on_failure
         self.worker = IndexWorker(ctx.index, ctx.on_segment)
         self.runs = 0
@@ -198,6 +191,6 @@ class ChannelIngest:
         finally:
             self._run = None
             self._set_recording(False, False)
-            hub = self.outputs.hub
+            hub = self.hub
             if hub is not None and run.started:
                 hub.end_stream(self.ctx.board.state(self.chid).code)

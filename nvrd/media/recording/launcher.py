@@ -51,7 +51,8 @@ class Launcher(Protocol):
         ...
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent() -> None:  # runs in the child between fork and exec
+    """``PR_SET_PDEATHSIG=SIGKILL``: the child dies with nvrd (``preexec_fn``)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
@@ -100,7 +101,7 @@ class FfmpegLauncher:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
             start_new_session=True,
             pass_fds=tuple(pass_fds),
         )

@@ -50,7 +50,7 @@ WATCH_INTERVAL = 0.5
 LATE_WAKEUP = 0.25
 #: How long ffmpeg gets to close its files after the SIGINT before it is killed.
 STOP_GRACE_SECONDS = 5.0
-#: How long the end of the live and motion pipes is waited for after the process ended.
+#: How long the end of the live pipe is waited for after the process ended.
 PIPE_END_SECONDS = 5.0
 
 
@@ -99,14 +99,10 @@ class Run:
 
     # -- the process -----------------------------------------------------------
 
-    def _argv(self, live_w: int | None, motion_w: int | None) -> list[str]:
-        ing, out = self.ingest, self.ingest.outputs
-        spec = ing.spec
+    def _argv(self, live_w: int | None) -> list[str]:
+        spec = self.ingest.spec
         src = Source(spec.kind, spec.url_with_credentials(), spec.tcp, spec.playback == "repeat")
-        motion = out.motion
         extra = per_frame_fmp4_output(f"pipe:{live_w}") if live_w is not None else []
-        if motion is not None and motion_w is not None:
-            extra += motion.output_args(motion_w)
         log.info(
             "ingest starting",
             extra={
@@ -123,37 +119,28 @@ class Run:
             self.ctx.settings.segment_seconds,
             self.ctx.settings.io_timeout_seconds,
             extra,
-            motion.input_args() if motion is not None and motion_w is not None else (),
         )
 
     def _prepare_dirs(self) -> None:
         prepare_run_dirs(self.chdir)
 
     async def execute(self) -> RunResult:
-        out = self.ingest.outputs
+        hub = self.ingest.hub
         await asyncio.to_thread(self._prepare_dirs)
-        live_r, live_w = os.pipe() if out.hub is not None else (None, None)
-        motion = out.motion if out.motion is not None and out.motion.usable else None
-        motion_r, motion_w = os.pipe() if motion is not None else (None, None)
+        live_r, live_w = os.pipe() if hub is not None else (None, None)
         try:
-            argv = self._argv(live_w, motion_w)
-            self._proc = await self.ctx.launcher.launch(
-                argv, tuple(fd for fd in (live_w, motion_w) if fd is not None)
-            )
+            argv = self._argv(live_w)
+            self._proc = await self.ctx.launcher.launch(argv, () if live_w is None else (live_w,))
         except BaseException:
-            for fd in (live_r, motion_r):
-                if fd is not None:
-                    os.close(fd)
+            if live_r is not None:
+                os.close(live_r)
             raise
         finally:
-            for fd in (live_w, motion_w):
-                if fd is not None:
-                    os.close(fd)
+            if live_w is not None:
+                os.close(live_w)
         self.started = True
-        pipes = [await self._open_live(out.hub, live_r)]
-        if motion is not None and motion_r is not None:
-            pipes.append(await motion.open(motion_r))
-        return await self._follow(self._proc, [p for p in pipes if p is not None])
+        live = await self._open_live(hub, live_r)
+        return await self._follow(self._proc, [] if live is None else [live])
 
     async def _follow(self, proc: Process, pipes: list[asyncio.Future[None]]) -> RunResult:
         readers = [
@@ -184,9 +171,6 @@ class Run:
                 "stalled": self.stalled,
             },
         )
-        motion = ing.outputs.motion
-        if motion is not None and not self.connected:
-            motion.run_failed(self.errors)
         if ing._stopping or (self._restart.is_set() and not self.stalled):
             return RunResult(None, self.connected)
         if ing.spec.kind == "file" and ing.spec.playback == "once" and rc == 0:

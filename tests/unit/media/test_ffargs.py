@@ -6,10 +6,9 @@ from nvrd.core.statuscodes import ChannelStatus
 from nvrd.media.ffargs import (
     Source,
     classify_failure,
-    motion_input_args,
-    motion_output_args,
     parse_progress,
     parse_segment_start,
+    per_frame_fmp4_output,
     record_args,
     redact,
 )
@@ -41,40 +40,13 @@ def test_udp_and_file_inputs() -> None:
     assert "-stream_loop -1" in " ".join(loop)
 
 
-def test_motion_output_keyframes_only() -> None:
-    assert motion_input_args(True) == ["-skip_frame", "nokey", "-threads", "1"]
-    assert motion_input_args(False) == []
-    out = " ".join(motion_output_args("pipe:5", 64, 36, None))
-    assert out == (
-        "-map 0:v:0 -vf scale=64:36:flags=area,format=gray -fps_mode vfr -threads 1 "
-        "-f rawvideo -flush_packets 1 pipe:5"
-    )
-
-
-def test_motion_output_at_a_frame_rate() -> None:
-    out = " ".join(motion_output_args("pipe:9", 96, 54, 2.5))
-    select = "select='isnan(prev_selected_t)+gte(t-prev_selected_t,0.4)'"
-    assert f"-vf {select},scale=96:54:flags=area,format=gray " in out
-    assert out.endswith("-f rawvideo -flush_packets 1 pipe:9")
-    assert "fps=" not in out  # the fps filter would hold each picture back
-    assert "gte(t-prev_selected_t,0.3333)" in " ".join(motion_output_args("p", 8, 8, 3))
-
-
-def test_motion_options_go_before_the_input_and_its_output_after_the_recording() -> None:
+def test_the_live_output_goes_after_the_recording_and_nothing_is_decoded() -> None:
     argv = record_args(
-        "ff",
-        Source("rtsp", "rtsp://cam/s"),
-        "/r/t.mp4",
-        60,
-        5,
-        motion_output_args("pipe:4", 64, 36, None),
-        motion_input_args(True),
+        "ff", Source("rtsp", "rtsp://cam/s"), "/r/t.mp4", 60, 5, per_frame_fmp4_output("pipe:4")
     )
     text = " ".join(argv)
-    assert "-skip_frame nokey -threads 1 -rtsp_transport tcp" in text
-    assert argv.index("-skip_frame") < argv.index("-i") < argv.index("/r/t.mp4")
-    assert argv.index("/r/t.mp4") < argv.index("-vf") and argv[-1] == "pipe:4"
-    assert text.count("-c copy") == 1  # the recording still copies; only motion decodes
+    assert argv.index("-i") < argv.index("/r/t.mp4") < argv.index("pipe:4") == len(argv) - 1
+    assert text.count("-c copy") == 2 and "-vf" not in text and "-skip_frame" not in text
 
 
 def test_parse_segment_start() -> None:

@@ -11,6 +11,7 @@ import pytest
 from nvrd.config import ConfigError, MotionSettings, load_settings
 from nvrd.core.clock import FakeClock
 from nvrd.events.bus import EventBus, Subscription
+from nvrd.media.frames.spec import FrameSpec
 from nvrd.media.motion.board import PUBLISH_INTERVAL, MotionBoard, MotionFeed
 from nvrd.media.motion.detector import FrameSplitter, MotionDetector, MotionParams, changed_pixels
 
@@ -273,16 +274,13 @@ def test_disabled_board_gives_no_feed() -> None:
     assert b.states() == {}
 
 
-def test_feed_arguments_follow_the_settings() -> None:
+def test_feed_asks_for_the_pictures_of_its_settings() -> None:
     b = MotionBoard(MotionSettings(width=96, height=54), EventBus(), FakeClock())
     feed = b.feed_for(3)
     assert feed is not None
-    assert feed.input_args() == ["-skip_frame", "nokey", "-threads", "1"]
-    out = " ".join(feed.output_args(7))
-    assert "-vf scale=96:54:flags=area,format=gray" in out and out.endswith("pipe:7")
+    assert feed.spec() == FrameSpec(96, 54, None, "gray")  # one per keyframe
     fps = MotionBoard(MotionSettings(sampling="fps", fps=2), EventBus(), FakeClock()).feed_for(3)
-    assert fps is not None and fps.input_args() == []
-    assert "gte(t-prev_selected_t,0.5)',scale=64:36:" in " ".join(fps.output_args(7))
+    assert fps is not None and fps.spec() == FrameSpec(64, 36, 2, "gray")
 
 
 def test_feed_gives_up_when_ffmpeg_cannot_decode() -> None:
