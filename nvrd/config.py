@@ -134,6 +134,10 @@ class RecordingSettings(_Strict):
     #: start at once: many channels failing together reconnect spread out, not as a storm.
     start_rate: Annotated[float, Field(gt=0, le=1000)] = 4
     start_burst: Annotated[int, Field(ge=1, le=1000)] = 8
+    #: When the host's CPUs stay this busy, optional work (motion, then live HLS parts of
+    #: channels nobody watches) is paused until they are quiet again; recording never is.
+    shed_load: bool = True
+    shed_busy: Annotated[float, Field(gt=0.5, le=1)] = 0.95
 
 
 class LiveSettings(_Strict):

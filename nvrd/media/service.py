@@ -12,10 +12,13 @@ import logging
 import re
 from pathlib import Path
 
+import psutil
+
 from nvrd.channels.status import StatusBoard
 from nvrd.config import Settings
 from nvrd.core.channelspec import ChannelSpec
 from nvrd.core.clock import Clock
+from nvrd.core.eventtypes import EventType, SystemCode
 from nvrd.core.ratelimit import StartLimiter
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.core.supervisor import Supervisor
@@ -29,6 +32,7 @@ from nvrd.media.recording.fsck import check_all
 from nvrd.media.recording.ingest import ChannelIngest, IngestContext
 from nvrd.media.recording.launcher import FfmpegLauncher, Launcher
 from nvrd.media.recording.retention import RetentionPool
+from nvrd.media.shedding import LoadShedder
 from nvrd.store.channels import Channel
 from nvrd.store.recordings import RecordingIndex
 
@@ -36,6 +40,11 @@ log = logging.getLogger("nvrd.media")
 
 _STREAM = re.compile(r"^ch(\d+)(main)$")
 _HLS_FILE = re.compile(r"^(index\.m3u8|init\.mp4|seg_(?P<seq>\d{1,9})\.m4s)$")
+
+
+def _host_busy() -> float:
+    """How busy the host's CPUs were since the last call (0..1)."""
+    return float(psutil.cpu_percent(interval=None)) / 100
 
 
 def default_ffmpeg() -> str:
@@ -80,6 +89,9 @@ class MediaService:
         rec = settings.recording
         self.limiter = StartLimiter(clock, rec.start_rate, rec.start_burst)
         self.motion = MotionBoard(settings.motion, bus, clock)
+        self.shedder = LoadShedder(
+            clock, _host_busy, self._apply_shed, self._shed_event, high=rec.shed_busy
+        )
         self._ffmpeg = settings.recording.ffmpeg
         self._ctx: IngestContext | None = None
 
@@ -105,11 +117,13 @@ class MediaService:
             "retention", lambda: self.storage.run(interval, self._root_changed, self.clock)
         )
         self.supervisor.spawn("motion", self.motion.run)
+        if self.settings.recording.shed_load:
+            self.supervisor.spawn("load-shedding", self.shedder.run)
         for ch in channels:
             self.add(ch)
 
     async def stop(self) -> None:
-        for name in ("retention", "motion"):
+        for name in ("retention", "motion", "load-shedding"):
             await self.supervisor.cancel(name)
         await asyncio.gather(*(ing.stop() for ing in self.ingests.values()))
         self.ingests.clear()
@@ -188,6 +202,7 @@ class MediaService:
         if window is None or name_m is None:
             return None
         if name == "index.m3u8":
+            window.requested(self.clock.now_ms())
             text = window.playlist()
             return text.encode() if text is not None else None
         if name == "init.mp4":
@@ -213,6 +228,24 @@ class MediaService:
             # live viewers must reconnect.
             self.bus.publish("videoStream", chid=chid, changed=chid in self._streamed)
             self._streamed.add(chid)
+
+    def _apply_shed(self, shed: tuple[str, ...]) -> None:
+        for source in self.frames.values():
+            source.set_shed("motion" in shed)
+        for hub in self.hubs.values():
+            if hub.hls is not None:
+                hub.hls.paused = "hls" in shed
+
+    def _shed_event(self, shed: tuple[str, ...]) -> None:
+        self.bus.publish(
+            "log",
+            type=int(EventType.SYSTEM),
+            code=int(SystemCode.LOAD_SHEDDING),
+            param={"shed": list(shed)},
+            comment=None,
+            chid=None,
+            time_ms=self.clock.now_ms(),
+        )
 
     def _recording_changed(self, chid: int) -> None:
         self.bus.publish("recordingStatus", **self.board.recording_fields(chid))

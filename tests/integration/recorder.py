@@ -25,7 +25,8 @@ def recording_server(
         tmp,
         f"[recording]\nsegment_seconds = {segment_seconds}\nstall_seconds = 4\n"
         "io_timeout_seconds = 2\nmax_backoff_seconds = 1\nretention_interval_seconds = 0.5\n"
-        f"min_free_mb = 0\n{extra}",
+        # the test machine is shared and busy: optional work must not be shed under the tests
+        f"min_free_mb = 0\nshed_load = false\n{extra}",
         database_url=database_url,
     )
     return srv

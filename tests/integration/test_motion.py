@@ -57,7 +57,12 @@ async def wait_connected(board: StatusBoard, chid: int, timeout: float) -> None:
 async def media_service(tmp_path: Path, hold: float) -> AsyncIterator[MediaService]:
     settings = make_settings(
         tmp_path,
-        recording={"segment_seconds": 2, "min_free_mb": 0, "max_backoff_seconds": 1},
+        recording={
+            "segment_seconds": 2,
+            "min_free_mb": 0,
+            "max_backoff_seconds": 1,
+            "shed_load": False,
+        },
         live={"hls": False, "lowlatency": False},
         motion={"hold_seconds": hold},
     )

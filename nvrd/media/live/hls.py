@@ -24,6 +24,9 @@ from nvrd.media.live.fmp4 import find
 
 #: Parts kept (and listed in the playlist).
 KEEP = 5
+#: While shedding load, parts are still made for a stream whose playlist was asked for
+#: this recently (ms).
+WATCHED_MS = 60_000
 
 
 def timescale(init: bytes) -> int:
@@ -73,7 +76,13 @@ class HlsWindow:
         self.parts: list[Part] = []  # closed, oldest first
         self._open: Part | None = None
         self._next_seq = 0
-        self._end_ts = 0  # decode time just after the last fragment
+        #: Set while the box sheds load: no parts for a stream nobody asked for lately.
+        self.paused = False
+        self._asked_ms: int | None = None
+
+    def requested(self, now_ms: int) -> None:
+        """A player asked for the playlist."""
+        self._asked_ms = now_ms
 
     def on_init(self, init: bytes) -> None:
         """A new stream (a new ffmpeg run): what was kept belongs to the old one."""
@@ -84,6 +93,10 @@ class HlsWindow:
 
     def on_fragment(self, fragment: bytes, keyframe: bool, wall_ms: int) -> None:
         if self.init is None:
+            return
+        if self.paused and (self._asked_ms is None or wall_ms - self._asked_ms > WATCHED_MS):
+            if self.parts or self._open is not None:
+                self.parts, self._open = [], None
             return
         ts = decode_time(fragment)
         if ts is None:
