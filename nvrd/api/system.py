@@ -55,6 +55,7 @@ def _recording(call: Call) -> dict[str, Any]:
     current = str(writable) if writable is not None else ""
     return {
         "current": current,
+        "shed": list(call.svc.media.shedder.shed),
         "storage": [
             {
                 "comment": i18n.text(call.lang, f"storage.usage.{s.usage}"),

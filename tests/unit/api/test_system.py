@@ -110,6 +110,7 @@ def test_health_recording_storage_modes(harness, tmp_path: Path) -> None:  # typ
         rec = c.get("/api/system?health=recording&lang=de-DE", auth=VIEWER[:2]).json()["recording"]
     assert [s["usage"] for s in rec["storage"]] == [-1, 0, 2]
     assert rec["current"] == str(tmp_path / "rec")
+    assert rec["shed"] == []  # no optional work paused
     assert rec["storage"][2]["comment"] != "Overwrite"  # German
 
 
