@@ -68,17 +68,14 @@ def own_cpu() -> float:
     return t.user + t.system
 
 
-def children_cpu(exclude: set[int]) -> float:
-    total = 0.0
-    for kid in psutil.Process().children(recursive=True):
-        if kid.pid in exclude:
-            continue
-        try:
-            t = kid.cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
-            continue
-    return total
+def pid_cpu(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    try:
+        t = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return t.user + t.system
 
 
 def baseline(url: str, work: Path, seconds: float) -> Row:
@@ -114,14 +111,13 @@ async def measure(media: MediaService, name: str, spec: FrameSpec | None, second
 
         consumer = asyncio.create_task(consume())
     await asyncio.sleep(WARMUP)
-    cam_pids = {p.pid for p in psutil.Process().children() if "aio_rtsp" in " ".join(p.cmdline())}
+    ingest = media.ingests[1].pid
     dec0 = source.stats().cpu_seconds
-    py0, kids0, got0 = own_cpu(), children_cpu(cam_pids), got
+    py0, ing0, got0 = own_cpu(), pid_cpu(ingest), got
     await asyncio.sleep(seconds)
     dec1 = source.stats().cpu_seconds
-    py1, kids1 = own_cpu(), children_cpu(cam_pids)
-    row = Row(name, dec1 - dec0, py1 - py0, 0.0, seconds, got - got0)
-    row.ingest_s = (kids1 - kids0) - row.decoder_s
+    py1, ing1 = own_cpu(), pid_cpu(ingest)
+    row = Row(name, dec1 - dec0, py1 - py0, ing1 - ing0, seconds, got - got0)
     if sub is not None:
         sub.close()
     if consumer is not None:

@@ -58,6 +58,7 @@ from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.sessions import SessionStore
 from nvrd.store.users import UserStore
 from nvrd.system.health import HealthSampler
+from nvrd.system.hostroot import HostRoot
 from nvrd.system.power import PowerControl
 
 log = logging.getLogger("nvrd")
@@ -153,7 +154,7 @@ def create_app(
         bus=bus,
         media=media,
         reconciler=ChannelReconciler(channels, media, bus, clock=clock, supervisor=supervisor),
-        health=HealthSampler(clock.monotonic),
+        health=HealthSampler(clock.monotonic, host=HostRoot(settings.server.host_root)),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
         integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
     )

@@ -49,6 +49,8 @@ class ServerSettings(_Strict):
     max_channels: Annotated[int, Field(ge=0, le=4096)] = 16
     reboot_command: list[str] = Field(default_factory=list)
     smartctl: str = "smartctl"
+    #: Where the host's /proc, /sys, /etc, /run and /dev are read from (tests: a fixture).
+    host_root: Path = Path("/")
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

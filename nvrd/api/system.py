@@ -44,7 +44,7 @@ async def _info(call: Call, value: str) -> Any:
     items = _items("info", value, hostinfo.INFO_ITEMS, hostinfo.INFO_ALIASES)
     if items is None:
         return [*hostinfo.INFO_ITEMS, "all"]
-    data = await asyncio.to_thread(hostinfo.collect_info, items)
+    data = await asyncio.to_thread(hostinfo.collect_info, items, call.svc.health.host)
     return {"lastUpdate": format_iso(call.svc.clock.now(), call.svc.tz), **data}
 
 

@@ -36,10 +36,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psutil
+
+from nvrd.system.hostroot import HostRoot
 
 HEALTH_ITEMS: tuple[str, ...] = ("cpu", "memory", "disk", "recording", "network")
 
@@ -83,13 +84,13 @@ def _busy(before: list[Any], after: list[Any]) -> int:
     return _percent(total - idle, total)
 
 
-def _packages(count: int) -> dict[int, list[int]]:
+def _packages(count: int, h: HostRoot) -> dict[int, list[int]]:
     """Physical package id -> indices of its logical CPUs (all in package 0 if unknown)."""
     out: dict[int, list[int]] = {}
     for cpu in range(count):
-        path = f"/sys/devices/system/cpu/cpu{cpu}/topology/physical_package_id"
+        path = h(f"/sys/devices/system/cpu/cpu{cpu}/topology/physical_package_id")
         try:
-            package = int(Path(path).read_text().strip())
+            package = int(path.read_text().strip())
         except (OSError, ValueError):
             package = 0
         out.setdefault(max(package, 0), []).append(cpu)
@@ -129,11 +130,11 @@ def _temperatures() -> dict[int, dict[str, float]]:
     return out
 
 
-def _labels() -> dict[str, str]:
+def _labels(h: HostRoot) -> dict[str, str]:
     """Device path -> filesystem label from udev's ``/dev/disk/by-label`` links."""
     out: dict[str, str] = {}
     try:
-        links = list(Path("/dev/disk/by-label").iterdir())
+        links = list(h("/dev/disk/by-label").iterdir())
     except OSError:
         return out
     for link in links:
@@ -142,10 +143,10 @@ def _labels() -> dict[str, str]:
     return out
 
 
-def _disk_of(device: str) -> str:
+def _disk_of(device: str, h: HostRoot) -> str:
     """Kernel name of the whole disk holding ``device`` (``/dev/sda1`` -> ``sda``)."""
     name = os.path.basename(device)
-    sys_path = Path("/sys/class/block", name)
+    sys_path = h("/sys/class/block") / name
     if (sys_path / "partition").exists():
         return sys_path.resolve().parent.name
     return name
@@ -155,8 +156,12 @@ class HealthSampler:
     """Keeps the previous counter snapshot; one instance per server, thread-safe."""
 
     def __init__(
-        self, monotonic: Callable[[], float] = time.monotonic, min_interval: float = 0.25
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        min_interval: float = 0.25,
+        host: HostRoot | None = None,
     ) -> None:
+        self.host = host or HostRoot()
         self._monotonic = monotonic
         self._min_interval = min_interval
         self._last: _Snapshot | None = None
@@ -209,12 +214,11 @@ class HealthSampler:
             "freeVirtual": int(vm.available + swap.free),
         }
 
-    @staticmethod
-    def _cpu(before: _Snapshot, after: _Snapshot) -> list[dict[str, Any]]:
+    def _cpu(self, before: _Snapshot, after: _Snapshot) -> list[dict[str, Any]]:
         count = min(len(before.cpu), len(after.cpu))
         temperatures = _temperatures()
         out: list[dict[str, Any]] = []
-        for index, (package, cpus) in enumerate(sorted(_packages(count).items())):
+        for index, (package, cpus) in enumerate(sorted(_packages(count, self.host).items())):
             threads = [_busy([before.cpu[c]], [after.cpu[c]]) for c in cpus]
             total = _busy([before.cpu[c] for c in cpus], [after.cpu[c] for c in cpus])
             entry: dict[str, Any] = {"usage": {"threads": threads, "total": total}}
@@ -224,9 +228,8 @@ class HealthSampler:
             out.append(entry)
         return out
 
-    @staticmethod
-    def _disk(before: _Snapshot, after: _Snapshot, elapsed: float) -> list[dict[str, Any]]:
-        labels = _labels()
+    def _disk(self, before: _Snapshot, after: _Snapshot, elapsed: float) -> list[dict[str, Any]]:
+        labels = _labels(self.host)
         seen: set[str] = set()
         out: list[dict[str, Any]] = []
         for part in psutil.disk_partitions(all=False):
@@ -245,7 +248,7 @@ class HealthSampler:
                 entry["volumeName"] = labels[device]
             entry["totalSpace"] = int(usage.total)
             entry["freeSpace"] = int(usage.free)
-            disk = _disk_of(device)
+            disk = _disk_of(device, self.host)
             a, b = before.disk.get(disk), after.disk.get(disk)
             ms = elapsed * 1000.0
             for key, field in (

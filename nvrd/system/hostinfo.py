@@ -24,6 +24,7 @@ from typing import Any
 
 import psutil
 
+from nvrd.system.hostroot import HostRoot
 from nvrd.system.smart import find_tool, is_smart_capable, physical_disk_names
 
 log = logging.getLogger("nvrd.system")
@@ -111,10 +112,10 @@ def _os_info() -> dict[str, Any]:
     return out
 
 
-def _cpu_info() -> list[dict[str, Any]]:
+def _cpu_info(h: HostRoot) -> list[dict[str, Any]]:
     """One entry per physical package, from ``/proc/cpuinfo`` (``lscpu`` fills gaps on ARM)."""
     packages: dict[int, list[dict[str, str]]] = {}
-    for block in (_read("/proc/cpuinfo") or "").split("\n\n"):
+    for block in (_read(h("/proc/cpuinfo")) or "").split("\n\n"):
         fields = _fields(block)
         if "processor" in fields:
             pid = fields.get("physical id", "0")
@@ -135,13 +136,13 @@ def _cpu_info() -> list[dict[str, Any]]:
     return out
 
 
-def _mainboard_info() -> dict[str, Any] | None:
-    dmi = Path("/sys/class/dmi/id")
+def _mainboard_info(h: HostRoot) -> dict[str, Any] | None:
+    dmi = h("/sys/class/dmi/id")
     out: dict[str, Any] = {}
     _put(out, "name", _clean(_read(dmi / "board_name")))
     _put(out, "manufacturer", _clean(_read(dmi / "board_vendor")))
     if "name" not in out:  # device-tree boards (ARM) describe themselves here
-        _put(out, "name", _clean(_read("/sys/firmware/devicetree/base/model")))
+        _put(out, "name", _clean(_read(h("/sys/firmware/devicetree/base/model"))))
     return out or None
 
 
@@ -206,10 +207,10 @@ def _pci_slot(sys_device: Path) -> str | None:
     return None
 
 
-def _graphic_info(pci: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+def _graphic_info(pci: dict[str, dict[str, str]], h: HostRoot) -> list[dict[str, Any]]:
     """PCI display-class (0x03xxxx) functions; names from lspci, else ``vendor:device`` ids."""
     out: list[dict[str, Any]] = []
-    root = Path("/sys/bus/pci/devices")
+    root = h("/sys/bus/pci/devices")
     for dev in sorted(root.iterdir()) if root.is_dir() else []:
         if not (_read(dev / "class") or "").startswith("0x03"):
             continue
@@ -232,21 +233,21 @@ _CD_MEDIA = (
 )
 
 
-def _block_devices() -> list[dict[str, Any]]:
+def _block_devices(h: HostRoot) -> list[dict[str, Any]]:
     """lsblk records of the physical disks and optical drives, partitions as children."""
     try:
         doc = json.loads(run_tool(["lsblk", "-J", "-b", "-o", _LSBLK_COLUMNS]) or "{}")
     except ValueError:
         return []
-    allowed = set(physical_disk_names(include_optical=True))
+    allowed = set(physical_disk_names(include_optical=True, host=h))
     devices = doc.get("blockdevices") if isinstance(doc, dict) else None
     keep = [d for d in devices or [] if isinstance(d, dict) and d.get("kname") in allowed]
     return [d for d in keep if d.get("type") in ("disk", "rom")]
 
 
-def _transport(dev: dict[str, Any]) -> str | None:
+def _transport(dev: dict[str, Any], h: HostRoot) -> str | None:
     """lsblk's transport, else the bus the disk sits on (lsblk leaves virtio/mmc empty)."""
-    path = os.path.realpath(f"/sys/block/{dev.get('kname')}")
+    path = os.path.realpath(h(f"/sys/block/{dev.get('kname')}"))
     buses = ("virtio", "nvme", "usb", "mmc")
     return _clean(dev.get("tran")) or next((b for b in buses if f"/{b}" in path), None)
 
@@ -262,7 +263,10 @@ def _smart_caps(name: str) -> bool:
 
 
 def _partition(
-    raw: dict[str, Any], mounts: dict[str, tuple[str, str]], whole_disk: bool = False
+    raw: dict[str, Any],
+    mounts: dict[str, tuple[str, str]],
+    h: HostRoot,
+    whole_disk: bool = False,
 ) -> dict[str, Any]:
     """One partition; fstype and mount point fall back to the kernel's mount table because
     lsblk takes them from udev, which minimal systems and containers may not run."""
@@ -270,7 +274,7 @@ def _partition(
     out: dict[str, Any] = {"name": name, "numberOfBlocks": size // 512, "size": size}
     start = 0 if whole_disk else raw.get("start")
     if start is None:
-        start = _read(Path("/sys/class/block", name, "start"))
+        start = _read(h("/sys/class/block") / name / "start")
     if isinstance(start, int) or (isinstance(start, str) and start.isdigit()):
         out["startingOffset"] = int(start) * 512
     mount, fstype = mounts.get(f"/dev/{name}", (None, None))
@@ -281,7 +285,9 @@ def _partition(
     return out
 
 
-def _disk_info(devices: list[dict[str, Any]], pci: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _disk_info(
+    devices: list[dict[str, Any]], pci: dict[str, dict[str, str]], h: HostRoot
+) -> dict[str, Any]:
     """``disk`` and ``storageAmount``.
 
     A disk that carries a filesystem directly (no partition table, e.g. this kind of VM's
@@ -301,17 +307,17 @@ def _disk_info(devices: list[dict[str, Any]], pci: dict[str, dict[str, str]]) ->
             continue
         vendor = _clean(dev.get("vendor"))
         if vendor and re.fullmatch(r"0x[0-9a-fA-F]{4}", vendor):  # virtio: a PCI vendor id
-            slot = _pci_slot(Path("/sys/block", name, "device"))
+            slot = _pci_slot(h("/sys/block") / name / "device")
             vendor = _clean(pci.get(slot or "", {}).get("Vendor")) or vendor
         entry: dict[str, Any] = {"capacity": size, "deviceId": f"/dev/{name}"}
-        _put(entry, "interface", _transport(dev))
+        _put(entry, "interface", _transport(dev, h))
         _put(entry, "manufacturer", vendor)
         entry["name"] = _clean(dev.get("model")) or name
         _put(entry, "serialNo", _clean(dev.get("serial")))
         entry["smartCaps"] = _smart_caps(f"/dev/{name}")
         children = [c for c in dev.get("children") or [] if c.get("type") == "part"]
-        parts = [_partition(c, mounts) for c in children]
-        whole = _partition(dev, mounts, whole_disk=True)
+        parts = [_partition(c, mounts, h) for c in children]
+        whole = _partition(dev, mounts, h, whole_disk=True)
         if not parts and ("fileSystem" in whole or "mount" in whole):
             parts = [whole]
         entry["partition"] = parts
@@ -319,9 +325,9 @@ def _disk_info(devices: list[dict[str, Any]], pci: dict[str, dict[str, str]]) ->
     return {"disk": disks, "storageAmount": sum(d["capacity"] for d in disks)}
 
 
-def _cdrom_info(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _cdrom_info(devices: list[dict[str, Any]], h: HostRoot) -> list[dict[str, Any]]:
     """Optical drives; ``type`` from the kernel's ``/proc/sys/dev/cdrom/info`` table."""
-    rows = {k: v.split() for k, v in _fields(_read("/proc/sys/dev/cdrom/info") or "").items()}
+    rows = {k: v.split() for k, v in _fields(_read(h("/proc/sys/dev/cdrom/info")) or "").items()}
     drives = rows.get("drive name", [])
     out: list[dict[str, Any]] = []
     for dev in devices:
@@ -338,21 +344,21 @@ def _cdrom_info(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _nameservers() -> list[str]:
+def _nameservers(h: HostRoot) -> list[str]:
     """IPv4 name servers; behind systemd-resolved's 127.0.0.53 stub, its upstream servers."""
     servers: list[str] = []
     for path in ("/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"):
-        lines = [line.split() for line in (_read(path) or "").splitlines()]
+        lines = [line.split() for line in (_read(h(path)) or "").splitlines()]
         servers = [w[1] for w in lines if len(w) >= 2 and w[0] == "nameserver" and "." in w[1]]
         if not all(s.startswith("127.") for s in servers):
             break
     return servers
 
 
-def _gateways() -> dict[str, list[str]]:
+def _gateways(h: HostRoot) -> dict[str, list[str]]:
     """Interface -> IPv4 default gateways from ``/proc/net/route``."""
     out: dict[str, list[str]] = {}
-    for line in (_read("/proc/net/route") or "").splitlines()[1:]:
+    for line in (_read(h("/proc/net/route")) or "").splitlines()[1:]:
         cols = line.split()
         if len(cols) >= 4 and cols[1] == "00000000" and int(cols[3], 16) & 0x2:
             gw = socket.inet_ntoa(struct.pack("<I", int(cols[2], 16)))
@@ -360,18 +366,18 @@ def _gateways() -> dict[str, list[str]]:
     return out
 
 
-def _dhcp(name: str) -> bool | None:
+def _dhcp(name: str, h: HostRoot) -> bool | None:
     """Whether systemd-networkd or ifupdown configures ``name`` by DHCP; ``None`` if unknown."""
     try:
         index = socket.if_nametoindex(name)
     except OSError:
         return None
-    if Path(f"/run/systemd/netif/leases/{index}").exists():
+    if h(f"/run/systemd/netif/leases/{index}").exists():
         return True
-    if "ADMIN_STATE=configured" in (_read(f"/run/systemd/netif/links/{index}") or ""):
+    if "ADMIN_STATE=configured" in (_read(h(f"/run/systemd/netif/links/{index}")) or ""):
         return False
-    extra = Path("/etc/network/interfaces.d")
-    for path in [Path("/etc/network/interfaces"), *(extra.iterdir() if extra.is_dir() else [])]:
+    extra = h("/etc/network/interfaces.d")
+    for path in [h("/etc/network/interfaces"), *(extra.iterdir() if extra.is_dir() else [])]:
         for words in (line.split() for line in (_read(path) or "").splitlines()):
             if words[:3] == ["iface", name, "inet"] and len(words) >= 4:
                 return words[3] == "dhcp"
@@ -388,9 +394,11 @@ def _prefixed(address: str, netmask: str | None) -> str:
     return f"{address}/{bits}"
 
 
-def _adapter_names(name: str, pci: dict[str, dict[str, str]]) -> tuple[str, str | None]:
+def _adapter_names(
+    name: str, pci: dict[str, dict[str, str]], h: HostRoot
+) -> tuple[str, str | None]:
     """Model and manufacturer of a NIC from lspci, else its driver name, else ``name``."""
-    device = Path("/sys/class/net", name, "device")
+    device = h("/sys/class/net") / name / "device"
     record = pci.get(_pci_slot(device) or "", {})
     model, vendor = _clean(record.get("Device")), _clean(record.get("Vendor"))
     if model is None and device.exists():
@@ -398,16 +406,16 @@ def _adapter_names(name: str, pci: dict[str, dict[str, str]]) -> tuple[str, str 
     return model or name, vendor
 
 
-def _network_info(pci: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+def _network_info(pci: dict[str, dict[str, str]], h: HostRoot) -> list[dict[str, Any]]:
     stats = psutil.net_if_stats()
     addrs = psutil.net_if_addrs()
-    gateways, dns = _gateways(), _nameservers()
+    gateways, dns = _gateways(h), _nameservers(h)
     out: list[dict[str, Any]] = []
     for name in sorted(set(stats) | set(addrs)):
         st = stats.get(name)
         if name == "lo" or (st is not None and "loopback" in st.flags.split(",")):
             continue
-        model, vendor = _adapter_names(name, pci)
+        model, vendor = _adapter_names(name, pci, h)
         entry: dict[str, Any] = {"connectionId": name, "name": model}
         _put(entry, "manufacturer", vendor)
         v4: list[str] = []
@@ -425,33 +433,34 @@ def _network_info(pci: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
                 entry["dlSpeed"] = entry["ulSpeed"] = int(st.speed) * 1_000_000
         if v4:
             entry["ipv4"] = {"ip": v4, "gateway": gateways.get(name, []), "dns": dns}
-            _put(entry["ipv4"], "dhcp", _dhcp(name))
+            _put(entry["ipv4"], "dhcp", _dhcp(name, h))
         if v6:
             entry["ipv6"] = {"ip": v6}
         out.append(entry)
     return out
 
 
-def collect_info(items: Iterable[str]) -> dict[str, Any]:
+def collect_info(items: Iterable[str], h: HostRoot | None = None) -> dict[str, Any]:
     """The ``info`` object for the requested, already validated :data:`INFO_ITEMS`.
 
     ``memory`` yields ``physicalMemory`` (when dmidecode can read the modules) and
     ``memoryAmount``; ``disk`` yields ``disk`` and ``storageAmount``.  An item that fails
     unexpectedly is logged and left out.
     """
+    h = h or HostRoot()
     wanted = list(dict.fromkeys(items))
     need_pci = {"graphicAdapter", "disk", "networkAdapter"} & set(wanted)
     pci = _pci_names() if need_pci else {}
-    block = functools.cache(_block_devices)
+    block = functools.cache(functools.partial(_block_devices, h))
     producers: dict[str, Callable[[], dict[str, Any]]] = {
         "os": lambda: {"os": _os_info()},
-        "cpu": lambda: {"cpu": _cpu_info()},
-        "mainboard": lambda: {k: v for k, v in [("mainboard", _mainboard_info())] if v},
+        "cpu": lambda: {"cpu": _cpu_info(h)},
+        "mainboard": lambda: {k: v for k, v in [("mainboard", _mainboard_info(h))] if v},
         "memory": _memory_info,
-        "graphicAdapter": lambda: {"graphicAdapter": _graphic_info(pci)},
-        "disk": lambda: _disk_info(block(), pci),
-        "cdrom": lambda: {"cdrom": _cdrom_info(block())},
-        "networkAdapter": lambda: {"networkAdapter": _network_info(pci)},
+        "graphicAdapter": lambda: {"graphicAdapter": _graphic_info(pci, h)},
+        "disk": lambda: _disk_info(block(), pci, h),
+        "cdrom": lambda: {"cdrom": _cdrom_info(block(), h)},
+        "networkAdapter": lambda: {"networkAdapter": _network_info(pci, h)},
     }
     out: dict[str, Any] = {}
     for item in wanted:

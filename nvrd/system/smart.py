@@ -30,8 +30,9 @@ import os
 import re
 import shutil
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
+
+from nvrd.system.hostroot import HostRoot
 
 CRITICAL_ATA_IDS = frozenset({5, 10, 184, 187, 188, 196, 197, 198, 201})
 
@@ -69,14 +70,15 @@ def _natural(name: str) -> list[Any]:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
 
 
-def physical_disk_names(include_optical: bool = False) -> list[str]:
+def physical_disk_names(include_optical: bool = False, host: HostRoot | None = None) -> list[str]:
     """Kernel names of the physical disks in ``/sys/block`` (no loop/ram/zram/dm/md/nbd).
 
     Empty disks are skipped; optical drives (``sr*``) only with ``include_optical``, and then
     also without a medium.
     """
+    block = (host or HostRoot())("/sys/block")
     try:
-        names = os.listdir("/sys/block")
+        names = os.listdir(block)
     except OSError:
         return []
     out: list[str] = []
@@ -88,7 +90,7 @@ def physical_disk_names(include_optical: bool = False) -> list[str]:
                 out.append(name)
             continue
         try:
-            size = int(Path("/sys/block", name, "size").read_text().strip() or 0)
+            size = int((block / name / "size").read_text().strip() or 0)
         except (OSError, ValueError):
             size = 0
         if size > 0:
