@@ -65,6 +65,25 @@ def per_frame_fmp4_output(target: str) -> list[str]:
     ]
 
 
+#: Packets the live output may hold while nvrd does not read its pipe (4 s at 25 fps).
+LIVE_QUEUE_PACKETS = 100
+
+
+def live_pipe_output(fd: int) -> list[str]:
+    """The ingest's live output: the per-frame fragmented MP4 into pipe ``fd``, behind
+    ffmpeg's ``fifo`` muxer, which writes from a thread of its own and drops packets when
+    :data:`LIVE_QUEUE_PACKETS` are waiting. Without it, a pipe nvrd does not read (its event
+    loop starved on a saturated box) blocks ffmpeg's muxing, and the recording stops with it.
+    """
+    flags = "+frag_every_frame+empty_moov+default_base_moof"
+    return [
+        *("-map", "0:v:0", "-c", "copy", "-f", "fifo", "-fifo_format", "mp4"),
+        *("-format_opts", f"movflags={flags}:flush_packets=1"),
+        *("-queue_size", str(LIVE_QUEUE_PACKETS), "-drop_pkts_on_overflow", "1"),
+        *("-attempt_recovery", "0", f"pipe:{fd}"),
+    ]
+
+
 def record_args(
     ffmpeg: str,
     src: Source,

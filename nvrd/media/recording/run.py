@@ -25,8 +25,8 @@ from nvrd.core.statuscodes import ChannelStatus
 from nvrd.media.ffargs import (
     Source,
     classify_failure,
+    live_pipe_output,
     parse_segment_start,
-    per_frame_fmp4_output,
     record_args,
     redact,
 )
@@ -102,7 +102,7 @@ class Run:
     def _argv(self, live_w: int | None) -> list[str]:
         spec = self.ingest.spec
         src = Source(spec.kind, spec.url_with_credentials(), spec.tcp, spec.playback == "repeat")
-        extra = per_frame_fmp4_output(f"pipe:{live_w}") if live_w is not None else []
+        extra = live_pipe_output(live_w) if live_w is not None else []
         log.info(
             "ingest starting",
             extra={
