@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from collections import deque
@@ -31,7 +32,7 @@ from nvrd.media.ffargs import (
     redact,
 )
 from nvrd.media.live.hub import LiveHub
-from nvrd.media.pipes import read_pipe
+from nvrd.media.pipes import read_pipe_paced
 from nvrd.media.recording.indexer import Finished
 from nvrd.media.recording.indexworker import JournalLine, RunEnded
 from nvrd.media.recording.launcher import Process
@@ -184,7 +185,10 @@ class Run:
         if fd is None or hub is None:
             return None
         hub.start_stream()
-        return await read_pipe(fd, _LiveFeed(hub))
+        eager = functools.partial(_watched, hub)
+        return asyncio.ensure_future(
+            read_pipe_paced(fd, _LiveFeed(hub), eager, self.ctx.clock.sleep)
+        )
 
     async def _watch(self, proc: Process) -> None:
         """Kill a process whose media time stops advancing; end it for a restart."""
@@ -280,6 +284,11 @@ class Run:
         if cut is not None:
             self.ingest.worker.put(self._finished(cut))
         self.ingest.worker.put(RunEnded(self.journal))
+
+
+def _watched(hub: LiveHub) -> bool:
+    """Low-latency viewers wait for every frame; HLS and the frame source do not."""
+    return hub.viewer_count > 0
 
 
 class _LiveFeed:

@@ -58,7 +58,8 @@ def test_decoder_argv() -> None:
     plate = FrameSpec(1280, 720, 5, "rgb24")
     argv = decoder_args("ff", [key], [7])
     text = " ".join(argv)
-    assert "-skip_frame nokey" in text and argv.index("-skip_frame") < argv.index("-i")
+    assert "-skip_frame nokey -skip_loop_filter all" in text
+    assert argv.index("-skip_frame") < argv.index("-i")
     assert "[0:v]split=1[s0];[s0]scale=64:36:flags=area,format=gray[o0]" in text
     assert text.endswith(
         "-map [o0] -fps_mode passthrough -threads 1 -f rawvideo -flush_packets 1 pipe:7"
