@@ -98,9 +98,13 @@ def test_hls_playlist_is_valid_and_needs_auth(live_server) -> None:  # type: ign
     path = f"/hls/ch{chid}main/index.m3u8"
     assert httpx.get(srv.url + path).status_code == 401
     with admin(srv) as c:
-        time.sleep(3)
-        r = c.get(path)
-        assert r.status_code == 200
+        deadline = time.monotonic() + 15
+        while True:  # parts are listed once whole: two of them take two GOPs (4 s here)
+            r = c.get(path)
+            if r.status_code == 200 and len(m3u8.loads(r.text).segments) >= 2:
+                break
+            assert time.monotonic() < deadline, f"no two HLS parts: {r.status_code} {r.text}"
+            time.sleep(0.5)
         assert r.headers["content-type"].startswith("application/vnd.apple.mpegurl")
         playlist = m3u8.loads(r.text)
         assert playlist.is_endlist is False and playlist.target_duration <= 2
