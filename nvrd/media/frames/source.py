@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import psutil
 
 from nvrd.core.clock import Clock, wait_set, within
-from nvrd.core.supervisor import Supervisor
+from nvrd.core.supervisor import Supervised, Supervisor
 from nvrd.media.frames.spec import FrameSpec, decoder_args, keyframes_only
 from nvrd.media.live.fmp4 import Piece
 from nvrd.media.live.hub import LiveHub
@@ -137,15 +137,36 @@ class FrameSource:
         self._cpu_done = 0.0
         self._cpu_now = 0.0
         self._stats = FrameStats()
+        self._task: Supervised | None = None
         hub.taps.append(self._on_piece)
 
     # -- subscribers ---------------------------------------------------------
 
-    def subscribe(self, spec: FrameSpec, **kw: object) -> FrameSubscription:
-        sub = FrameSubscription(self, spec, **kw)  # type: ignore[arg-type]
+    def subscribe(
+        self,
+        spec: FrameSpec,
+        *,
+        on_frame: Callable[[Frame], None] | None = None,
+        on_error: Callable[[Iterable[str]], None] | None = None,
+        maxsize: int = 2,
+        optional: bool = False,
+        name: str = "",
+    ) -> FrameSubscription:
+        """Pictures of ``spec`` from now on (see :class:`FrameSubscription`)."""
+        if self._closed:
+            raise RuntimeError("frame source closed")
+        sub = FrameSubscription(
+            self,
+            spec,
+            on_frame=on_frame,
+            on_error=on_error,
+            maxsize=maxsize,
+            optional=optional,
+            name=name,
+        )
         self._subs.append(sub)
-        if self.supervisor.get(self._task_name) is None:
-            self.supervisor.spawn(self._task_name, self._run)
+        if self._task is None:
+            self._task = self.supervisor.spawn(self._task_name, self._run)
         self._changed.set()
         return sub
 
@@ -185,12 +206,11 @@ class FrameSource:
         self._changed.set()
         with contextlib.suppress(ValueError):
             self.hub.taps.remove(self._on_piece)
-        task = self.supervisor.get(self._task_name)
+        task, self._task = self._task, None
         if task is not None:
             task.finish()
-            done, _ = await within(self.clock, task.join(), END_GRACE_SECONDS + 3)
-            if not done:
-                await self.supervisor.cancel(self._task_name)
+            await within(self.clock, task.join(), END_GRACE_SECONDS + 3)
+            await self.supervisor.cancel(self._task_name)  # gone from the supervisor
         for s in list(self._subs):
             s.close()
 

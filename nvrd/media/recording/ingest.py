@@ -110,6 +110,9 @@ class ChannelIngest:
         if index_task is not None:
             index_task.finish()
             await index_task.join()
+        for task in self._tasks:  # done: gone from the supervisor's list
+            if self.ctx.supervisor.get(task.name) is task:
+                await self.ctx.supervisor.cancel(task.name)
 
     def switch_root(self) -> None:
         """End the current run so that the next one writes to the newly chosen root."""
