@@ -24,6 +24,9 @@ nothing.
 Environment: ``NVRD_BENCH_CAMERAS`` (default "16"; a comma list such as "4,16,24" runs each),
 ``NVRD_BENCH_SECONDS`` (default 120: the measured window of each phase),
 ``NVRD_BENCH_VARIANTS`` (default "live,rec": which nvrd phases run),
+``NVRD_BENCH_SHED=1`` (leave nvrd's load shedding on, as by default: for the saturation runs;
+without it the server gets ``shed_load = false`` so that the CPU figures are those of every
+default feature running, even when other processes load the machine),
 ``NVRD_BENCH_STOCK_CAMERA=1`` (serve with the unmodified FileCameraServer: 6 sessions at most
 on 2 cores, see ``CameraServer``).
 """
@@ -521,7 +524,9 @@ def run_nvrd(
     srv = ServerProcess(
         work,
         f'log_level = "warning"\nmax_channels = {max(16, n)}\n'
-        f"[recording]\nsegment_seconds = {SEGMENT_SECONDS}\n" + ("" if live else NO_LIVE),
+        f"[recording]\nsegment_seconds = {SEGMENT_SECONDS}\n"
+        + ("" if os.environ.get("NVRD_BENCH_SHED") == "1" else "shed_load = false\n")
+        + ("" if live else NO_LIVE),
     )
     try:
         srv.start(timeout=60)

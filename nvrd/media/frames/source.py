@@ -131,6 +131,7 @@ class FrameSource:
         self._running: tuple[FrameSpec, ...] = ()
         self._proc: asyncio.subprocess.Process | None = None
         self._skipping = True  # dropping until the next keyframe
+        self._stale = False  # the stream changed under the running decoder
         self._changed = asyncio.Event()
         self._closed = False
         self._seq = 0
@@ -217,11 +218,12 @@ class FrameSource:
     # -- input ------------------------------------------------------------------
 
     def _on_piece(self, piece: Piece) -> None:
-        if piece.kind != "fragment":  # a new stream, or its end: the decoder must restart
+        if piece.kind != "fragment":  # a new stream, or its end: the decoder must restart,
+            self._stale = True  # and gets nothing of the new stream meanwhile
             self._changed.set()
             return
         proc = self._proc
-        if proc is None or proc.stdin is None or proc.stdin.is_closing():
+        if proc is None or proc.stdin is None or proc.stdin.is_closing() or self._stale:
             return
         if not piece.keyframe and keyframes_only(self._running):
             return
@@ -294,6 +296,7 @@ class FrameSource:
         assert proc.stdin is not None and self.hub.init is not None
         proc.stdin.write(self.hub.init)
         self._skipping = True
+        self._stale = False
         for data, keyframe in self.hub.gop():
             self._on_piece(Piece("fragment", data, keyframe))
 
@@ -303,6 +306,7 @@ class FrameSource:
             self._sample_cpu(proc.pid)
             if await wait_set(self.clock, self._changed, CPU_SAMPLE_SECONDS):
                 same = self.wanted() == self._running and self.hub.init is not None
+                same = same and not self._stale
                 if same and not self._closed:
                     self._changed.clear()
                     continue
