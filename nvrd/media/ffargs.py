@@ -105,7 +105,7 @@ def record_args(
         "-progress",
         "pipe:1",
         "-stats_period",
-        "0.5",
+        "1",
         *input_options,
         *input_args(src, io_timeout_s),
         "-map",

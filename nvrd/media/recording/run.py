@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nvrd.core.clock import wait_set, within
+from nvrd.core.clock import within
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.media.ffargs import (
     Source,
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("nvrd.ingest")
 
-#: How often the watchdog looks at the media time.
-WATCH_INTERVAL = 0.5
+#: How often the watchdog looks at the media time (and at a restart request).
+WATCH_INTERVAL = 1.0
 #: A watchdog wake-up this much later than asked means a starved event loop, not a
 #: stalled camera: the lateness is not counted as stall time.
 LATE_WAKEUP = 0.25
@@ -196,7 +196,8 @@ class Run:
         stall = self.ctx.settings.stall_seconds
         while proc.returncode is None:
             before = clock.monotonic()
-            if await wait_set(clock, self._restart, WATCH_INTERVAL):
+            await clock.sleep(WATCH_INTERVAL)
+            if self._restart.is_set():
                 await self.end()
                 return
             late = clock.monotonic() - before - WATCH_INTERVAL
