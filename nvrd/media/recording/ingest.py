@@ -181,11 +181,23 @@ class ChannelIngest:
                 attempt += 1
                 await self._sleep(delay)
 
+    async def _start_token(self) -> bool:
+        """Wait for the global start limit; False when the ingest is stopped meanwhile (a
+        stop must not wait behind every other channel's turn)."""
+        assert self.ctx.limiter is not None
+        token = asyncio.ensure_future(self.ctx.limiter.acquire())
+        stop = asyncio.ensure_future(self._stop_event.wait())
+        try:
+            await asyncio.wait((token, stop), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not token.done():
+                token.cancel()
+        return token.done() and not token.cancelled() and not self._stopping
+
     async def _run_once(self, root: Path) -> RunResult:
-        if self.ctx.limiter is not None:
-            await self.ctx.limiter.acquire()
-            if self._stopping:
-                return RunResult(None, False)
+        if self.ctx.limiter is not None and not await self._start_token():
+            return RunResult(None, False)
         run = Run(self, root)
         self._run = run
         self.runs += 1

@@ -187,3 +187,17 @@ async def test_a_missing_ffmpeg_is_a_supervised_failure(
     assert "No such file" in h.failures[0] and h.failures[0].startswith("ingest-ch1")
     assert h.board.state(1).code == ChannelStatus.SERVICE_FAILURE
     await h.stop()
+
+
+async def test_a_stop_does_not_wait_for_its_turn_at_the_start_limit(
+    tmp_path: Path, index: RecordingIndex
+) -> None:
+    clock = SimClock()
+    limiter = StartLimiter(clock, rate=0.001, burst=1)  # one start, then one every 1000 s
+    launcher = FakeLauncher(lambda n, argv: [Exit(1)], clock)
+    h = Harness(tmp_path, index, launcher, clock, limiter)
+    h.ingest.start()
+    await h.until(lambda: len(launcher.processes) == 1 and limiter.waited == 1)
+    t0 = clock.monotonic()
+    await h.stop()
+    assert clock.monotonic() - t0 < 10 and len(launcher.processes) == 1
