@@ -56,6 +56,10 @@ typecheck: install
 test: install system-deps lint typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# The unit tests only (no server process, no cameras, no browser): the quick loop.
+unit: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+
 bench: install system-deps
 	$(BIN)/python -m bench
 

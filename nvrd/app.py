@@ -44,6 +44,7 @@ from nvrd.core.errors import ApiError
 from nvrd.core.eventtypes import EventType, PrivacyCode
 from nvrd.core.i18n import Translator
 from nvrd.core.ids import fill_ids
+from nvrd.core.passwords import INTERACTIVE, Scrypt
 from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
 from nvrd.events.failures import report_failure
@@ -113,11 +114,12 @@ def create_app(
     clock: Clock | None = None,
     request_restart: Callable[[], None] | None = None,
     announce: Callable[[str], None] = print,
+    hasher: Scrypt = INTERACTIVE,
 ) -> Starlette:
     clock = clock or SystemClock()
     tz = ZoneInfo(settings.server.timezone or host_timezone())
     db = Database(settings.db_url)
-    users = UserStore(db.engine)
+    users = UserStore(db.engine, hasher)
     sessions = SessionStore(db.engine)
     lockout = Lockout(
         settings.auth.max_failures,

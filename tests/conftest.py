@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from nvrd.config import Settings, load_settings
+from nvrd.core.clock import SystemClock
+from nvrd.core.passwords import Scrypt
 from nvrd.core.rights import ALL_RIGHTS, Right, parse_rights
 from nvrd.store.db import Database
 from nvrd.store.users import UserStore
@@ -50,25 +52,69 @@ def pg_unavailable() -> str | None:
     return _pg_reason()
 
 
-@pytest.fixture
-def pg_url(pg_unavailable: str | None) -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+@pytest.fixture(scope="session")
+def pg_template(pg_unavailable: str | None) -> Iterator[str]:
+    """A PostgreSQL database migrated once per session; ``pg_url`` empties it per test."""
     if pg_unavailable:
         pytest.skip(pg_unavailable)
-    name = "nvrd_t_" + uuid.uuid4().hex[:12]
+    name = "nvrd_tmpl_" + uuid.uuid4().hex[:12]
     asyncio.run(_pg_exec(f'CREATE DATABASE "{name}"'))
-    base = PG_URL.rsplit("/", 1)[0]
+
+    async def migrate() -> None:
+        db = Database(_pg_async_url(name))
+        await db.open()
+        await db.close()
+
     try:
-        yield f"{base}/{name}"
+        asyncio.run(migrate())
+        yield name
     finally:
         asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _pg_url(name: str) -> str:
+    return f"{PG_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def _pg_async_url(name: str) -> str:
+    return "postgresql+asyncpg://" + _pg_url(name).split("://", 1)[1]
+
+
+async def _pg_truncate(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_pg_url(name), timeout=3)
+    try:
+        await conn.execute("SET lock_timeout = '5s'")
+        tables = await conn.fetch(
+            "SELECT quote_ident(tablename) AS t FROM pg_tables"
+            " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+        if tables:
+            names = ", ".join(r["t"] for r in tables)
+            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> str:
+    """The session's migrated PostgreSQL database, emptied for this test.
+
+    Emptying (TRUNCATE) takes milliseconds where CREATE DATABASE takes most of a
+    second; tests run one at a time, so they never share it at once.
+    """
+    asyncio.run(_pg_truncate(pg_template))
+    return _pg_url(pg_template)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Runs a test once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
+        target = tmp_path / "store.db"
+        shutil.copyfile(request.getfixturevalue("template_db"), target)
+        return f"sqlite:///{target}"
     return str(request.getfixturevalue("pg_url"))
 
 
@@ -107,6 +153,11 @@ def _val(v: Any) -> str:
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+#: Test users get a cheap scrypt cost (hashes carry their cost, so sign-in checks are
+#: cheap too); the real cost is tested in tests/unit/core/test_passwords_rights.py.
+CHEAP_HASH = Scrypt(n=16, r=8, p=1)
+
+
 def add_users(settings: Settings, specs: list[tuple[str, str, str, bool]]) -> None:
     """Create users (uid, password, rights, admin) straight in the store."""
 
@@ -114,8 +165,8 @@ def add_users(settings: Settings, specs: list[tuple[str, str, str, bool]]) -> No
         db = Database(settings.db_url)
         await db.open()
         try:
-            store = UserStore(db.engine)
-            now = int(datetime.now(UTC).timestamp() * 1000)
+            store = UserStore(db.engine, CHEAP_HASH)
+            now = SystemClock().now_ms()
             for uid, password, rights, admin in specs:
                 parsed = parse_rights(rights.split(",")) if rights else frozenset()
                 await store.add(uid, password, parsed, is_admin=admin, now_ms=now)
@@ -138,20 +189,44 @@ class AppHarness:
         from nvrd.app import create_app
 
         self.app = create_app(
-            settings, request_restart=lambda: restarts.append(1), announce=announced.append
+            settings,
+            request_restart=lambda: restarts.append(1),
+            announce=announced.append,
+            hasher=CHEAP_HASH,
         )
 
     def client(self) -> TestClient:
         return TestClient(self.app, raise_server_exceptions=False)
 
 
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per session; tests start from a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "nvrd.db"
+
+    async def migrate() -> None:
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        await db.open()
+        await db.close()
+
+    asyncio.run(migrate())
+    return path
+
+
+def start_from_template(settings: Settings, template: Path) -> None:
+    """Give a default (SQLite in the data dir) configuration the migrated template."""
+    if not settings.server.database_url:
+        shutil.copyfile(template, settings.server.data_dir / "nvrd.db")
+
+
 @pytest.fixture
-def harness(tmp_path: Path) -> Callable[..., AppHarness]:
+def harness(tmp_path: Path, template_db: Path) -> Callable[..., AppHarness]:
     """Build an app on a temporary data dir with the standard test users."""
 
     def build(users: list[tuple[str, str, str, bool]] | None = None, **sections: Any) -> AppHarness:
         settings = make_settings(tmp_path, **sections)
         settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+        start_from_template(settings, template_db)
         add_users(settings, users if users is not None else [ADMIN, VIEWER, NOREMOTE])
         return AppHarness(settings, [], [])
 

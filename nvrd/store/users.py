@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from nvrd.core.passwords import hash_password, verify_password
+from nvrd.core.passwords import INTERACTIVE, Scrypt, verify_password
 from nvrd.core.rights import Right, decode_rights, encode_rights
 from nvrd.store.schema import users
 
@@ -55,8 +55,9 @@ def validate_uid(uid: str) -> str:
 
 
 class UserStore:
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, hasher: Scrypt = INTERACTIVE):
         self._engine = engine
+        self._hasher = hasher
 
     async def add(
         self,
@@ -71,7 +72,7 @@ class UserStore:
         validate_uid(uid)
         if not password:
             raise ValueError("the password must not be empty")
-        pw_hash = await asyncio.to_thread(hash_password, password)
+        pw_hash = await asyncio.to_thread(self._hasher.hash, password)
         rights_set = frozenset(rights)
         try:
             async with self._engine.begin() as conn:
@@ -98,14 +99,14 @@ class UserStore:
         """The user if ``password`` is right; ``None`` otherwise (same cost either way)."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.uid == uid))).first()
-        stored = row.password_hash if row else _DUMMY_HASH
+        stored = row.password_hash if row else self._hasher.dummy
         ok = await asyncio.to_thread(verify_password, password, stored)
         return _row_user(row) if (row and ok) else None
 
     async def set_password(self, uid: str, password: str) -> None:
         if not password:
             raise ValueError("the password must not be empty")
-        pw_hash = await asyncio.to_thread(hash_password, password)
+        pw_hash = await asyncio.to_thread(self._hasher.hash, password)
         await self._update(uid, password_hash=pw_hash)
 
     async def set_rights(self, uid: str, rights: Iterable[Right], is_admin: bool) -> None:
@@ -131,9 +132,3 @@ class UserStore:
     async def count(self) -> int:
         async with self._engine.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(users))).scalar_one())
-
-
-# A valid hash of a random password, so that unknown users cost as much as known ones.
-_DUMMY_HASH = (
-    "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-)
