@@ -22,6 +22,8 @@ from starlette.routing import BaseRoute
 from nvrd import __version__
 from nvrd.api import auth as auth_api
 from nvrd.api import channel as channel_api
+from nvrd.api import dataexport as dataexport_api
+from nvrd.api import downloads as downloads_api
 from nvrd.api import enum as enum_api
 from nvrd.api import files as files_api
 from nvrd.api import find as find_api
@@ -48,6 +50,8 @@ from nvrd.core.i18n import Translator
 from nvrd.core.ids import fill_ids
 from nvrd.events.bus import EventBus
 from nvrd.events.log import EventLogWriter
+from nvrd.export.records import Records
+from nvrd.export.service import ExportService
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
 from nvrd.store.channels import Channel, ChannelStore
@@ -103,6 +107,8 @@ def routes() -> list[BaseRoute]:
         *vod_api.routes,
         *watch_api.routes,
         *push_api.routes,
+        *dataexport_api.routes,
+        *downloads_api.routes,
     ]
 
 
@@ -133,6 +139,8 @@ def create_app(
         bus.publish("log", type=EventType.PRIVACY, code=code, param=param)
 
     status_board = StatusBoard()
+    records = Records(bus.publish)
+    recsearch = RecordingSearch(db.engine)
     recordings = RecordingIndex(db.engine)
     media = MediaService(settings, recordings, status_board, bus, clock)
     svc = Services(
@@ -147,7 +155,7 @@ def create_app(
         eventlog=eventlog,
         channels=channels,
         recordings=recordings,
-        recsearch=RecordingSearch(db.engine),
+        recsearch=recsearch,
         status=status_board,
         bus=bus,
         media=media,
@@ -155,6 +163,7 @@ def create_app(
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
         integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
+        export=ExportService(settings, recsearch, channels, records, tz),
     )
 
     def now_ms() -> int:
@@ -180,6 +189,7 @@ def create_app(
         await svc.channels.seed(configured_channels(settings), now_ms())
         await svc.integrations.seed(settings)
         running = await svc.channels.all()
+        await svc.export.start()
         await media.start(running)
         svc.reconciler.start(running)
         purger = asyncio.create_task(purge_sessions())
@@ -195,6 +205,7 @@ def create_app(
                 await purger
             await svc.reconciler.stop()
             await media.stop()
+            await svc.export.stop()
             await log_writer.stop()
             await db.close()
             log.info("server stopped")

@@ -14,6 +14,7 @@ from nvrd.config import Settings
 from nvrd.core.clock import Clock
 from nvrd.core.i18n import Translator
 from nvrd.events.bus import EventBus
+from nvrd.export.service import ExportService
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
 from nvrd.store.channels import ChannelStore
@@ -44,6 +45,7 @@ class Services:
     health: HealthSampler
     power: PowerControl
     integrations: IntegrationService
+    export: ExportService
 
 
 def services(request: HTTPConnection) -> Services:
