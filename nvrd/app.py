@@ -25,6 +25,7 @@ from nvrd.api import channel as channel_api
 from nvrd.api import dataexport as dataexport_api
 from nvrd.api import downloads as downloads_api
 from nvrd.api import enum as enum_api
+from nvrd.api import eventvideos as eventvideos_api
 from nvrd.api import files as files_api
 from nvrd.api import find as find_api
 from nvrd.api import info as info_api
@@ -50,6 +51,7 @@ from nvrd.core.i18n import Translator
 from nvrd.core.ids import fill_ids
 from nvrd.events.bus import EventBus
 from nvrd.events.log import EventLogWriter
+from nvrd.export.backup import EventBackupService, PresetMover
 from nvrd.export.records import Records
 from nvrd.export.service import ExportService
 from nvrd.integrations.service import IntegrationService
@@ -57,6 +59,7 @@ from nvrd.media.service import MediaService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore
+from nvrd.store.eventvideos import EventVideoStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.sessions import SessionStore
@@ -109,6 +112,7 @@ def routes() -> list[BaseRoute]:
         *push_api.routes,
         *dataexport_api.routes,
         *downloads_api.routes,
+        *eventvideos_api.routes,
     ]
 
 
@@ -118,6 +122,7 @@ def create_app(
     clock: Clock | None = None,
     request_restart: Callable[[], None] | None = None,
     announce: Callable[[str], None] = print,
+    preset_mover: PresetMover | None = None,
 ) -> Starlette:
     clock = clock or SystemClock()
     tz = ZoneInfo(settings.server.timezone or host_timezone())
@@ -141,6 +146,7 @@ def create_app(
     status_board = StatusBoard()
     records = Records(bus.publish)
     recsearch = RecordingSearch(db.engine)
+    export = ExportService(settings, recsearch, channels, records, tz)
     recordings = RecordingIndex(db.engine)
     media = MediaService(settings, recordings, status_board, bus, clock)
     svc = Services(
@@ -163,7 +169,16 @@ def create_app(
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
         integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
-        export=ExportService(settings, recsearch, channels, records, tz),
+        export=export,
+        eventbackup=EventBackupService(
+            settings.event_storage,
+            settings.event_storage_path,
+            EventVideoStore(db.engine),
+            export,
+            clock,
+            tz,
+            preset_mover,
+        ),
     )
 
     def now_ms() -> int:
@@ -191,6 +206,7 @@ def create_app(
         running = await svc.channels.all()
         await svc.export.start()
         await media.start(running)
+        await svc.eventbackup.start()
         svc.reconciler.start(running)
         purger = asyncio.create_task(purge_sessions())
         log.info(
@@ -204,6 +220,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
             await svc.reconciler.stop()
+            await svc.eventbackup.stop()
             await media.stop()
             await svc.export.stop()
             await log_writer.stop()
