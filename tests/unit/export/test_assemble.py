@@ -4,6 +4,7 @@ durations, decode times and sequence numbers, gaps."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import struct
 from pathlib import Path
@@ -135,7 +136,7 @@ def test_a_gap_stays_a_gap(segments: list[tuple[Path, int]], tmp_path: Path) -> 
         tb = s.time_base
         assert tb is not None
         pts = sorted(float(p.pts * tb) for p in c.demux(s) if p.pts is not None)
-    steps = [b - a for a, b in zip(pts, pts[1:], strict=False)]
+    steps = [b - a for a, b in itertools.pairwise(pts)]
     assert max(steps) == pytest.approx(7.04, abs=0.1)  # the outage, not invented video
     assert sum(1 for d in steps if d > 0.1) == 1
     recorded = sum(d for _, d in segments) / 1000
@@ -172,7 +173,7 @@ def test_export_parts_split_by_size_and_cover_the_range(
         seconds, _ = presented(out)
         assert seconds == pytest.approx(p.plan.duration_ms / 1000, abs=0.05)
         covered += p.plan.duration_ms
-    for a, b in zip(parts, parts[1:], strict=False):
+    for a, b in itertools.pairwise(parts):
         assert b.plan.start_ms >= a.plan.start_ms + a.plan.duration_ms - 1
     assert parts[0].plan.start_ms == begin
     recorded = (end - begin) - 5_000
