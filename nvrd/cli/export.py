@@ -96,15 +96,16 @@ class _Job:
         self.export = export
         self.tz = export.tz
         now = SystemClock().now()
+        i18n = Translator.load(settings.server.language)
         try:
             self.begin = ms_from_datetime(parse_time("--from", args.begin, self.tz, now))
             self.end = ms_from_datetime(parse_time("--to", args.end, self.tz, now))
             self.chids = parse_int_list("--ch", args.ch, lo=1) if args.ch else None
             default = settings.export.default_media_size_mb * 1024 * 1024
             self.size = parse_size("--media-size", args.media_size) if args.media_size else default
-            self.lang = Translator.load(settings.server.language).resolve(args.lang or None)
+            self.lang = i18n.resolve(args.lang or None)
         except ApiError as err:
-            raise CliError(f"{err.key}: {err.params}") from None
+            raise CliError(i18n.text("en-US", f"error.{err.key}", **err.params)) from None
         if self.end <= self.begin:
             raise CliError("--to must be later than --from")
         self.fmt = None if args.subtitle == "None" else args.subtitle
