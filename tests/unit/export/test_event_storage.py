@@ -122,13 +122,13 @@ async def test_event_storage_retention_by_age_and_quota(tmp_path: Path, media_di
 
 
 def test_event_storage_must_be_apart_from_recordings(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="event_storage.path"):
+    with pytest.raises(ConfigError, match=r"event_storage\.path"):
         make_settings(
             tmp_path,
             storage=[{"path": str(tmp_path / "rec")}],
             event_storage={"path": str(tmp_path / "rec" / "events")},
         )
-    with pytest.raises(ConfigError, match="export.dir"):
+    with pytest.raises(ConfigError, match=r"export\.dir"):
         make_settings(
             tmp_path, storage=[{"path": str(tmp_path / "x")}], export={"dir": str(tmp_path)}
         )
