@@ -219,6 +219,7 @@ def main() -> None:
             view = (
                 f"{srv.url}/api/view.mp4?ch=1&timeBegin={iso(T0)}&timeEnd={iso(T0 + HOUR_S * 1000)}"
             )
+            httpx.get(f"{srv.url}/api/info?all", auth=auth)  # sign-in (scrypt) done once
             first = ttfb(view, auth)
             warm = statistics.median(ttfb(view, auth) for _ in range(5))
             seg = httpx.get(f"{srv.url}/api/vod?ch=1&when={iso(T0)}", auth=auth).json()

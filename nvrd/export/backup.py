@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from nvrd.config import EventStorageSettings
 from nvrd.core.clock import Clock, utc_from_ms
 from nvrd.export.assemble import view_plan
-from nvrd.export.plan import read
+from nvrd.export.plan import copy_to
 from nvrd.export.service import ExportService
 from nvrd.export.trigger import Trigger
 from nvrd.store.eventvideos import (
@@ -228,9 +228,7 @@ class EventBackupService:
             target.parent.mkdir(parents=True, exist_ok=True)
             part = target.with_name(target.name + ".part")
             with part.open("wb") as f:
-                for chunk in read(plan):
-                    f.write(chunk)
-                f.flush()
+                copy_to(plan, f.fileno(), lambda n: True)
                 os.fsync(f.fileno())
             os.replace(part, target)
             _fsync_dir(target.parent)

@@ -21,7 +21,7 @@ from typing import Protocol
 
 import pyzipper
 
-from nvrd.export.plan import Plan, read
+from nvrd.export.plan import Plan, Stopped, copy_to, read
 
 
 class Cancelled(Exception):
@@ -81,11 +81,25 @@ def write_member(m: Member, folder: Path, progress: Progress, md5: bool) -> Writ
     digest = hashlib.md5(usedforsecurity=False) if md5 else None
     try:
         with path.open("wb") as f:
-            _pour(m, f, progress, digest)
+            if m.plan is not None and digest is None:
+                _copy(m.plan, f.fileno(), progress)
+            else:
+                _pour(m, f, progress, digest)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return Written(path, path.stat().st_size, digest.hexdigest() if digest else None)
+
+
+def _copy(plan: Plan, fd: int, progress: Progress) -> None:
+    def tick(n: int) -> bool:
+        progress.done += n
+        return not progress.cancelled
+
+    try:
+        copy_to(plan, fd, tick)
+    except Stopped:
+        raise Cancelled from None
 
 
 def write_zip(

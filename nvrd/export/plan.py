@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,12 +111,13 @@ class _Files:
         self.fds.clear()
 
 
-def _file_range(files: _Files, src: int, offset: int, length: int) -> Iterator[bytes]:
-    done = 0
-    while done < length:
-        n = min(CHUNK, length - done)
-        yield files.pread(src, n, offset + done)
-        done += n
+#: ``(source, offset, length)``: bytes to take from a source file.
+Span = tuple[int, int, int]
+
+
+def _file_range(files: _Files, src: int, offset: int, length: int) -> Iterator[Span]:
+    if length > 0:
+        yield (src, offset, length)
 
 
 class _Sequence:
@@ -126,7 +127,7 @@ class _Sequence:
 
 def _copied(
     files: _Files, run: CopiedRun, lo: int, hi: int, seq: _Sequence, count_only: bool = False
-) -> Iterator[bytes]:
+) -> Iterator[bytes | Span]:
     """Bytes ``[lo, hi)`` (relative to the run) of a copied run; ``seq`` is the sequence
     number of the run's first fragment and ends as the one after its last."""
     pos = run.start
@@ -172,6 +173,30 @@ def _sequence_before(plan: Plan, files: _Files, index: int) -> int:
     return n
 
 
+def _parts(plan: Plan, files: _Files, start: int, stop: int) -> Iterator[bytes | Span]:
+    """The bytes ``[start, stop)`` as data held in memory and spans of source files."""
+    i = bisect.bisect_right(plan.offsets, start) - 1
+    seq = _Sequence(_sequence_before(plan, files, i))
+    while i < len(plan.pieces) and plan.offsets[i] < stop:
+        piece, base = plan.pieces[i], plan.offsets[i]
+        lo, hi = max(0, start - base), min(piece.length, stop - base)
+        if isinstance(piece, Bytes):
+            data = piece.data
+            if piece.moof:
+                number = seq.value.to_bytes(4, "big")
+                data = data[:SEQUENCE_AT] + number + data[SEQUENCE_AT + 4 :]
+                seq.value += 1
+            yield data[lo:hi]
+        elif isinstance(piece, FileRange):
+            yield from _file_range(files, piece.source, piece.offset + lo, hi - lo)
+        else:
+            first = seq.value
+            yield from _copied(files, piece, lo, hi, seq)
+            if hi == piece.length:
+                plan.counts.setdefault(i, seq.value - first)
+        i += 1
+
+
 def read(plan: Plan, start: int = 0, end: int | None = None) -> Iterator[bytes]:
     """The bytes ``[start, end)`` of the assembled file, in chunks of at most ``CHUNK``."""
     stop = plan.size if end is None else min(end, plan.size)
@@ -179,26 +204,58 @@ def read(plan: Plan, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         return
     files = _Files(plan.sources)
     try:
-        i = bisect.bisect_right(plan.offsets, start) - 1
-        seq = _Sequence(_sequence_before(plan, files, i))
-        while i < len(plan.pieces) and plan.offsets[i] < stop:
-            piece, base = plan.pieces[i], plan.offsets[i]
-            lo, hi = max(0, start - base), min(piece.length, stop - base)
-            if isinstance(piece, Bytes):
-                data = piece.data
-                if piece.moof:
-                    data = (
-                        data[:SEQUENCE_AT] + seq.value.to_bytes(4, "big") + data[SEQUENCE_AT + 4 :]
-                    )
-                    seq.value += 1
-                yield data[lo:hi]
-            elif isinstance(piece, FileRange):
-                yield from _file_range(files, piece.source, piece.offset + lo, hi - lo)
-            else:
-                first = seq.value
-                yield from _copied(files, piece, lo, hi, seq)
-                if hi == piece.length:
-                    plan.counts.setdefault(i, seq.value - first)
-            i += 1
+        for part in _parts(plan, files, start, stop):
+            if isinstance(part, bytes):
+                yield part
+                continue
+            src, offset, length = part
+            done = 0
+            while done < length:
+                n = min(CHUNK, length - done)
+                yield files.pread(src, n, offset + done)
+                done += n
     finally:
         files.close()
+
+
+def copy_to(plan: Plan, out: int, tick: Callable[[int], bool]) -> None:
+    """Write the whole file to the file descriptor ``out`` at its position, copying the
+    video bytes inside the kernel (``copy_file_range``) where it can. ``tick(n)`` is told
+    of each chunk written; it returns False to stop (then :class:`Stopped` is raised)."""
+    files = _Files(plan.sources)
+    kernel = hasattr(os, "copy_file_range")
+    try:
+        for part in _parts(plan, files, 0, plan.size):
+            if isinstance(part, bytes):
+                _write_all(out, part)
+                if not tick(len(part)):
+                    raise Stopped
+                continue
+            src, offset, length = part
+            done = 0
+            while done < length:
+                n = min(8 * CHUNK, length - done)
+                copied = 0
+                if kernel:
+                    try:
+                        copied = os.copy_file_range(files.fd(src), out, n, offset + done)
+                    except OSError:
+                        kernel = False
+                if not copied:
+                    _write_all(out, files.pread(src, n, offset + done))
+                    copied = n
+                done += copied
+                if not tick(copied):
+                    raise Stopped
+    finally:
+        files.close()
+
+
+class Stopped(Exception):
+    """:func:`copy_to` was told to stop."""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -22,11 +22,12 @@ def auth(uid: str, password: str) -> str:
     return base64.b64encode(f"{uid}:{password}".encode()).decode()
 
 
-def export_server(tmp: Path, extra: str = "") -> tuple[ServerProcess, Any]:
-    """A server (not started) whose settings are returned so recordings can be made first."""
+def export_server(tmp: Path, extra: str = "", min_free_mb: int = 0) -> tuple[ServerProcess, Any]:
+    """A server (not started) whose settings are returned so recordings can be made first;
+    ``extra`` goes into its ``[export]`` section."""
     srv = ServerProcess(
         tmp,
-        "[recording]\nmin_free_mb = 0\n"
+        f"[recording]\nmin_free_mb = {min_free_mb}\n"
         "[export]\nttl_seconds = 2\nalert_seconds = 0.5\nmax_concurrent = 2\n" + extra,
     )
     settings = load_settings(srv.config, environ={})

@@ -213,3 +213,23 @@ def test_garbage_is_a_box_error(tmp_path: Path) -> None:
     bad.write_bytes(b"\x00\x00\x00\x10moov" + b"\xff" * 64)
     with pytest.raises(BoxError):
         scan(bad)
+
+
+def test_kernel_copy_writes_the_same_bytes(
+    segments: list[tuple[Path, int]], tmp_path: Path
+) -> None:
+    import os
+
+    from nvrd.export.plan import Stopped, copy_to
+
+    plan = view_plan(sources(segments), T0 + 700, T0 + 22_500, SegmentCache(), title)
+    assert plan is not None
+    out = tmp_path / "k.mp4"
+    seen: list[int] = []
+    with out.open("wb") as f:
+        copy_to(plan, f.fileno(), lambda n: seen.append(n) is None)
+    assert out.read_bytes() == b"".join(read(plan))
+    assert sum(seen) == plan.size
+    with (tmp_path / "stop.mp4").open("wb") as f, pytest.raises(Stopped):
+        copy_to(plan, f.fileno(), lambda n: False)
+    assert os.path.getsize(tmp_path / "stop.mp4") < plan.size
