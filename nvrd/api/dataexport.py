@@ -38,6 +38,8 @@ log = logging.getLogger("nvrd.export")
 
 #: A command is a small JSON object; anything longer is refused unread.
 MAX_COMMAND = 4096
+#: Commands read but not yet handled; a client that floods past this is disconnected.
+MAX_PENDING = 64
 #: Less free space than this (beyond the recording reserve) is "no space" at ready.
 MIN_ROOM = 16 * 1024 * 1024
 
@@ -79,8 +81,15 @@ async def _read_commands(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | No
                 msg = json.loads(text) if len(text) <= MAX_COMMAND else None
             except json.JSONDecodeError:
                 msg = None
-            queue.put_nowait(msg if isinstance(msg, dict) else {"cmd": None})
+            try:
+                queue.put_nowait(msg if isinstance(msg, dict) else {"cmd": None})
+            except asyncio.QueueFull:  # a flood of commands that are not being answered
+                with contextlib.suppress(Exception):
+                    await ws.close(1008, "too many commands")
+                break
     except (WebSocketDisconnect, RuntimeError, OSError, KeyError):
+        pass
+    with contextlib.suppress(asyncio.QueueFull):
         queue.put_nowait(None)
 
 
@@ -119,7 +128,13 @@ async def data_export(ws: WebSocket) -> None:
         await _ready_failure(ws, send, BAD_PARAMS, message)
         return
     task = str(uuid.uuid4())
-    work = await svc.export.work(req.chids, req.begin_ms, req.end_ms)
+    try:
+        work = await svc.export.work(req.chids, req.begin_ms, req.end_ms)
+    except ApiError as err:
+        await _ready_failure(
+            ws, send, BAD_PARAMS, svc.i18n.text(lang, f"error.{err.key}", **err.params)
+        )
+        return
     summary = _summary(svc, task, req, work)
     if not work:
         await _ready_failure(ws, send, NO_DATA, _status(svc, lang, NO_DATA), summary)
@@ -149,7 +164,7 @@ async def _run(
     summary: Any,
 ) -> None:
     cfg = svc.settings.export
-    queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=0)
+    queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=MAX_PENDING)
     session = Session(
         svc=svc.export,
         i18n=svc.i18n,

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from nvrd.config import Settings
 from nvrd.core.clock import utc_from_ms
+from nvrd.core.errors import bad_request
 from nvrd.core.timefmt import format_iso
 from nvrd.export.assemble import Source, view_plan
 from nvrd.export.plan import Plan
@@ -96,8 +97,11 @@ class ExportService:
         return {str(s.path) for s in self.settings.storage_paths if s.usage != -1}
 
     async def sources(self, chid: int, begin_ms: int, end_ms: int) -> list[Source]:
+        """The segments of ``chid`` overlapping the range (a 400 past ``MAX_SEGMENTS``)."""
         roots = self._root_paths()
-        rows = await self.search.overlapping(chid, begin_ms, end_ms, MAX_SEGMENTS)
+        rows = await self.search.overlapping(chid, begin_ms, end_ms, MAX_SEGMENTS + 1)
+        if len(rows) > MAX_SEGMENTS:
+            raise bad_request("tooManyFiles", max=MAX_SEGMENTS)
         return [
             Source(Path(r.root) / r.rel_path, r.start_ms, r.end_ms) for r in rows if r.root in roots
         ]

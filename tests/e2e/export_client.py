@@ -60,11 +60,11 @@ def drive(
     ws: ClientConnection,
     on_file: Callable[[Message], str] | None = None,
     timeout: float = 60,
+    task: str = "",
 ) -> list[Message]:
     """Read every message until the socket closes; ``on_file(fileEnd)`` returns the command
-    to send (default ``next``)."""
+    to send (default ``next``); ``task``: the id, when ``ready`` was read already."""
     out: list[Message] = []
-    task = ""
     while True:
         try:
             msg = recv(ws, timeout)

@@ -3,6 +3,7 @@ downloads, encryption, clean-up, a camera outage; /api/view.mp4 with Range."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -263,14 +264,13 @@ def test_sign_in_and_right(srv: ServerProcess) -> None:
 
 
 def test_closing_the_socket_stops_the_task_and_deletes_its_files(srv: ServerProcess) -> None:
-    ws = open_export(srv, **RANGE, ch="2", mediaSize="2MB")
-    ready = recv(ws)
-    msg = recv(ws)
-    while msg.get("stage") != "fileEnd":
+    with open_export(srv, **RANGE, ch="2", mediaSize="2MB") as ws:
+        ready = recv(ws)
         msg = recv(ws)
-    src = msg["channel"]["file"]["download"][0]["src"]
-    assert get(srv, src, auth=ROOT).status_code == 200
-    ws.close()
+        while msg.get("stage") != "fileEnd":
+            msg = recv(ws)
+        src = msg["channel"]["file"]["download"][0]["src"]
+        assert get(srv, src, auth=ROOT).status_code == 200
     folder = srv.data_dir / "exports" / ready["task"]["id"]
     deadline = time.monotonic() + 5
     while folder.exists() and time.monotonic() < deadline:
@@ -318,8 +318,8 @@ def test_downloads_need_the_task_owner_and_accept_the_glued_auth(srv: ServerProc
 
 def test_exports_beyond_the_limit_wait_in_ready(srv: ServerProcess) -> None:
     q = {"timeBegin": iso(T0 + 1000), "timeEnd": iso(T0 + 3000), "ch": "1"}
-    held = [open_export(srv, **q), open_export(srv, **q)]
-    try:
+    with contextlib.ExitStack() as stack:
+        held = [stack.enter_context(open_export(srv, **q)) for _ in range(2)]
         tasks = []
         for ws in held:
             tasks.append(recv(ws)["task"]["id"])
@@ -331,10 +331,6 @@ def test_exports_beyond_the_limit_wait_in_ready(srv: ServerProcess) -> None:
                 third.recv(timeout=1.0)  # no begin while both slots are taken
             held[0].send(json.dumps({"task": tasks[0], "cmd": "cancel"}))
             assert recv(third, 10)["stage"] == "begin"
-            third.close()
-    finally:
-        for ws in held:
-            ws.close()
 
 
 # ---------------------------------------------------------------- view.mp4
@@ -394,3 +390,17 @@ def test_vod_lists_the_whole_result_as_one_mp4(srv: ServerProcess) -> None:
         f"{srv.url}/api/vod?ch=1&when={iso(T0 + 5000)}&duration=30s", auth=("viewer", "viewer-pass")
     ).json()
     assert viewer and "range" not in viewer[0]
+
+
+def test_bad_commands_are_rejected_and_the_task_goes_on(srv: ServerProcess) -> None:
+    with open_export(srv, timeBegin=iso(T0 + 1000), timeEnd=iso(T0 + 3000), ch="1") as ws:
+        ready = recv(ws)
+        ws.send("not json")
+        ws.send(json.dumps({"task": "someone-else", "cmd": "next"}))
+        ws.send(json.dumps({"task": ready["task"]["id"], "cmd": "jump"}))
+        ws.send("x" * 10_000)
+        msgs = drive(ws, task=ready["task"]["id"])
+    rejected = [m for m in msgs if m.get("stage") == "commandRejected"]
+    assert len(rejected) == 4 and all(m["status"]["code"] == -2 for m in rejected)
+    assert "jump" in rejected[2]["status"]["message"]
+    assert msgs[-1]["stage"] == "end" and msgs[-1]["status"]["code"] == 0
