@@ -20,7 +20,10 @@ from starlette.routing import BaseRoute
 from nvrd import __version__
 from nvrd.api import auth as auth_api
 from nvrd.api import channel as channel_api
+from nvrd.api import dataexport as dataexport_api
+from nvrd.api import downloads as downloads_api
 from nvrd.api import enum as enum_api
+from nvrd.api import eventvideos as eventvideos_api
 from nvrd.api import files as files_api
 from nvrd.api import find as find_api
 from nvrd.api import info as info_api
@@ -49,11 +52,15 @@ from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
 from nvrd.events.failures import report_failure
 from nvrd.events.log import EventLogWriter
+from nvrd.export.backup import EventBackupService, PresetMover
+from nvrd.export.records import Records
+from nvrd.export.service import ExportService
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore
+from nvrd.store.eventvideos import EventVideoStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.sessions import SessionStore
@@ -105,6 +112,9 @@ def routes() -> list[BaseRoute]:
         *vod_api.routes,
         *watch_api.routes,
         *push_api.routes,
+        *dataexport_api.routes,
+        *downloads_api.routes,
+        *eventvideos_api.routes,
     ]
 
 
@@ -115,6 +125,7 @@ def create_app(
     request_restart: Callable[[], None] | None = None,
     announce: Callable[[str], None] = print,
     hasher: Scrypt = INTERACTIVE,
+    preset_mover: PresetMover | None = None,
 ) -> Starlette:
     clock = clock or SystemClock()
     tz = ZoneInfo(settings.server.timezone or host_timezone())
@@ -136,6 +147,9 @@ def create_app(
         bus.publish("log", type=EventType.PRIVACY, code=code, param=param)
 
     status_board = StatusBoard()
+    records = Records(bus.publish)
+    recsearch = RecordingSearch(db.engine)
+    export = ExportService(settings, recsearch, channels, records, tz)
     recordings = RecordingIndex(db.engine)
     supervisor = Supervisor(clock, report_failure(bus, clock))
     media = MediaService(settings, recordings, status_board, bus, clock, supervisor=supervisor)
@@ -151,7 +165,7 @@ def create_app(
         eventlog=eventlog,
         channels=channels,
         recordings=recordings,
-        recsearch=RecordingSearch(db.engine),
+        recsearch=recsearch,
         status=status_board,
         bus=bus,
         media=media,
@@ -159,6 +173,16 @@ def create_app(
         health=HealthSampler(clock.monotonic, host=HostRoot(settings.server.host_root)),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
         integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
+        export=export,
+        eventbackup=EventBackupService(
+            settings.event_storage,
+            settings.event_storage_path,
+            EventVideoStore(db.engine),
+            export,
+            clock,
+            tz,
+            preset_mover,
+        ),
     )
 
     def now_ms() -> int:
@@ -184,7 +208,9 @@ def create_app(
         await svc.channels.seed(configured_channels(settings), now_ms())
         await svc.integrations.seed(settings)
         running = await svc.channels.all()
+        await svc.export.start()
         await media.start(running)
+        await svc.eventbackup.start()
         svc.reconciler.start(running)
         supervisor.spawn("session-purge", purge_sessions)
         log.info(
@@ -196,7 +222,9 @@ def create_app(
         finally:
             await supervisor.cancel("session-purge")
             await svc.reconciler.stop()
+            await svc.eventbackup.stop()
             await media.stop()
+            await svc.export.stop()
             await log_writer.stop()
             await db.close()
             log.info("server stopped")

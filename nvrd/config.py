@@ -5,8 +5,8 @@ Validated once, at start, by :func:`load_settings`; every problem becomes a
 CLI prints before exiting non-zero.
 
 Environment variables are ``NVRD_<SECTION>_<KEY>`` (``NVRD_SERVER_PORT=8081``)
-for the ``server``, ``auth``, ``recording``, ``live``, ``events`` and ``motion``
-sections.
+for the ``server``, ``auth``, ``recording``, ``live``, ``events``, ``motion``,
+``export`` and ``event_storage`` sections.
 """
 
 from __future__ import annotations
@@ -174,6 +174,51 @@ class MotionSettings(_Strict):
     log_interval_seconds: Annotated[float, Field(ge=0, le=86_400)] = 60
 
 
+class ExportSettings(_Strict):
+    """Evidence export: ``/wsapi/dataExport``, ``/api/view.mp4`` and ``nvrd export``."""
+
+    #: Where export files are made while a client downloads them (default <data_dir>/exports).
+    dir: Path | None = None
+    #: Exports that run at once; more wait after their ``ready`` stage.
+    max_concurrent: Annotated[int, Field(ge=1, le=64)] = 2
+    #: Exports that may wait for a free slot; more are refused (close code 1013).
+    max_waiting: Annotated[int, Field(ge=0, le=1000)] = 16
+    #: How long a finished file waits for the client's ``wait``/``next`` (``ttl``).
+    ttl_seconds: Annotated[float, Field(ge=1, le=3600)] = 10
+    #: ``timeoutAlert`` is sent this long before ``ttl`` runs out.
+    alert_seconds: Annotated[float, Field(ge=0.1, le=60)] = 2
+    #: File size when the request gives no ``mediaSize``.
+    default_media_size_mb: Annotated[int, Field(ge=1, le=1_048_576)] = 2048
+    #: The longest time range one export or ``view.mp4`` may cover.
+    max_range_hours: Annotated[float, Field(gt=0, le=24 * 366)] = 168
+
+    @field_validator("dir")
+    @classmethod
+    def _absolute(cls, v: Path | None) -> Path | None:
+        return Path(os.path.abspath(v)) if v is not None else None
+
+
+class EventStorageSettings(_Strict):
+    """Event backup (``PUT /api/event-videos/trigger``): clips kept apart from recordings."""
+
+    #: Default <data_dir>/event-storage; never inside a recording storage path.
+    path: Path | None = None
+    #: Clips older than this many days are deleted (0: kept until deleted by hand).
+    retention_days: Annotated[float, Field(ge=0, le=36_600)] = 0
+    #: Optional cap on what event clips may occupy (MiB); the oldest events go first.
+    quota_mb: Annotated[float, Field(gt=0)] | None = None
+    #: How often retention runs.
+    retention_interval_seconds: Annotated[float, Field(ge=0.2, le=86_400)] = 60
+    #: How long after ``postAlarm`` the recording may take to be indexed before the clip is
+    #: made from what there is.
+    index_wait_seconds: Annotated[float, Field(ge=0, le=3600)] = 120
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, v: Path | None) -> Path | None:
+        return Path(os.path.abspath(v)) if v is not None else None
+
+
 class ChannelSettings(_Strict):
     chid: Annotated[int, Field(ge=1)] | None = None
     title: str = ""
@@ -266,6 +311,8 @@ class Settings(_Strict):
     live: LiveSettings = LiveSettings()
     motion: MotionSettings = MotionSettings()
     events: EventSettings = EventSettings()
+    export: ExportSettings = ExportSettings()
+    event_storage: EventStorageSettings = EventStorageSettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)
     lpr_source: list[LprSourceSettings] = Field(default_factory=list)
@@ -283,6 +330,29 @@ class Settings(_Strict):
     def _unique_lots(cls, v: list[ParkingLotSettings]) -> list[ParkingLotSettings]:
         _unique(v, ("id",))
         return v
+
+    @model_validator(mode="after")
+    def _separate_paths(self) -> Settings:
+        """Export and event-storage folders must not share a tree with recordings: the
+        recording consistency check would index (or delete) their files, and retention
+        would count them."""
+        roots = [s.path for s in self.storage_paths]
+        for name, path in (
+            ("export.dir", self.export_dir),
+            ("event_storage.path", self.event_storage_path),
+        ):
+            for root in roots:
+                if path.is_relative_to(root) or root.is_relative_to(path):
+                    raise ValueError(f"{name} {path} overlaps the recording storage {root}")
+        return self
+
+    @property
+    def export_dir(self) -> Path:
+        return self.export.dir or self.server.data_dir / "exports"
+
+    @property
+    def event_storage_path(self) -> Path:
+        return self.event_storage.path or self.server.data_dir / "event-storage"
 
     @property
     def db_url(self) -> str:
@@ -307,7 +377,16 @@ class Settings(_Strict):
 
 
 ENV_PREFIX = "NVRD_"
-_ENV_SECTIONS = ("server", "auth", "recording", "live", "events", "motion")
+_ENV_SECTIONS = (
+    "server",
+    "auth",
+    "recording",
+    "live",
+    "events",
+    "motion",
+    "export",
+    "event_storage",
+)
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:

@@ -17,7 +17,8 @@ for pkg in python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
 done
 # The browser the /watch player tests drive with Playwright (/usr/bin/chromium), and CJK
 # fonts so Korean, Japanese and Chinese overlays render.
-for pkg in chromium fonts-noto-cjk; do
+# 7-Zip: the export tests open the AES-256 zip files with the tool a recipient would use.
+for pkg in chromium fonts-noto-cjk 7zip; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then

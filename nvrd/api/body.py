@@ -27,6 +27,8 @@ async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise bad_request("badJson", reason=str(exc)) from None
+    except RecursionError:
+        raise bad_request("badJson", reason="nested too deeply") from None
 
 
 async def json_items(request: Request, what: str, limit: int = MAX_BODY) -> list[Any]:

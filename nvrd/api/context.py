@@ -14,6 +14,8 @@ from nvrd.config import Settings
 from nvrd.core.clock import Clock
 from nvrd.core.i18n import Translator
 from nvrd.events.bus import EventBus
+from nvrd.export.backup import EventBackupService
+from nvrd.export.service import ExportService
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
 from nvrd.store.channels import ChannelStore
@@ -44,6 +46,8 @@ class Services:
     health: HealthSampler
     power: PowerControl
     integrations: IntegrationService
+    export: ExportService
+    eventbackup: EventBackupService
 
 
 def services(request: HTTPConnection) -> Services:

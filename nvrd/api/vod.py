@@ -145,7 +145,32 @@ async def recorded(call: Call) -> Any:
         segments = await _by_time(call, chid, q["when"], limit)
     roots = {str(s.path): i for i, s in enumerate(call.svc.settings.storage_paths)}
     titles = await _titles(call)
-    return [_item(call, s, roots, titles) for s in segments if s.root in roots]
+    listed = [s for s in segments if s.root in roots]
+    items = [_item(call, s, roots, titles) for s in listed]
+    if call.user.has(Right.DATA_EXPORT):
+        ranges = whole_ranges(call, listed)
+        for item in items:
+            item["range"] = ranges[item["chid"]]
+    return items
+
+
+def whole_ranges(call: Call, segments: list[Segment]) -> dict[int, dict[str, Any]]:
+    """Per channel, the whole span of the listed files as one MP4 (``/api/view.mp4``)."""
+    spans: dict[int, tuple[int, int]] = {}
+    for s in segments:
+        lo, hi = spans.get(s.chid, (s.start_ms, s.end_ms))
+        spans[s.chid] = (min(lo, s.start_ms), max(hi, s.end_ms))
+    base = str(call.request.base_url)
+    out: dict[int, dict[str, Any]] = {}
+    for chid, (lo, hi) in spans.items():
+        begin = format_iso(utc_from_ms(lo), call.svc.tz)
+        end = format_iso(utc_from_ms(hi), call.svc.tz)
+        out[chid] = {
+            "src": f"{base}api/view.mp4?ch={chid}&timeBegin={quote(begin)}&timeEnd={quote(end)}",
+            "type": "video/mp4",
+            "timeRange": [begin, end],
+        }
+    return out
 
 
 def is_live(call: Call) -> bool:

@@ -26,6 +26,7 @@ class Kind(Enum):
     UNAVAILABLE = (503, -8)
     INTERNAL = (500, -9)
     NOT_IMPLEMENTED = (501, -10)
+    RANGE_NOT_SATISFIABLE = (416, -11)
 
     @property
     def status(self) -> int:

@@ -3,7 +3,7 @@
 The guide prints parts of it (System log 0: 1 System startup, 2 System
 shutdown, 3 Abnormal shutdown, 25 Storage ready, 27 License applied,
 30 Storage path changed; Privacy 1: 4 Sign in; 6 User-defined event); the
-rest is nvrd's own numbering, recorded in docs/design/api-decisions.md.
+rest (and type 7, event backup) is nvrd's own numbering, recorded in docs/design/api-decisions.md.
 Names live in the i18n catalogs as ``eventType.<type>`` and
 ``eventCode.<type>.<code>``.
 """
@@ -23,6 +23,7 @@ class EventType(IntEnum):
     LPR = 4
     EMERGENCY_CALL = 5
     USER_DEFINED = 6
+    EVENT_BACKUP = 7
 
 
 class SystemCode(IntEnum):
@@ -54,6 +55,9 @@ class PrivacyCode(IntEnum):
     SIGN_IN_FAILED = 6
     LOCKED_OUT = 7
     SESSION_EXPIRED = 8
+    EXPORT_STARTED = 9
+    EXPORT_ENDED = 10
+    VIDEO_DOWNLOADED = 11
 
 
 class ChannelCode(IntEnum):
@@ -88,6 +92,12 @@ class EmergencyCallCode(IntEnum):
     CALL_ENDED = 2
 
 
+class EventBackupCode(IntEnum):
+    EVENT_TRIGGERED = 1
+    EVENT_VIDEO_SAVED = 2
+    EVENT_VIDEO_MISSING = 3
+
+
 CATALOGUE: dict[EventType, tuple[int, ...]] = {
     EventType.SYSTEM: tuple(SystemCode),
     EventType.PRIVACY: tuple(PrivacyCode),
@@ -96,6 +106,7 @@ CATALOGUE: dict[EventType, tuple[int, ...]] = {
     EventType.LPR: tuple(LprCode),
     EventType.EMERGENCY_CALL: tuple(EmergencyCallCode),
     EventType.USER_DEFINED: (),
+    EventType.EVENT_BACKUP: tuple(EventBackupCode),
 }
 
 

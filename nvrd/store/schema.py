@@ -188,3 +188,37 @@ lpr_log = Table(
     Index("ix_lpr_log_plate_when", "plate_no", "when_ms"),
     sqlite_autoincrement=True,
 )
+
+#: Event backup (``PUT /api/event-videos/trigger``): one row per triggered event.
+event_backups = Table(
+    "event_backups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("event_ms", BigInteger, nullable=False),
+    Column("chid", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("uid", String(64), nullable=False),
+    Index("ix_event_backups_event_ms", "event_ms"),
+    sqlite_autoincrement=True,
+)
+
+#: The clips of an event, one per channel: its file under the event storage (unique, so
+#: a name is never given twice), the range it covers, and its state (0 pending, 1 saved,
+#: 2 nothing recorded, 3 failed).
+event_clips = Table(
+    "event_clips",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Integer, ForeignKey("event_backups.id", ondelete="CASCADE"), nullable=False),
+    Column("chid", Integer, nullable=False),
+    Column("rel_path", String(255), nullable=False, unique=True),
+    Column("begin_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+    Column("state", Integer, nullable=False, default=0),
+    Column("size", BigInteger, nullable=False, default=0),
+    Index("ix_event_clips_event_id", "event_id"),
+    Index("ix_event_clips_state", "state"),
+    sqlite_autoincrement=True,
+)

@@ -164,7 +164,7 @@ def test_enum_object_attr(chans: TestClient) -> None:
 
 def test_enum_event_type_catalogue(chans: TestClient) -> None:
     body = chans.get("/api/enum?what=eventType").json()
-    assert [t["id"] for t in body] == [0, 1, 2, 3, 4, 5, 6]
+    assert [t["id"] for t in body] == [0, 1, 2, 3, 4, 5, 6, 7]
     system = body[0]
     assert system["name"] == "System log"
     codes = {c["id"]: c["name"] for c in system["code"]}
@@ -173,6 +173,7 @@ def test_enum_event_type_catalogue(chans: TestClient) -> None:
     assert codes[30] == "Storage path changed"
     assert {c["id"]: c["name"] for c in body[1]["code"]}[4] == "Sign in"
     assert body[6] == {"id": 6, "name": "User-defined event"}
+    assert {c["id"]: c["name"] for c in body[7]["code"]}[1] == "Event triggered"
 
 
 def test_enum_event_type_spanish(chans: TestClient) -> None:
