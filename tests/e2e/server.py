@@ -56,12 +56,13 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> ServerProcess:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nvrd", "serve", "--config", str(self.config)],
-            stdout=self.stdout_path.open("ab"),
-            stderr=self.stderr_path.open("ab"),
-            stdin=subprocess.DEVNULL,
-        )
+        with self.stdout_path.open("ab") as out, self.stderr_path.open("ab") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "nvrd", "serve", "--config", str(self.config)],
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+            )
         self.wait_ready(timeout)
         return self
 
