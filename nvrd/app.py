@@ -22,6 +22,8 @@ from starlette.routing import BaseRoute
 from nvrd import __version__
 from nvrd.api import auth as auth_api
 from nvrd.api import channel as channel_api
+from nvrd.api import device as device_api
+from nvrd.api import discover as discover_api
 from nvrd.api import enum as enum_api
 from nvrd.api import files as files_api
 from nvrd.api import find as find_api
@@ -46,6 +48,8 @@ from nvrd.core.errors import ApiError
 from nvrd.core.eventtypes import EventType, PrivacyCode
 from nvrd.core.i18n import Translator
 from nvrd.core.ids import fill_ids
+from nvrd.devices.manager import DeviceManager
+from nvrd.devices.presets import CameraPresetMover
 from nvrd.events.bus import EventBus
 from nvrd.events.log import EventLogWriter
 from nvrd.integrations.service import IntegrationService
@@ -53,6 +57,7 @@ from nvrd.media.service import MediaService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore
+from nvrd.store.presets import PresetNameStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.sessions import SessionStore
@@ -88,6 +93,22 @@ def configured_channels(settings: Settings) -> list[Channel]:
     return out
 
 
+class ChannelParts:
+    """What the reconciler starts and stops per channel: the camera link, then the media."""
+
+    def __init__(self, devices: DeviceManager, media: MediaService):
+        self.devices = devices
+        self.media = media
+
+    def add(self, ch: Channel) -> None:
+        self.devices.add(ch)
+        self.media.add(ch)
+
+    async def remove(self, chid: int) -> None:
+        await self.media.remove(chid)
+        await self.devices.remove(chid)
+
+
 def routes() -> list[BaseRoute]:
     return [
         *info_api.routes,
@@ -96,7 +117,9 @@ def routes() -> list[BaseRoute]:
         *status_api.routes,
         *enum_api.routes,
         *find_api.routes,
+        *device_api.routes,
         *channel_api.routes,
+        *discover_api.routes,
         *files_api.routes,
         *live_api.routes,
         *subscribe_api.routes,
@@ -135,6 +158,17 @@ def create_app(
     status_board = StatusBoard()
     recordings = RecordingIndex(db.engine)
     media = MediaService(settings, recordings, status_board, bus, clock)
+    onvif = settings.onvif
+    devices = DeviceManager(
+        bus, clock, media.motion, onvif.timeout_seconds, onvif.poll_seconds, onvif.events
+    )
+    media.resolve_source = devices.main_source
+    reconciler = ChannelReconciler(channels, ChannelParts(devices, media), bus)
+
+    async def camera_source_changed(chid: int) -> None:
+        await reconciler.restart(chid, media)
+
+    devices.on_source_changed = camera_source_changed
     svc = Services(
         settings=settings,
         clock=clock,
@@ -151,10 +185,13 @@ def create_app(
         status=status_board,
         bus=bus,
         media=media,
-        reconciler=ChannelReconciler(channels, media, bus),
+        reconciler=reconciler,
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
         integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
+        devices=devices,
+        preset_names=PresetNameStore(db.engine),
+        preset_mover=CameraPresetMover(devices),
     )
 
     def now_ms() -> int:
@@ -180,6 +217,9 @@ def create_app(
         await svc.channels.seed(configured_channels(settings), now_ms())
         await svc.integrations.seed(settings)
         running = await svc.channels.all()
+        devices.start()
+        for ch in running:
+            devices.add(ch)
         await media.start(running)
         svc.reconciler.start(running)
         purger = asyncio.create_task(purge_sessions())
@@ -194,6 +234,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
             await svc.reconciler.stop()
+            await devices.stop()
             await media.stop()
             await log_writer.stop()
             await db.close()

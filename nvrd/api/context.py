@@ -13,11 +13,14 @@ from nvrd.channels.status import StatusBoard
 from nvrd.config import Settings
 from nvrd.core.clock import Clock
 from nvrd.core.i18n import Translator
+from nvrd.devices.manager import DeviceManager
+from nvrd.devices.presets import CameraPresetMover
 from nvrd.events.bus import EventBus
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
 from nvrd.store.channels import ChannelStore
 from nvrd.store.eventlog import EventLogStore
+from nvrd.store.presets import PresetNameStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.users import UserStore
@@ -44,6 +47,10 @@ class Services:
     health: HealthSampler
     power: PowerControl
     integrations: IntegrationService
+    devices: DeviceManager
+    preset_names: PresetNameStore
+    #: Moves a channel's camera to a preset (event backup's presetGo task).
+    preset_mover: CameraPresetMover
 
 
 def services(request: HTTPConnection) -> Services:

@@ -1,5 +1,5 @@
 """The command line: ``nvrd serve``, ``user``, ``check``, ``channel``, ``lpr-source``,
-``emergency-call``, ``parking-lot``.
+``emergency-call``, ``parking-lot``, ``discover``.
 
 Every command reports a problem as one line ``nvrd: ...`` on stderr and exit
 status 2 (:class:`~nvrd.cli.common.CliError`, or a bad setting); an OS error
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from nvrd import __version__
-from nvrd.cli import channels, check, integrations, serve, users
+from nvrd.cli import channels, check, discover, integrations, serve, users
 from nvrd.cli.common import CliError, settings_from
 from nvrd.config import ConfigError
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_parsers(sub)
     integrations.add_parsers(sub)
     channels.add_parsers(sub)
+    discover.add_parsers(sub)
     return parser
 
 
@@ -41,6 +42,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         integrations.run(args, settings_from(args))
     elif args.command == "channel":
         channels.run(args, settings_from(args))
+    elif args.command == "discover":
+        discover.run(args, settings_from(args, check_dirs=False))
     return 0
 
 

@@ -12,6 +12,7 @@ import functools
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from nvrd.channels.status import StatusBoard
@@ -34,6 +35,16 @@ _STREAM = re.compile(r"^ch(\d+)(main)$")
 _HLS_FILE = re.compile(r"^(index\.m3u8|init\.mp4|seg_\d+\.m4s)$")
 
 
+#: What the ingest of a channel records: the channel's spec with its ``source`` filled in
+#: (an ONVIF camera added by ``device.url`` alone gets its main stream from the camera),
+#: or ``None`` while that is not known; the channel is then started again when it is.
+SourceResolver = Callable[[int, ChannelSpec], ChannelSpec | None]
+
+
+def _given_source(chid: int, spec: ChannelSpec) -> ChannelSpec | None:
+    return spec if spec.source else None
+
+
 def default_ffmpeg() -> str:
     import imageio_ffmpeg  # type: ignore[import-untyped]
 
@@ -49,6 +60,7 @@ class MediaService:
         bus: EventBus,
         clock: Clock,
         storage: RetentionPool | None = None,
+        resolve_source: SourceResolver | None = None,
     ):
         self.settings = settings
         self.index = index
@@ -70,6 +82,7 @@ class MediaService:
         self.motion = MotionBoard(settings.motion, bus, clock)
         self._motion_task: asyncio.Task[None] | None = None
         self._ffmpeg = settings.recording.ffmpeg
+        self.resolve_source = resolve_source or _given_source
 
     @property
     def ffmpeg(self) -> str:
@@ -113,6 +126,11 @@ class MediaService:
         if spec is None:
             self.board.set_code(ch.chid, int(ChannelStatus.NOT_USED))
             return
+        resolved = self.resolve_source(ch.chid, spec)
+        if resolved is None:  # an ONVIF camera that has not told its stream yet
+            self.board.set_code(ch.chid, int(ChannelStatus.CONNECTING))
+            return
+        spec = resolved
         live = self.settings.live
         hub = None
         if live.lowlatency:

@@ -188,3 +188,13 @@ lpr_log = Table(
     Index("ix_lpr_log_plate_when", "plate_no", "when_ms"),
     sqlite_autoincrement=True,
 )
+
+#: Preset names kept by the server (any text; cameras accept few characters).
+#: A camera preset without a row here shows the camera's own name.
+preset_names = Table(
+    "preset_names",
+    metadata,
+    Column("chid", Integer, primary_key=True, autoincrement=False),
+    Column("token", String(128), primary_key=True),
+    Column("name", String(255), nullable=False),
+)
