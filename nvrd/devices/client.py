@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import httpx
 from onveef import AsyncOnvifClient, OnvifCredentials, OnvifEndpoint, envelopes, parsers
-from onveef.aops.events import AsyncPullPointSubscription
 from onveef.exceptions import (
     OnvifAuthError,
     OnvifCapabilityMissingError,
@@ -36,6 +36,8 @@ from nvrd.devices.model import Code, DeviceError
 log = logging.getLogger("nvrd.devices")
 
 T = TypeVar("T")
+
+_PULL_ACTION = "http://www.onvif.org/ver10/events/wsdl/PullPointSubscription/PullMessagesRequest"
 
 #: The largest SOAP answer read from a camera.
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
@@ -64,6 +66,10 @@ class Camera:
     def __init__(self, address: DeviceAddress, uid: str, password: str, timeout: float = 5.0):
         self.address = address
         self.timeout = timeout
+        self._uid, self._password = uid, password
+        #: The camera's clock minus ours (seconds), once :meth:`clock_offset` has read it.
+        self.offset_s = 0.0
+        self._http: httpx.AsyncClient | None = None
         self._client = AsyncOnvifClient(
             endpoint=OnvifEndpoint(address.xaddr),
             credentials=OnvifCredentials(uid, password),
@@ -77,6 +83,9 @@ class Camera:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self._client.aclose()
+        if self._http is not None:
+            with contextlib.suppress(Exception):
+                await self._http.aclose()
 
     async def run(self, call: Awaitable[T], timeout: float | None = None) -> T:
         """Await one camera call, bounded by ``timeout``; failures become DeviceError."""
@@ -116,7 +125,8 @@ class Camera:
             )  # fmt: skip
         except (KeyError, TypeError, ValueError):
             return 0.0
-        return (camera - datetime.now(UTC)).total_seconds()
+        self.offset_s = (camera - datetime.now(UTC)).total_seconds()
+        return self.offset_s
 
     async def raw(self, service: str, operation: str, body: str) -> str:
         return await self.run(
@@ -131,18 +141,57 @@ class Camera:
         topics = props.get("topics")
         return [str(t) for t in topics] if isinstance(topics, list) else []
 
-    @contextlib.asynccontextmanager
-    async def pull_point(self, poll_seconds: int) -> AsyncIterator[AsyncPullPointSubscription]:
-        """A PullPoint subscription that renews itself; unsubscribed on exit."""
-        sub = self._client.pull_point(
-            termination_time="PT60S", timeout=f"PT{poll_seconds}S", message_limit=50
+    async def pull_messages(
+        self, url: str, wait_seconds: int, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """One PullMessages long poll on a subscription (waits up to ``wait_seconds`` at the
+        camera). Built and parsed with onveef's envelope and parser functions and sent here:
+        onveef 0.6's own call cannot override the read timeout with httpx 0.28."""
+        body = envelopes.events_pull_messages(timeout=f"PT{wait_seconds}S", message_limit=limit)
+        envelope = envelopes.build_envelope(
+            body,
+            username=self._uid,
+            password=self._password,
+            wsa_action=_PULL_ACTION,
+            wsa_to=url,
+            clock_offset_s=self.offset_s,
         )
-        await self.run(sub.create())
-        try:
-            yield sub
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(sub.unsubscribe(), self.timeout)
+        read = wait_seconds + self.timeout
+        text = await self.run(self._post(url, envelope, read), timeout=read + self.timeout)
+        if parsers.has_soap_fault(text):
+            raise DeviceError(Code.DEVICE_ERROR, parsers.parse_fault(text)[:200], 500)
+        messages = parsers.parse_pull_messages(text).get("messages")
+        return messages if isinstance(messages, list) else []
+
+    async def _post(self, url: str, envelope: str, read_timeout: float) -> str:
+        if self._http is None:
+            self._http = httpx.AsyncClient(verify=False, follow_redirects=False)
+        headers = {"Content-Type": "application/soap+xml; charset=utf-8"}
+        timeout = httpx.Timeout(self.timeout, read=read_timeout)
+        auth: httpx.Auth | None = None
+        for _ in range(2):
+            async with self._http.stream(
+                "POST", url, content=envelope, headers=headers, timeout=timeout, auth=auth
+            ) as response:
+                challenge = response.headers.get("WWW-Authenticate", "")
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_RESPONSE_BYTES:
+                        raise DeviceError(
+                            Code.DEVICE_ERROR, "answer too large", response.status_code
+                        )
+            if response.status_code == 401 and auth is None and self._uid:
+                auth = (
+                    httpx.DigestAuth(self._uid, self._password)
+                    if "digest" in challenge.lower()
+                    else httpx.BasicAuth(self._uid, self._password)
+                )
+                continue
+            if response.status_code == 401:
+                raise DeviceError(Code.DEVICE_ERROR, "the camera refused the credentials", 401)
+            return bytes(body).decode("utf-8", "replace")
+        raise DeviceError(Code.DEVICE_ERROR, "the camera refused the credentials", 401)
 
 
 def aux_commands(nodes_xml: str) -> tuple[str, ...]:

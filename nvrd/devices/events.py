@@ -15,11 +15,18 @@ result to its callbacks.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from nvrd.devices.client import Camera, plain_dict
+from nvrd.devices.model import Code, DeviceError
+
+#: A subscription is made for 60 s and renewed this often.
+RENEW_SECONDS = 30.0
 
 _TRUE = {"true", "1", "active", "on"}
 _FALSE = {"false", "0", "inactive", "off"}
@@ -80,15 +87,30 @@ async def follow(
     poll_seconds: int,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Pull the camera's events until the subscription fails (DeviceError)."""
-    async with camera.pull_point(poll_seconds) as sub:
+    """Subscribe (PullPoint), then pull messages until the subscription fails
+    (DeviceError); the subscription is renewed every 30 s and ended on the way out."""
+    ref = await camera.run(camera.onvif.events_create_pull_point(termination_time="PT60S"))
+    url = str(ref.get("subscription_url") or "")
+    if not url:
+        raise DeviceError(Code.DEVICE_ERROR, "the camera gave no subscription address")
+    renew_at = time.monotonic() + RENEW_SECONDS
+    try:
         if on_ready is not None:
             on_ready()
         while True:
-            messages = await camera.run(sub.pull(), timeout=poll_seconds + camera.timeout * 2)
-            for message in messages[:200]:
+            if time.monotonic() >= renew_at:
+                await camera.run(
+                    camera.onvif.events_renew(subscription_url=url, termination_time="PT60S")
+                )
+                renew_at = time.monotonic() + RENEW_SECONDS
+            for message in (await camera.pull_messages(url, poll_seconds))[:200]:
                 event = classify(message)
                 if isinstance(event, MotionEvent):
                     on_motion(event.motion)
                 elif isinstance(event, InputEvent):
                     on_input(event.token, event.active)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                camera.onvif.events_unsubscribe(subscription_url=url), camera.timeout
+            )
