@@ -148,13 +148,14 @@ async def save_preset(
     """``add`` (``token == ""``) or ``set``: the current position as a preset; returns the
     camera's token and the name. A ``set`` of a token the camera does not have adds one."""
     state = _ptz_profile(session)
-    known = {p.token for p in state.presets}
-    if not token and len(known) >= state.caps.max_preset:
+    known = {p.token: p.name for p in state.presets}
+    if token not in known and len(known) >= state.caps.max_preset:
         raise DeviceError(Code.BAD_PARAMETER, "the camera holds no more presets")
-    camera_name = name if _CAMERA_SAFE.fullmatch(name) else ""
     send_token = token if token in known else ""
-    if not camera_name and not send_token:
-        camera_name = token if _CAMERA_SAFE.fullmatch(token) else ""
+    camera_name = name if _CAMERA_SAFE.fullmatch(name) else ""
+    if not camera_name:  # keep the camera's own name, or give it the token
+        camera_name = known[send_token] if send_token else token
+        camera_name = camera_name if _CAMERA_SAFE.fullmatch(camera_name) else ""
     profile = state.ptz_profile
 
     async def set_preset() -> str:

@@ -16,7 +16,6 @@ that has a ``device.url``, and what the rest of nvrd asks of them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
@@ -27,6 +26,7 @@ from nvrd.core.clock import Clock
 from nvrd.core.eventtypes import DeviceCode, EventType
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.devices.model import NO_CAPS, Caps, Code, DeviceError, DeviceState
+from nvrd.devices.sender import cancel_and_wait
 from nvrd.devices.session import DeviceSession
 from nvrd.events.bus import EventBus
 from nvrd.store.channels import Channel
@@ -72,9 +72,7 @@ class DeviceManager:
     async def stop(self) -> None:
         for task in (self._watch, *self._tasks):
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
         await asyncio.gather(*(s.stop() for s in self._sessions.values()))
         self._sessions.clear()
 

@@ -4,11 +4,13 @@ The API answers as soon as a command is queued (the guide: "without waiting
 for the device's execution result"). Two kinds of command:
 
 * motion (pan/tilt/zoom/focus/iris moves, stop, home, go to preset): a new
-  one replaces a motion command still waiting, so a joystick that sends
-  twenty moves a second never builds a backlog and a ``stop`` is never
-  stuck behind stale moves;
-* exclusive (relay, AUX, reboot, preset changes): at most one waiting or
-  running at a time; another one meanwhile is refused with ``-4`` (busy).
+  one replaces a waiting command of its kind (``stop``, ``home`` and ``go``
+  replace every waiting motion command), so a joystick that sends twenty
+  moves a second never builds a backlog and a ``stop`` is never stuck behind
+  stale moves;
+* exclusive (relay, AUX, reboot, preset changes): they run in order, at most
+  :data:`MAX_EXCLUSIVE` waiting or running; one more is refused with ``-4``
+  (busy) until the camera has worked through them.
 
 A command that fails at the camera is logged; the queue goes on.
 """
@@ -16,7 +18,6 @@ A command that fails at the camera is logged; the queue goes on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,13 @@ from nvrd.devices.model import Code, DeviceError
 log = logging.getLogger("nvrd.devices")
 
 Action = Callable[[], Awaitable[Any]]
+
+#: Motion commands that replace every motion command still waiting (others replace only
+#: a waiting command of their own kind: a zoom does not cancel a pan).
+_OVERRIDING = frozenset({"stop", "home", "preset go"})
+
+#: Exclusive commands a channel holds (waiting or running) before it answers busy.
+MAX_EXCLUSIVE = 4
 
 
 @dataclass
@@ -45,7 +53,7 @@ class CommandSender:
         self.timeout = timeout
         self._queue: deque[_Item] = deque()
         self._wake = asyncio.Event()
-        self._exclusive_busy = False
+        self._exclusive = 0
         self._task: asyncio.Task[None] | None = None
         #: Called with (command name) just before a command goes to the camera.
         self.on_send: Callable[[str], None] | None = None
@@ -57,9 +65,7 @@ class CommandSender:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         for item in self._queue:
             if item.done is not None and not item.done.done():
                 item.done.set_exception(DeviceError(Code.NOT_READY, "channel stopped"))
@@ -67,14 +73,16 @@ class CommandSender:
 
     @property
     def busy(self) -> bool:
-        return self._exclusive_busy
+        return self._exclusive >= MAX_EXCLUSIVE
 
     def motion(self, name: str, action: Action) -> None:
         """Queue a motion command, replacing a motion command that still waits."""
-        for i, item in enumerate(self._queue):
-            if not item.exclusive and item.done is None:
-                del self._queue[i]
-                break
+        overrides = name in _OVERRIDING
+        self._queue = deque(
+            item
+            for item in self._queue
+            if item.exclusive or item.done is not None or not (overrides or item.name == name)
+        )
         self._queue.append(_Item(name, action, False))
         self._wake.set()
 
@@ -97,9 +105,9 @@ class CommandSender:
             raise DeviceError(Code.DEVICE_ERROR, f"{name}: no answer in {timeout:g} s") from None
 
     def _claim(self) -> None:
-        if self._exclusive_busy:
-            raise DeviceError(Code.BUSY, "a previous command is still being processed")
-        self._exclusive_busy = True
+        if self._exclusive >= MAX_EXCLUSIVE:
+            raise DeviceError(Code.BUSY, "previous commands are still being processed")
+        self._exclusive += 1
 
     async def _run(self) -> None:
         while True:
@@ -120,7 +128,7 @@ class CommandSender:
                     item.done.set_result(result)
             finally:
                 if item.exclusive:
-                    self._exclusive_busy = False
+                    self._exclusive -= 1
 
     def _failed(self, item: _Item, exc: Exception) -> None:
         err = device_error(exc)
@@ -137,6 +145,17 @@ class CommandSender:
                 "why": err.detail,
             },
         )
+
+
+async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` and wait until it has ended, cancelling again if needed
+    (``asyncio.wait_for`` in Python 3.11 can swallow a cancellation that arrives just as
+    what it waits for completes)."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.5)
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("task ended with an error", exc_info=task.exception())
 
 
 def _consume(done: asyncio.Future[Any]) -> None:

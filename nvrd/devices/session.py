@@ -11,7 +11,6 @@ clock offset and the HTTP authentication are worked out afresh.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
@@ -22,7 +21,7 @@ from nvrd.devices import events
 from nvrd.devices.client import Camera
 from nvrd.devices.model import Code, DeviceError, DeviceState
 from nvrd.devices.reading import read_state
-from nvrd.devices.sender import CommandSender
+from nvrd.devices.sender import CommandSender, cancel_and_wait
 
 log = logging.getLogger("nvrd.devices")
 
@@ -76,9 +75,7 @@ class DeviceSession:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         await self.sender.stop()
         self._events_off()
         await self.camera.close()
@@ -127,14 +124,21 @@ class DeviceSession:
                     "camera unavailable",
                     extra={"chid": self.chid, "code": int(err.code), "why": err.detail},
                 )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stale.wait(), delay)
+                await self._pause(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
             except Exception:
                 self._events_off()
                 log.exception("camera task failed", extra={"chid": self.chid})
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when a refresh is asked for."""
+        waiter = asyncio.ensure_future(self._stale.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=seconds)
+        finally:
+            waiter.cancel()
 
     async def _serve(self, state: DeviceState) -> None:
         """Follow the camera's events (or just wait) until a refresh is asked for."""
@@ -149,10 +153,8 @@ class DeviceSession:
                 work.result()  # a failed subscription raises here
         finally:
             for t in (stale, work):
-                if t is not None and not t.done():
-                    t.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, DeviceError):
-                        await t
+                if t is not None:
+                    await cancel_and_wait(t)
             self._events_off()
 
     async def _follow(self, state: DeviceState) -> None:

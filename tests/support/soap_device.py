@@ -20,6 +20,7 @@ Every request is recorded (``requests``: monotonic time, path, operation).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import http.server
@@ -126,6 +127,7 @@ class SoapDevice:
         self._cond = threading.Condition()
         self._server: http.server.ThreadingHTTPServer | None = None
         self._nonces: set[str] = set()
+        self._conns: set[socket.socket] = set()
         self._preset_seq = 100
 
     # -- control from the test ------------------------------------------------
@@ -142,6 +144,14 @@ class SoapDevice:
 
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                device._conns.add(self.connection)
+
+            def finish(self) -> None:
+                device._conns.discard(self.connection)
+                super().finish()
 
             def do_POST(self) -> None:
                 device._handle(self)
@@ -160,6 +170,9 @@ class SoapDevice:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        for conn in list(self._conns):  # kept-alive connections end too: the camera is gone
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
         with self._cond:
             self._cond.notify_all()
 
