@@ -246,6 +246,8 @@ async def _relay(call: Call) -> Any:
     session = await _session(call)
     if "ls" in call.query or "list" in call.query:
         state = session.require()
+        if not state.relays:
+            raise DeviceError(Code.UNSUPPORTED, "the camera has no relay outputs")
         relays = [{"name": t, "token": t} for t in state.relays]
         return result(call, Code.SUCCESS, chid=session.chid, relay=relays)
     on = "on" in call.query

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -105,7 +106,9 @@ class IpycamDevice:
         try:
             with urllib.request.urlopen(req, timeout=1) as r:
                 return r.status == 200
-        except (TimeoutError, OSError):
+        except urllib.error.HTTPError:
+            return True  # it answers (401 when it wants credentials)
+        except OSError:
             return False
 
     def stop(self) -> None:
