@@ -55,9 +55,9 @@ async def _channel(call: Call, chid: int) -> Channel:
 
 async def _session(call: Call) -> DeviceSession:
     chid = _one_chid(call)
-    await _channel(call, chid)
-    session = call.svc.devices.session(chid)
+    session = call.svc.devices.session(chid)  # a running ONVIF channel: no database look-up
     if session is None:
+        await _channel(call, chid)
         raise DeviceError(Code.UNSUPPORTED, "the channel has no ONVIF camera")
     return session
 
