@@ -15,6 +15,7 @@ from typing import Any
 from starlette.routing import Route
 
 from nvrd.api.endpoint import Call, endpoint
+from nvrd.core.channelspec import ChannelSpec
 from nvrd.core.params import flag, parse_int_list, split_list
 from nvrd.core.rights import Right
 from nvrd.devices import control
@@ -112,8 +113,8 @@ async def info(call: Call) -> Any:
     out = []
     for ch in chans:
         session = devices.session(ch.chid)
-        kind = str(ch.source.get("type") or ("rtsp" if ch.source.get("source") else ""))
-        item: dict[str, Any] = {"chid": ch.chid, "type": kind or "none"}
+        spec = ChannelSpec.from_doc(ch.source)
+        item: dict[str, Any] = {"chid": ch.chid, "type": spec.kind if spec else "none"}
         item["caps"] = (session.state.caps if session and session.state else NO_CAPS).to_doc()
         if not caps_only and session is not None:
             item.update(_device_doc(session))
