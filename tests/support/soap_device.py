@@ -147,6 +147,9 @@ class SoapDevice:
 
             def setup(self) -> None:
                 super().setup()
+                # headers and body are two writes: without this, Nagle's algorithm and the
+                # client's delayed ACK hold every answer back for 40 ms
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 device._conns.add(self.connection)
 
             def finish(self) -> None:
