@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -124,8 +124,6 @@ async def _check(cam: FoundCamera, uid: str, password: str, timeout: float) -> F
 
 
 def _with(cam: FoundCamera, **changes: Any) -> FoundCamera:
-    from dataclasses import replace
-
     return replace(cam, **changes)
 
 

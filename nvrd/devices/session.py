@@ -62,6 +62,8 @@ class DeviceSession:
         self.events_active = False
         self.sender = CommandSender(chid, timeout * 2)
         self._stale = asyncio.Event()
+        self._fresh = False
+        self._retired: list[Camera] = []
         self._read_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -78,6 +80,7 @@ class DeviceSession:
             await cancel_and_wait(task)
         await self.sender.stop()
         self._events_off()
+        await self._close_retired()
         await self.camera.close()
 
     def require(self) -> DeviceState:
@@ -90,7 +93,14 @@ class DeviceSession:
         self._stale.set()
 
     async def refresh(self) -> DeviceState:
-        """Read the camera now (with a new client) and cache what it said."""
+        """Read the camera now (a reload) and cache what it said; the task then follows the
+        camera's events on the new client."""
+        state = await self._read()
+        self._fresh = True
+        self._stale.set()
+        return state
+
+    async def _read(self) -> DeviceState:
         async with self._read_lock:
             camera = self._new_camera()
             try:
@@ -102,18 +112,26 @@ class DeviceSession:
                 err = exc if isinstance(exc, DeviceError) else DeviceError(Code.NOT_READY)
                 self.error = err
                 raise err from None
-            old, self.camera = self.camera, camera
-            await old.close()
+            # the old client may still carry an event poll: it is closed once that ended
+            self._retired.append(self.camera)
+            self.camera = camera
             before, self.state, self.error = self.state, state, None
             self.hooks.state_changed(self.chid, before, state)
             return state
+
+    async def _close_retired(self) -> None:
+        retired, self._retired = self._retired, []
+        for camera in retired:
+            await camera.close()
 
     async def _run(self) -> None:
         delay = 1.0
         while True:
             try:
                 self._stale.clear()
-                state = await self.refresh()
+                fresh, self._fresh = self._fresh and self.state is not None, False
+                state = self.state if fresh and self.state else await self._read()
+                await self._close_retired()
                 delay = 1.0
                 await self._serve(state)
             except asyncio.CancelledError:

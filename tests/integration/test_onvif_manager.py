@@ -85,3 +85,20 @@ async def test_main_source_reconnect_and_source_change() -> None:
             else:
                 raise AssertionError("no error")
         await mgr.stop()
+
+
+async def test_reload_while_following_events(caplog: Any) -> None:
+    with SoapDevice() as dev:
+        sink = Sink()
+        mgr = DeviceManager(EventBus(), SystemClock(), sink, 2.0, 1, True)
+        mgr.start()
+        mgr.add(channel(dev.url))
+        await wait(lambda: (1, False) in sink.seen)  # following the camera's motion events
+        subscribed = dev.subscriptions
+        await mgr.reload(1)
+        await wait(lambda: dev.subscriptions > subscribed)  # again, on the new client
+        dev.push("tns1:VideoSource/MotionAlarm", {"State": "true"})
+        await wait(lambda: (1, True) in sink.seen)
+        await mgr.stop()
+        assert sink.seen[-1] == (1, None)  # back to nvrd's own detection
+    assert "camera task failed" not in caplog.text
