@@ -11,8 +11,9 @@ what a camera checks:
   a ``ter:NotAuthorized`` fault otherwise;
 * optionally HTTP Digest (RFC 7616, MD5, qop=auth) in front of every request
   except GetSystemDateAndTime;
-* PullPoint subscriptions whose PullMessages wait (long poll) until an
-  event is pushed with :meth:`SoapDevice.push` or the timeout passes.
+* PullPoint subscriptions, each with its own queue, whose PullMessages wait
+  (long poll) until an event is pushed with :meth:`SoapDevice.push` or the
+  timeout passes.
 
 Every request is recorded (``requests``: monotonic time, path, operation).
 """
@@ -123,7 +124,8 @@ class SoapDevice:
     subscriptions: int = 0
 
     def __post_init__(self) -> None:
-        self._events: list[str] = []
+        #: Queued notifications per live subscription (its pull-point path).
+        self._queues: dict[str, list[str]] = {}
         self._cond = threading.Condition()
         self._server: http.server.ThreadingHTTPServer | None = None
         self._nonces: set[str] = set()
@@ -198,7 +200,8 @@ class SoapDevice:
             "</wsnt:NotificationMessage>"
         )
         with self._cond:
-            self._events.append(msg)
+            for queue in self._queues.values():
+                queue.append(msg)
             self._cond.notify_all()
 
     def operations(self) -> list[str]:
@@ -506,10 +509,13 @@ class SoapDevice:
 
     def op_CreatePullPointSubscription(self, root: ET.Element, path: str) -> str:
         self.subscriptions += 1
+        path = f"pullpoint/{self.subscriptions}"
+        with self._cond:
+            self._queues["/onvif/" + path] = []
         now = self.now()
         return (
             "<tev:CreatePullPointSubscriptionResponse><tev:SubscriptionReference>"
-            f"<wsa:Address>{self._xaddr('pullpoint')}</wsa:Address>"
+            f"<wsa:Address>{self._xaddr(path)}</wsa:Address>"
             f"</tev:SubscriptionReference><wsnt:CurrentTime>{now:%Y-%m-%dT%H:%M:%SZ}"
             f"</wsnt:CurrentTime><wsnt:TerminationTime>{_later(now)}"
             "</wsnt:TerminationTime></tev:CreatePullPointSubscriptionResponse>"
@@ -519,8 +525,12 @@ class SoapDevice:
         m = re.match(r"PT(\d+)S", _text(root, "Timeout"))
         wait = min(int(m.group(1)) if m else 5, 30)
         with self._cond:
-            self._cond.wait_for(lambda: self._events or self._server is None, wait)
-            batch, self._events = self._events, []
+            queue = self._queues.get(path)
+            if queue is None:
+                return _fault("ter:InvalidArgVal", "no such subscription")
+            self._cond.wait_for(lambda: bool(queue) or self._server is None, wait)
+            batch = list(queue)
+            queue.clear()
         now = self.now()
         return (
             f"<tev:PullMessagesResponse><tev:CurrentTime>{now:%Y-%m-%dT%H:%M:%SZ}"
@@ -536,4 +546,6 @@ class SoapDevice:
         )
 
     def op_Unsubscribe(self, root: ET.Element, path: str) -> str:
+        with self._cond:
+            self._queues.pop(path, None)
         return "<wsnt:UnsubscribeResponse/>"
