@@ -21,6 +21,8 @@ from nvrd import __version__
 from nvrd.api import auth as auth_api
 from nvrd.api import channel as channel_api
 from nvrd.api import dataexport as dataexport_api
+from nvrd.api import device as device_api
+from nvrd.api import discover as discover_api
 from nvrd.api import downloads as downloads_api
 from nvrd.api import enum as enum_api
 from nvrd.api import eventvideos as eventvideos_api
@@ -49,6 +51,8 @@ from nvrd.core.i18n import Translator
 from nvrd.core.ids import fill_ids
 from nvrd.core.passwords import INTERACTIVE, Scrypt
 from nvrd.core.supervisor import Supervisor
+from nvrd.devices.manager import DeviceManager
+from nvrd.devices.presets import CameraPresetMover
 from nvrd.events.bus import EventBus
 from nvrd.events.failures import report_failure
 from nvrd.events.log import EventLogWriter
@@ -61,6 +65,7 @@ from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore
 from nvrd.store.eventvideos import EventVideoStore
+from nvrd.store.presets import PresetNameStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.sessions import SessionStore
@@ -97,6 +102,22 @@ def configured_channels(settings: Settings) -> list[Channel]:
     return out
 
 
+class ChannelParts:
+    """What the reconciler starts and stops per channel: the camera link, then the media."""
+
+    def __init__(self, devices: DeviceManager, media: MediaService):
+        self.devices = devices
+        self.media = media
+
+    def add(self, ch: Channel) -> None:
+        self.devices.add(ch)
+        self.media.add(ch)
+
+    async def remove(self, chid: int) -> None:
+        await self.media.remove(chid)
+        await self.devices.remove(chid)
+
+
 def routes() -> list[BaseRoute]:
     return [
         *info_api.routes,
@@ -105,7 +126,9 @@ def routes() -> list[BaseRoute]:
         *status_api.routes,
         *enum_api.routes,
         *find_api.routes,
+        *device_api.routes,
         *channel_api.routes,
+        *discover_api.routes,
         *files_api.routes,
         *live_api.routes,
         *subscribe_api.routes,
@@ -153,6 +176,20 @@ def create_app(
     recordings = RecordingIndex(db.engine)
     supervisor = Supervisor(clock, report_failure(bus, clock))
     media = MediaService(settings, recordings, status_board, bus, clock, supervisor=supervisor)
+    onvif = settings.onvif
+    devices = DeviceManager(
+        bus, clock, media.motion, onvif.timeout_seconds, onvif.poll_seconds, onvif.events
+    )
+    media.resolve_source = devices.main_source
+    reconciler = ChannelReconciler(
+        channels, ChannelParts(devices, media), bus, clock=clock, supervisor=supervisor
+    )
+
+    async def camera_source_changed(chid: int) -> None:
+        await reconciler.restart(chid, media)
+
+    devices.on_source_changed = camera_source_changed
+    mover = preset_mover or CameraPresetMover(devices)
     svc = Services(
         settings=settings,
         clock=clock,
@@ -169,7 +206,7 @@ def create_app(
         status=status_board,
         bus=bus,
         media=media,
-        reconciler=ChannelReconciler(channels, media, bus, clock=clock, supervisor=supervisor),
+        reconciler=reconciler,
         health=HealthSampler(clock.monotonic, host=HostRoot(settings.server.host_root)),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
         integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
@@ -181,8 +218,11 @@ def create_app(
             export,
             clock,
             tz,
-            preset_mover,
+            mover,
         ),
+        devices=devices,
+        preset_names=PresetNameStore(db.engine),
+        preset_mover=mover,
     )
 
     def now_ms() -> int:
@@ -209,6 +249,9 @@ def create_app(
         await svc.integrations.seed(settings)
         running = await svc.channels.all()
         await svc.export.start()
+        devices.start()
+        for ch in running:
+            devices.add(ch)
         await media.start(running)
         await svc.eventbackup.start()
         svc.reconciler.start(running)
@@ -223,6 +266,7 @@ def create_app(
             await supervisor.cancel("session-purge")
             await svc.reconciler.stop()
             await svc.eventbackup.stop()
+            await devices.stop()
             await media.stop()
             await svc.export.stop()
             await log_writer.stop()

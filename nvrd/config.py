@@ -6,11 +6,12 @@ CLI prints before exiting non-zero.
 
 Environment variables are ``NVRD_<SECTION>_<KEY>`` (``NVRD_SERVER_PORT=8081``)
 for the ``server``, ``auth``, ``recording``, ``live``, ``events``, ``motion``,
-``export`` and ``event_storage`` sections.
+``export``, ``event_storage``, ``onvif`` and ``discovery`` sections.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -219,6 +220,38 @@ class EventStorageSettings(_Strict):
         return Path(os.path.abspath(v)) if v is not None else None
 
 
+class OnvifSettings(_Strict):
+    """ONVIF cameras (channels with a ``device.url``)."""
+
+    #: The longest wait for one answer of a camera.
+    timeout_seconds: Annotated[float, Field(ge=0.5, le=60)] = 5
+    #: Follow the cameras' own events (motion, digital inputs) when they offer them;
+    #: a camera's motion events then replace nvrd's own detection for its channel.
+    events: bool = True
+    #: How long one PullMessages request waits at the camera for events.
+    poll_seconds: Annotated[int, Field(ge=1, le=60)] = 10
+
+
+class DiscoverySettings(_Strict):
+    """WS-Discovery of ONVIF cameras (``nvrd discover``, ``POST /api/discover``)."""
+
+    #: The IPv4 address of the one network interface probes are sent from; empty: off.
+    interface: str = ""
+    group: str = "239.255.255.250"
+    port: Annotated[int, Field(ge=1, le=65535)] = 3702
+    timeout_seconds: Annotated[float, Field(ge=0.2, le=30)] = 3
+
+    @field_validator("interface", "group")
+    @classmethod
+    def _ipv4(cls, v: str) -> str:
+        if v:
+            try:
+                ipaddress.IPv4Address(v)
+            except ValueError:
+                raise ValueError("must be an IPv4 address") from None
+        return v
+
+
 class ChannelSettings(_Strict):
     chid: Annotated[int, Field(ge=1)] | None = None
     title: str = ""
@@ -313,6 +346,8 @@ class Settings(_Strict):
     events: EventSettings = EventSettings()
     export: ExportSettings = ExportSettings()
     event_storage: EventStorageSettings = EventStorageSettings()
+    onvif: OnvifSettings = OnvifSettings()
+    discovery: DiscoverySettings = DiscoverySettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)
     lpr_source: list[LprSourceSettings] = Field(default_factory=list)
@@ -386,6 +421,8 @@ _ENV_SECTIONS = (
     "motion",
     "export",
     "event_storage",
+    "onvif",
+    "discovery",
 )
 
 

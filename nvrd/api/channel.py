@@ -82,6 +82,8 @@ async def delete_channels(call: Call) -> Any:
     deleted = await call.svc.channels.delete(ids)
     if deleted:
         await call.svc.reconciler.apply()
+        for chid in deleted:
+            await call.svc.preset_names.forget(chid)
     failed = [i for i in ids if i not in deleted]
     if not failed:
         return {"status": _status(call, 0, "deleted"), "deleted": deleted}

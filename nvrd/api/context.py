@@ -13,13 +13,15 @@ from nvrd.channels.status import StatusBoard
 from nvrd.config import Settings
 from nvrd.core.clock import Clock
 from nvrd.core.i18n import Translator
+from nvrd.devices.manager import DeviceManager
 from nvrd.events.bus import EventBus
-from nvrd.export.backup import EventBackupService
+from nvrd.export.backup import EventBackupService, PresetMover
 from nvrd.export.service import ExportService
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
 from nvrd.store.channels import ChannelStore
 from nvrd.store.eventlog import EventLogStore
+from nvrd.store.presets import PresetNameStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
 from nvrd.store.users import UserStore
@@ -48,6 +50,10 @@ class Services:
     integrations: IntegrationService
     export: ExportService
     eventbackup: EventBackupService
+    devices: DeviceManager
+    preset_names: PresetNameStore
+    #: Moves a channel's camera to a preset (event backup's presetGo task).
+    preset_mover: PresetMover
 
 
 def services(request: HTTPConnection) -> Services:

@@ -80,14 +80,23 @@ def set_session_cookie(response: Response, svc: Services, identity: Identity) ->
         )
 
 
+def _answer(reply: Callable[[Call], Any]) -> Handler:
+    async def run(call: Call) -> Any:
+        return reply(call)
+
+    return run
+
+
 def endpoint(
     handler: Handler,
     *,
     public: bool = False,
     right: Right | None = None,
     admin: bool = False,
+    denied: Callable[[Call], Any] | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap ``handler``: ``public`` handlers run without sign-in."""
+    """Wrap ``handler``: ``public`` handlers run without sign-in. A user without ``right``
+    gets a 403, or ``denied(call)`` as a 200 answer when given (device control: code -1)."""
 
     async def run(request: Request) -> Response:
         svc = services(request)
@@ -97,12 +106,16 @@ def endpoint(
         user = identity.user
         if not public and user is None:
             raise unauthorized()
+        call = Call(request, svc, identity, lang, indent)
+        target = handler
         if user is not None:
             if admin and not user.is_admin:
                 raise forbidden("adminOnly")
             if right is not None and not user.has(right):
-                raise ApiError(Kind.FORBIDDEN, "needRight", {"right": right.value})
-        result = await handler(Call(request, svc, identity, lang, indent))
+                if denied is None:
+                    raise ApiError(Kind.FORBIDDEN, "needRight", {"right": right.value})
+                target = _answer(denied)
+        result = await target(call)
         if isinstance(result, Response):
             response = result
         elif isinstance(result, Reply):

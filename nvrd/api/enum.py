@@ -16,20 +16,6 @@ from nvrd.core.objects import OBJECT_ATTRIBUTES, OBJECT_TYPES, REALTIME_TOPICS
 from nvrd.core.params import flag
 from nvrd.store.channels import Channel
 
-#: Camera capabilities until a device answers for itself (ONVIF control comes later).
-NO_CAPS: dict[str, Any] = {
-    "pantilt": False,
-    "zoom": False,
-    "focus": False,
-    "iris": False,
-    "home": False,
-    "maxPreset": 0,
-    "aux": 0,
-    "digitalInputs": 0,
-    "relayOutputs": 0,
-    "reboot": False,
-}
-
 
 def display_name(ch: Channel) -> str:
     return channel_display_name(ch.chid, ch.title)
@@ -44,7 +30,7 @@ async def _channels(call: Call) -> Any:
         if static_src:
             item["src"] = live_sources(call, ch.chid)
         if caps:
-            item["caps"] = dict(NO_CAPS)
+            item["caps"] = call.svc.devices.caps(ch.chid).to_doc()
         out.append(item)
     return out
 

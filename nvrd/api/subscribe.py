@@ -22,7 +22,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from nvrd.api.context import Services, services
-from nvrd.api.enum import NO_CAPS, display_name
+from nvrd.api.enum import display_name
 from nvrd.api.eventmsg import BUS_TOPICS, Options, Renderer
 from nvrd.api.live import stream_sources
 from nvrd.api.sockets import pump, socket_user
@@ -86,7 +86,7 @@ async def snapshots(svc: Services, r: Renderer) -> list[dict[str, Any]]:
                     "status": r.status(svc.status.state(ch.chid).code),
                 }
                 if opts.verbose:
-                    item["caps"] = dict(NO_CAPS)
+                    item["caps"] = svc.devices.caps(ch.chid).to_doc()
                     item["src"] = stream_sources(svc, opts.base, ch.chid)
                 items.append(item)
             out.append(

@@ -100,6 +100,16 @@ class ChannelReconciler:
                 self.runner.add(now[chid])
                 self.bus.publish("channelAdded", chid=chid)
 
+    async def restart(self, chid: int, runner: Runner | None = None) -> None:
+        """Restart one channel that runs (``runner``: only that part of it, e.g. its media
+        when its camera told a new stream URL)."""
+        async with self._lock:
+            ch = self._known.get(chid)
+            if ch is not None:
+                target = runner or self.runner
+                await target.remove(chid)
+                target.add(ch)
+
     async def _restart(self, ch: Channel) -> None:
         await self.runner.remove(ch.chid)
         self.runner.add(ch)

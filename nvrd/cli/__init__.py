@@ -1,5 +1,5 @@
 """The command line: ``nvrd serve``, ``user``, ``check``, ``channel``, ``lpr-source``,
-``emergency-call``, ``parking-lot``, ``export``.
+``emergency-call``, ``parking-lot``, ``export``, ``discover``.
 
 Every command reports a problem as one line ``nvrd: ...`` on stderr and exit
 status 2 (:class:`~nvrd.cli.common.CliError`, or a bad setting); an OS error
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from nvrd import __version__
-from nvrd.cli import channels, check, export, integrations, serve, users
+from nvrd.cli import channels, check, discover, export, integrations, serve, users
 from nvrd.cli.common import CliError, settings_from
 from nvrd.config import ConfigError
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     integrations.add_parsers(sub)
     channels.add_parsers(sub)
     export.add_parsers(sub)
+    discover.add_parsers(sub)
     return parser
 
 
@@ -44,6 +45,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         channels.run(args, settings_from(args))
     elif args.command == "export":
         return export.run(args)
+    elif args.command == "discover":
+        discover.run(args, settings_from(args, check_dirs=False))
     return 0
 
 

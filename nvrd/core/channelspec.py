@@ -1,7 +1,8 @@
 """A channel's video source as the guide's add-channel request describes it (pure).
 
-Three kinds: an RTSP stream, an ONVIF camera (an RTSP stream plus
-``device.url``), and a video file played ``once`` or ``repeat``.
+Three kinds: an RTSP stream, an ONVIF camera (``device.url``, with or
+without an RTSP ``source``: without one, the camera's main stream is
+recorded), and a video file played ``once`` or ``repeat``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
+
+from nvrd.core.deviceurl import parse_device_url
 
 _FIELDS: dict[str, type] = {
     "chid": int,
@@ -70,10 +73,10 @@ class ChannelSpec:
     @classmethod
     def from_doc(cls, doc: dict[str, Any], name: str = "") -> ChannelSpec | None:
         source = str(doc.get("source") or "")
-        if not source:
+        device = doc.get("device") or {}
+        if not source and not device.get("url"):
             return None
         kind = str(doc.get("type") or ("file" if not _is_url(source) else "rtsp"))
-        device = doc.get("device") or {}
         return cls(
             kind=kind,
             source=source,
@@ -142,15 +145,22 @@ def parse_item(item: Any) -> tuple[int | None, ChannelSpec]:
     if chid is not None and chid < 1:
         raise BadField("chid", "must be 1 or more")
     source = (item.get("source") or "").strip()
-    if not source:
-        raise SpecError(-2, "channelNoSource")
     if device is not None and not (device.get("url") or "").strip():
         raise SpecError(-3, "channelNoDeviceUrl")
+    if not source and device is None:
+        raise SpecError(-2, "channelNoSource")
+    if device is not None:
+        try:
+            parse_device_url(device["url"])
+        except ValueError as err:
+            raise BadField("device.url", str(err)) from None
     playback = item.get("playback") or "repeat"
     if playback not in ("once", "repeat"):
         raise BadField("playback", "must be once or repeat")
     if device is not None:
         kind = "onvif"
+        if source and source.split("://", 1)[0].lower() not in ("rtsp", "rtsps"):
+            raise BadField("source", "must be an rtsp:// URL")
     elif _is_url(source):
         kind = "rtsp"
         scheme = source.split("://", 1)[0].lower()

@@ -10,6 +10,7 @@ import asyncio
 import functools
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -47,6 +48,16 @@ def _host_busy() -> float:
     return float(psutil.cpu_percent(interval=None)) / 100
 
 
+#: What the ingest of a channel records: the channel's spec with its ``source`` filled in
+#: (an ONVIF camera added by ``device.url`` alone gets its main stream from the camera),
+#: or ``None`` while that is not known; the channel is then started again when it is.
+SourceResolver = Callable[[int, ChannelSpec], ChannelSpec | None]
+
+
+def _given_source(chid: int, spec: ChannelSpec) -> ChannelSpec | None:
+    return spec if spec.source else None
+
+
 def default_ffmpeg() -> str:
     import imageio_ffmpeg  # type: ignore[import-untyped]
 
@@ -65,6 +76,7 @@ class MediaService:
         *,
         supervisor: Supervisor | None = None,
         launcher: Launcher | None = None,
+        resolve_source: SourceResolver | None = None,
     ):
         self.settings = settings
         self.index = index
@@ -94,6 +106,7 @@ class MediaService:
         )
         self._ffmpeg = settings.recording.ffmpeg
         self._ctx: IngestContext | None = None
+        self.resolve_source = resolve_source or _given_source
 
     @property
     def ffmpeg(self) -> str:
@@ -138,6 +151,11 @@ class MediaService:
         if spec is None:
             self.board.set_code(ch.chid, int(ChannelStatus.NOT_USED))
             return
+        resolved = self.resolve_source(ch.chid, spec)
+        if resolved is None:  # an ONVIF camera that has not told its stream yet
+            self.board.set_code(ch.chid, int(ChannelStatus.CONNECTING))
+            return
+        spec = resolved
         live = self.settings.live
         feed = self.motion.feed_for(ch.chid)
         hub = None

@@ -222,3 +222,13 @@ event_clips = Table(
     Index("ix_event_clips_state", "state"),
     sqlite_autoincrement=True,
 )
+
+#: Preset names kept by the server (any text; cameras accept few characters).
+#: A camera preset without a row here shows the camera's own name.
+preset_names = Table(
+    "preset_names",
+    metadata,
+    Column("chid", Integer, primary_key=True, autoincrement=False),
+    Column("token", String(128), primary_key=True),
+    Column("name", String(255), nullable=False),
+)

@@ -12,6 +12,10 @@ only when something changed; when motion starts on a channel it also
 publishes a ``log`` event ("Motion detected"), at most once per channel per
 ``log_interval_seconds``. A channel whose stream ended (camera lost, ffmpeg
 restarting) has no motion.
+
+A channel can also take its motion from outside (:meth:`MotionBoard.set_external`,
+a camera's own motion events): while it does, that state replaces the
+detector's for the channel; the publication and the log are the same.
 """
 
 from __future__ import annotations
@@ -99,6 +103,7 @@ class MotionBoard:
         self._detectors: dict[int, MotionDetector] = {}
         self._published: dict[int, bool] = {}
         self._logged: dict[int, float] = {}
+        self._external: dict[int, bool] = {}
         self._wake = asyncio.Event()
 
     def feed_for(self, chid: int) -> MotionFeed | None:
@@ -111,6 +116,15 @@ class MotionBoard:
     def forget(self, chid: int) -> None:
         self._detectors.pop(chid, None)
         self._logged.pop(chid, None)
+        self._external.pop(chid, None)
+        self._wake.set()
+
+    def set_external(self, chid: int, motion: bool | None) -> None:
+        """Motion of ``chid`` from an outside source (``None``: back to the detector)."""
+        if motion is None:
+            self._external.pop(chid, None)
+        else:
+            self._external[chid] = motion
         self._wake.set()
 
     def feed(self, chid: int, picture: bytes) -> None:
@@ -135,8 +149,10 @@ class MotionBoard:
         detector.reset()
 
     def states(self) -> dict[int, bool]:
-        """The current motion state of every channel with detection."""
-        return {chid: d.active for chid, d in self._detectors.items()}
+        """The current motion state of every channel with detection or an outside source."""
+        states = {chid: d.active for chid, d in self._detectors.items()}
+        states.update(self._external)
+        return states
 
     def changes(self) -> list[tuple[int, bool]]:
         """The channels whose state differs from the last publication (now taken as published)."""

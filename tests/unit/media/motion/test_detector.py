@@ -311,3 +311,21 @@ async def test_run_publishes_at_most_once_per_second() -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def test_external_motion_replaces_the_detector() -> None:
+    clock = FakeClock()
+    b, sub, feeds = board(clock)
+    b.set_external(1, True)  # the camera says motion; its pictures say nothing
+    assert b.states() == {1: True, 2: False}
+    assert b.publish_changes() is True
+    assert sub.pending()[0].data == {"updated": [{"chid": 1, "motion": True}]}
+    move(feeds[1], clock)
+    b.set_external(1, False)  # the camera's word wins over the detector's
+    assert b.states()[1] is False
+    b.set_external(3, True)  # a channel with no detection at all
+    assert b.states()[3] is True
+    b.set_external(1, None)  # back to the detector
+    assert b.states()[1] is True
+    b.forget(3)
+    assert 3 not in b.states()
