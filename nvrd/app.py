@@ -27,6 +27,7 @@ from nvrd.api import files as files_api
 from nvrd.api import find as find_api
 from nvrd.api import info as info_api
 from nvrd.api import live as live_api
+from nvrd.api import lprfiles as lprfiles_api
 from nvrd.api import push as push_api
 from nvrd.api import status as status_api
 from nvrd.api import subscribe as subscribe_api
@@ -48,8 +49,10 @@ from nvrd.core.i18n import Translator
 from nvrd.core.ids import fill_ids
 from nvrd.events.bus import EventBus
 from nvrd.events.log import EventLogWriter
+from nvrd.integrations.carexport import ExportFolder
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
+from nvrd.recognition.lpr.service import LprService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore
@@ -97,6 +100,7 @@ def routes() -> list[BaseRoute]:
         *enum_api.routes,
         *find_api.routes,
         *channel_api.routes,
+        *lprfiles_api.routes,
         *files_api.routes,
         *live_api.routes,
         *subscribe_api.routes,
@@ -135,6 +139,7 @@ def create_app(
     status_board = StatusBoard()
     recordings = RecordingIndex(db.engine)
     media = MediaService(settings, recordings, status_board, bus, clock)
+    integrations = IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz)
     svc = Services(
         settings=settings,
         clock=clock,
@@ -154,7 +159,16 @@ def create_app(
         reconciler=ChannelReconciler(channels, media, bus),
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
-        integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
+        integrations=integrations,
+        lpr=LprService(
+            settings.lpr,
+            integrations,
+            ChannelStore(db.engine),
+            settings.plates_dir,
+            io_timeout=settings.recording.io_timeout_seconds,
+            now_ms=clock.now_ms,
+        ),
+        exports=ExportFolder(settings.exports_dir, settings.lpr.export_retention_minutes * 60),
     )
 
     def now_ms() -> int:
@@ -167,6 +181,10 @@ def create_app(
                 await svc.auth.purge_idle()
             except Exception:
                 log.exception("session purge failed")
+            try:
+                await asyncio.to_thread(svc.exports.remove_expired)
+            except Exception:
+                log.exception("removing expired exports failed")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -182,6 +200,7 @@ def create_app(
         running = await svc.channels.all()
         await media.start(running)
         svc.reconciler.start(running)
+        svc.lpr.start()
         purger = asyncio.create_task(purge_sessions())
         log.info(
             "server started",
@@ -194,6 +213,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
             await svc.reconciler.stop()
+            await svc.lpr.stop()
             await media.stop()
             await log_writer.stop()
             await db.close()

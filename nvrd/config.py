@@ -5,8 +5,8 @@ Validated once, at start, by :func:`load_settings`; every problem becomes a
 CLI prints before exiting non-zero.
 
 Environment variables are ``NVRD_<SECTION>_<KEY>`` (``NVRD_SERVER_PORT=8081``)
-for the ``server``, ``auth``, ``recording``, ``live``, ``events`` and ``motion``
-sections.
+for the ``server``, ``auth``, ``recording``, ``live``, ``events``, ``motion`` and
+``lpr`` sections (not for lists such as ``lpr.formats``).
 """
 
 from __future__ import annotations
@@ -186,6 +186,10 @@ class ZoneSettings(_Strict):
     mode: Literal["driving", "parking"] = "driving"
     disabled_only: bool = False
     no_parking_allowed: bool = False
+    #: every car read here goes this way (a one-way lane) ...
+    direction: Literal["entry", "exit"] | None = None
+    #: ... or: how a car going in moves in the picture (the other way is an exit)
+    entry_movement: Literal["up", "down", "left", "right"] | None = None
 
     @field_validator("rect")
     @classmethod
@@ -237,6 +241,53 @@ class ParkingLotSettings(_Strict):
         return self
 
 
+class LprSettings(_Strict):
+    """The recogniser: LPR sources with a ``zone`` are read from their channel's video."""
+
+    enabled: bool = True
+    #: frames of a zone analysed per second
+    fps: Annotated[float, Field(gt=0, le=30)] = 2.0
+    #: plate formats of the site: built-in sets (US, EU, UK, KR) and/or patterns ("LLNN LLL")
+    formats: list[str] = Field(default_factory=lambda: ["US", "EU", "UK", "KR"])
+    #: the zone picture is scaled to this longer side for text detection
+    det_max_side: Annotated[int, Field(ge=160, le=4096)] = 640
+    #: onnxruntime threads per worker process
+    threads: Annotated[int, Field(ge=1, le=16)] = 1
+    #: lowest recognition confidence (0..1) of a plate read
+    min_score: Annotated[float, Field(ge=0, le=1)] = 0.6
+    #: reads of a plate needed for a log entry
+    min_reads: Annotated[int, Field(ge=1, le=100)] = 2
+    #: driving: a passage ends when its plate has not been read for this long
+    gap_seconds: Annotated[float, Field(gt=0, le=600)] = 1.5
+    #: parking: a parked car has left when it has not been read for this long
+    parking_gap_seconds: Annotated[float, Field(gt=0, le=86_400)] = 60
+    #: an empty, still zone is still looked at this often (parked cars are re-read)
+    idle_seconds: Annotated[float, Field(gt=0, le=3600)] = 5
+    #: plate images kept per log entry
+    max_images: Annotated[int, Field(ge=0, le=16)] = 4
+    #: plate images older than this are deleted (0: kept)
+    image_retention_days: Annotated[float, Field(ge=0)] = 90
+    #: worker process priority (os.nice increment)
+    nice: Annotated[int, Field(ge=0, le=19)] = 10
+    #: export files (/download/carNo/...) are deleted after this long
+    export_retention_minutes: Annotated[float, Field(gt=0, le=10_080)] = 60
+    #: rows per exported file (the .xls format holds at most 65,535 below its header)
+    export_rows_per_file: Annotated[int, Field(ge=1, le=65_535)] = 10_000
+    #: most rows one export may write
+    export_max_rows: Annotated[int, Field(ge=1, le=10_000_000)] = 200_000
+    tesseract: str = "tesseract"
+
+    @field_validator("formats")
+    @classmethod
+    def _formats(cls, v: list[str]) -> list[str]:
+        from nvrd.core.plates import parse_formats
+
+        if not v:
+            raise ValueError("at least one plate format is needed")
+        parse_formats(v)
+        return v
+
+
 def _unique(items: list[Any], attrs: tuple[str, ...]) -> None:
     for attr in attrs:
         seen: set[Any] = set()
@@ -256,6 +307,7 @@ class Settings(_Strict):
     live: LiveSettings = LiveSettings()
     motion: MotionSettings = MotionSettings()
     events: EventSettings = EventSettings()
+    lpr: LprSettings = LprSettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)
     lpr_source: list[LprSourceSettings] = Field(default_factory=list)
@@ -289,6 +341,16 @@ class Settings(_Strict):
         return url
 
     @property
+    def plates_dir(self) -> Path:
+        """Plate images of the vehicle-number log (``/storage/plates/...``)."""
+        return self.server.data_dir / "plates"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Exported vehicle-number log searches (``/download/carNo/...``)."""
+        return self.server.data_dir / "exports" / "carNo"
+
+    @property
     def live_dir(self) -> Path:
         """Where live HLS parts are written (recreated at every start)."""
         return self.server.data_dir / "live"
@@ -302,7 +364,7 @@ class Settings(_Strict):
 
 
 ENV_PREFIX = "NVRD_"
-_ENV_SECTIONS = ("server", "auth", "recording", "live", "events", "motion")
+_ENV_SECTIONS = ("server", "auth", "recording", "live", "events", "motion", "lpr")
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:

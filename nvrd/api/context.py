@@ -14,8 +14,10 @@ from nvrd.config import Settings
 from nvrd.core.clock import Clock
 from nvrd.core.i18n import Translator
 from nvrd.events.bus import EventBus
+from nvrd.integrations.carexport import ExportFolder
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
+from nvrd.recognition.lpr.service import LprService
 from nvrd.store.channels import ChannelStore
 from nvrd.store.eventlog import EventLogStore
 from nvrd.store.recordings import RecordingIndex
@@ -44,6 +46,8 @@ class Services:
     health: HealthSampler
     power: PowerControl
     integrations: IntegrationService
+    lpr: LprService
+    exports: ExportFolder
 
 
 def services(request: HTTPConnection) -> Services:

@@ -65,6 +65,10 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--mode", default="driving", help="zone mode: driving or parking")
     add.add_argument("--disabled-only", action="store_true", help="zone: disabled parking")
     add.add_argument("--no-parking-allowed", action="store_true", help="zone: no parking")
+    add.add_argument("--direction", help="zone: every car read is an entry or an exit")
+    add.add_argument(
+        "--entry-movement", help="zone: up, down, left or right: how a car going in moves"
+    )
     add.add_argument("--entrance", type=int, help="the parking lot this is the entrance of")
     add.add_argument("--exit", type=int, help="the parking lot this is the exit of")
 
@@ -159,6 +163,8 @@ async def _new_lpr(args: argparse.Namespace, store: IntegrationStore) -> LprSour
             mode=args.mode,
             disabled_only=args.disabled_only,
             no_parking_allowed=args.no_parking_allowed,
+            direction=args.direction,
+            entry_movement=args.entry_movement,
         )
     cfg = LprSourceSettings(
         id=args.id,

@@ -89,7 +89,7 @@ def _font(name: str, size: int) -> ImageFont.FreeTypeFont:
 
 def _fit_text(
     draw: ImageDraw.ImageDraw, text: str, font: str, box_w: int, box_h: int
-) -> tuple[ImageFont.FreeTypeFont, tuple[int, int, int, int]]:
+) -> tuple[ImageFont.FreeTypeFont, tuple[float, float, float, float]]:
     size = box_h
     while size > 6:
         f = _font(font, size)
@@ -111,8 +111,8 @@ def _centre_text(
     x0, y0, x1, y1 = area
     f, bbox = _fit_text(draw, text, font, x1 - x0, y1 - y0)
     w, h = bbox[2] - bbox[0], bbox[3] - bbox[1]
-    x = x0 + (x1 - x0 - w) // 2 - bbox[0]
-    y = y0 + (y1 - y0 - h) // 2 - bbox[1]
+    x = x0 + (x1 - x0 - w) / 2 - bbox[0]
+    y = y0 + (y1 - y0 - h) / 2 - bbox[1]
     draw.text((x, y), text, font=f, fill=fill)
 
 
@@ -134,7 +134,9 @@ def render_plate(spec: PlateSpec, width: int, rng: random.Random) -> Image.Image
         _centre_text(
             draw, state, LATIN_FONTS[0], (pad, pad, width - pad, height // 4), (160, 20, 30)
         )
-        _centre_text(draw, spec.text, spec.font, (pad, height // 4 + pad, width - pad, height - pad * 2), ink)
+        _centre_text(
+            draw, spec.text, spec.font, (pad, height // 4 + pad, width - pad, height - pad * 2), ink
+        )
         return img
     left = pad
     country = EU_COUNTRIES.get(spec.pattern) if spec.region == "EU" else None
@@ -166,9 +168,7 @@ def render_vehicle(
     draw = ImageDraw.Draw(img)
     shade = tuple(max(0, c - 40) for c in colour)
     draw.rounded_rectangle((0, h // 5, w - 1, h - 1), radius=w // 10, fill=(*colour, 255))
-    draw.rounded_rectangle(
-        (w // 8, 0, w - w // 8, h // 2), radius=w // 12, fill=(*shade, 255)
-    )
+    draw.rounded_rectangle((w // 8, 0, w - w // 8, h // 2), radius=w // 12, fill=(*shade, 255))
     draw.rounded_rectangle(
         (w // 5, h // 14, w - w // 5, h // 2 - h // 14), radius=w // 20, fill=(60, 80, 100, 255)
     )

@@ -21,7 +21,14 @@ from PIL import Image, ImageDraw
 from nvrd.media.traffic.plates import PlateSpec, distort, random_plate, render_plate, render_vehicle
 
 ZONE_W, ZONE_H = 7680, 4320
-COLOURS = ((180, 30, 30), (30, 60, 150), (200, 200, 205), (40, 40, 45), (20, 110, 60), (220, 150, 20))
+COLOURS = (
+    (180, 30, 30),
+    (30, 60, 150),
+    (200, 200, 205),
+    (40, 40, 45),
+    (20, 110, 60),
+    (220, 150, 20),
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ class Passage:
     duration: float
     direction: str  # "entry": down the picture; "exit": up it
     centre_x: int
-    look: Look = Look()
+    look: Look = field(default_factory=Look)
 
 
 @dataclass
@@ -129,9 +136,13 @@ class _Sprite:
     def build(cls, p: Passage, rng: random.Random) -> _Sprite:
         look = p.look
         plate = render_plate(p.plate, look.plate_width, random.Random(p.plate.text))
-        body, (px, py) = render_vehicle(plate, look.body_width, look.colour, random.Random(p.plate.text))
+        body, (px, py) = render_vehicle(
+            plate, look.body_width, look.colour, random.Random(p.plate.text)
+        )
         marker = Image.new("L", body.size, 0)
-        ImageDraw.Draw(marker).rectangle((px, py, px + plate.width - 1, py + plate.height - 1), fill=255)
+        ImageDraw.Draw(marker).rectangle(
+            (px, py, px + plate.width - 1, py + plate.height - 1), fill=255
+        )
         img = distort(body, look.angle, look.blur)
         marker = marker.rotate(look.angle, expand=True)
         box = marker.getbbox() or (0, 0, img.width, img.height)

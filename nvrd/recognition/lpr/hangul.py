@@ -24,7 +24,9 @@ class HangulReader:
         self.timeout = timeout
         self.available = shutil.which(tesseract) is not None
         if not self.available:
-            log.warning("tesseract not found: Korean plates cannot be read (apt install tesseract-ocr-kor)")
+            log.warning(
+                "tesseract not found: Korean plates cannot be read (apt install tesseract-ocr-kor)"
+            )
 
     def read(self, line: np.ndarray) -> str:
         """The text of one line picture (BGR), or "" when Tesseract is missing or fails."""

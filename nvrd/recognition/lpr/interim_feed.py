@@ -106,7 +106,9 @@ class InterimFeed:
     def _play_once(self) -> bool:
         """Decode the source to its end (or until stopped); True if any frame came."""
         got = False
-        with av.open(self.source.url, options=self._options(), timeout=self.source.io_timeout_seconds) as container:
+        with av.open(
+            self.source.url, options=self._options(), timeout=self.source.io_timeout_seconds
+        ) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             next_due = 0.0

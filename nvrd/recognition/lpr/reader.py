@@ -100,11 +100,11 @@ class PlateReader:
     def __init__(
         self,
         formats: Sequence[PlateFormat],
-        settings: ReaderSettings = ReaderSettings(),
+        settings: ReaderSettings | None = None,
         hangul: HangulReader | None = None,
     ) -> None:
         self.formats = tuple(formats)
-        self.settings = settings
+        self.settings = settings = settings or ReaderSettings()
         self._ocr = _engine(settings)
         self._hangul = hangul if any(f.has_hangul for f in self.formats) else None
 

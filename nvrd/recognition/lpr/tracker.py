@@ -173,7 +173,9 @@ class PassageTracker:
         height = max(track.first.box[3] - track.first.box[1], 1)
         if max(abs(dx), abs(dy)) < height:
             return None
-        moved = ("right" if dx > 0 else "left") if abs(dx) > abs(dy) else ("down" if dy > 0 else "up")
+        moved = (
+            ("right" if dx > 0 else "left") if abs(dx) > abs(dy) else ("down" if dy > 0 else "up")
+        )
         if moved == s.entry_movement:
             return "entry"
         return "exit" if moved == _OPPOSITE[s.entry_movement] else None

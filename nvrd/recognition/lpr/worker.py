@@ -11,6 +11,7 @@ It exits when asked to, or when the server process is gone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import resource
@@ -46,8 +47,8 @@ class WorkerConfig:
     fps: float
     formats: tuple[str, ...]
     image_dir: str
-    reader: ReaderSettings = ReaderSettings()
-    tracker: TrackerSettings = TrackerSettings()
+    reader: ReaderSettings = field(default_factory=ReaderSettings)
+    tracker: TrackerSettings = field(default_factory=TrackerSettings)
     idle_seconds: float = 5.0
     #: mean change (0..255) of the small zone picture that counts as movement
     motion_threshold: float = 1.0
@@ -127,7 +128,10 @@ class Recogniser:
         small = cv2.resize(grey, (96, 54), interpolation=cv2.INTER_AREA).astype(np.int16)
         previous, self._small = self._small, small
         now = time.monotonic()
-        moved = previous is None or float(np.abs(small - previous).mean()) >= self.config.motion_threshold
+        moved = (
+            previous is None
+            or float(np.abs(small - previous).mean()) >= self.config.motion_threshold
+        )
         if moved or self.tracker.open_tracks or now - self._last_look >= self.config.idle_seconds:
             self._last_look = now
             return True
@@ -148,7 +152,9 @@ def write_images(config: WorkerConfig, passage: Passage) -> list[str]:
     root = Path(config.image_dir)
     written: list[str] = []
     for name, read in zip(image_names(config, passage), passage.best, strict=True):
-        ok, data = cv2.imencode(".jpg", read.picture, [cv2.IMWRITE_JPEG_QUALITY, config.jpeg_quality])
+        ok, data = cv2.imencode(
+            ".jpg", read.picture, [cv2.IMWRITE_JPEG_QUALITY, config.jpeg_quality]
+        )
         if not ok:
             continue
         target = root / name
@@ -203,10 +209,8 @@ def run(conn: Connection, config: WorkerConfig) -> None:
     """The worker process's main function."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     parent = os.getppid()
-    try:
+    with contextlib.suppress(OSError):
         os.nice(config.nice)
-    except OSError:
-        pass
     formats = parse_formats(config.formats)
     reader = PlateReader(formats, config.reader, HangulReader())
     frames = InterimFeed(config.feed, config.fps)

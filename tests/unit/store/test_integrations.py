@@ -21,7 +21,7 @@ ZONE = Zone(chid=1, rect=(2622, 1499, 4297, 4297), mode="parking", id=3, disable
 
 
 async def test_migration_creates_the_tables(db: Database) -> None:
-    assert await db.revision() == "0004"
+    assert await db.revision() == "0005"
     store = IntegrationStore(db.engine)
     assert await store.lpr.all() == []
     assert await store.calls.all() == []
