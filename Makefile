@@ -13,8 +13,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+# The OCR models (PP-OCRv4) ship inside the rapidocr-onnxruntime wheel. It is installed
+# without its declared dependencies, which name the non-headless opencv-python; its real
+# dependencies (onnxruntime, opencv-python-headless<5, ...) are in pyproject.toml.
+RAPIDOCR := rapidocr-onnxruntime==1.4.4
+
+$(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps '$(RAPIDOCR)'
 	touch $@
 
 # Browser-side packages of the /watch player (hls.js), pinned by package-lock.json.

@@ -61,7 +61,7 @@ def row(rec: LprRecord, tz: ZoneInfo) -> list[Any]:
 
 
 def write_xls(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    import xlwt  # type: ignore[import-untyped]
+    import xlwt
 
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet(SHEET)
@@ -75,7 +75,7 @@ def write_xls(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
 
 
 def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    import xlsxwriter  # type: ignore[import-untyped]
+    import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:

@@ -32,7 +32,7 @@ class HangulReader:
         """The text of one line picture (BGR), or "" when Tesseract is missing or fails."""
         if not self.available or line.size == 0:
             return ""
-        import pytesseract  # type: ignore[import-untyped]
+        import pytesseract
 
         pytesseract.pytesseract.tesseract_cmd = self.tesseract
         grey = cv2.cvtColor(line, cv2.COLOR_BGR2GRAY)

@@ -54,7 +54,7 @@ class PlateRead:
 
 
 def _engine(settings: ReaderSettings) -> Any:
-    from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-untyped]
+    from rapidocr_onnxruntime import RapidOCR
 
     return RapidOCR(
         det_limit_side_len=settings.det_max_side,
