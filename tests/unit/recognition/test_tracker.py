@@ -16,7 +16,13 @@ def test_one_passage_per_car_with_the_voted_text() -> None:
     assert tr.update(1000, [read("AB12CDE", 1000, 180, 0.9)]) == []
     assert tr.update(1400, []) == []
     (p,) = tr.update(2100, [])
-    assert (p.kind, p.text, p.time_begin_ms, p.time_end_ms, p.reads) == ("done", "AB12CDE", 0, 1000, 3)
+    assert (p.kind, p.text, p.time_begin_ms, p.time_end_ms, p.reads) == (
+        "done",
+        "AB12CDE",
+        0,
+        1000,
+        3,
+    )
     assert p.score == 0.9 and p.box == (100, 180, 200, 210)
     assert len(p.best) == 2 and p.best[0].text == "AB12CDE"  # pictures of the voted text first
     assert tr.open_tracks == 0
