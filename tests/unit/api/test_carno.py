@@ -142,7 +142,8 @@ def test_keywords(client: TestClient) -> None:
         "AB12CD",
         "AB12C0E",
     ]
-    assert plates(find(client, "&keyword=ab-12%20cd")) == ["AB12CD", "AB12 CDE"]  # case, dash, space
+    # case, dashes and spaces do not matter
+    assert plates(find(client, "&keyword=ab-12%20cd")) == ["AB12CD", "AB12 CDE"]
     assert plates(find(client, "&keyword=%EA%B0%803")) == ["12가-3456"]
     assert plates(find(client, "&keyword=7")) == ["L647AN"]  # one character
     none = find(client, "&keyword=QQQQ")
@@ -331,11 +332,13 @@ def test_plate_images_need_the_lpr_right(client: TestClient, app: AppHarness) ->
 
 
 def test_the_lpr_topic_needs_the_lpr_right(client: TestClient) -> None:
-    with pytest.raises(WebSocketDisconnect) as closed:
-        with client.websocket_connect(
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect(
             f"/wsapi/subscribeEvents?topics=parkingCount,LPR&auth={b64(*VIEWER[:2])}"
-        ) as ws:
-            ws.receive_json()
+        ) as ws,
+    ):
+        ws.receive_json()
     assert closed.value.code == 4403
     with client.websocket_connect(
         f"/wsapi/subscribeEvents?topics=LPR&auth={b64(*LPR_USER[:2])}"

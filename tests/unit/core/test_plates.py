@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -112,7 +114,5 @@ def test_a_clean_plate_reads_as_itself(pattern: str, rnd: object) -> None:
 
 @given(st.lists(st.text(max_size=20), max_size=5))
 def test_parse_formats_raises_only_value_error(specs: list[str]) -> None:
-    try:
+    with contextlib.suppress(ValueError):
         parse_formats(specs)
-    except ValueError:
-        pass
