@@ -255,8 +255,10 @@ class LprSettings(_Strict):
     threads: Annotated[int, Field(ge=1, le=16)] = 1
     #: lowest recognition confidence (0..1) of a plate read
     min_score: Annotated[float, Field(ge=0, le=1)] = 0.6
-    #: reads of a plate needed for a log entry
+    #: reads of a plate needed for a log entry ...
     min_reads: Annotated[int, Field(ge=1, le=100)] = 2
+    #: ... or one read at least this sure (0..1)
+    single_read_score: Annotated[float, Field(ge=0, le=1)] = 0.9
     #: driving: a passage ends when its plate has not been read for this long
     gap_seconds: Annotated[float, Field(gt=0, le=600)] = 1.5
     #: parking: a parked car has left when it has not been read for this long

@@ -5,10 +5,12 @@ to :class:`~nvrd.recognition.lpr.frames.FrameInput`, and this module deleted.
 A thread opens the channel's RTSP URL or video file with PyAV, decodes it,
 and offers a frame to a :class:`LatestFrame` at most ``fps`` times a second
 (frames in between are only decoded, never converted). An RTSP frame's
-time is when it arrived; a file is paced in real time from when it was
-opened, and played again from the start when ``repeat`` (as file channels
-are recorded). A source that fails is opened again after a pause that grows
-up to ``max_backoff`` seconds.
+time is its media time from the earliest arrival seen for it (the smallest
+``arrival - media time`` of the last minute: a camera that sends a burst
+when a session starts, or a network hiccup, does not shift the clock); a
+file is paced in real time from when it was opened, and played again from
+the start when ``repeat`` (as file channels are recorded). A source that
+fails is opened again after a pause that grows up to ``max_backoff`` seconds.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ class InterimFeed:
             stream.thread_type = "AUTO"
             next_due = 0.0
             first_pts: float | None = None
+            clock = _StreamClock(None)
             opened_ms = self._wall_ms()
             for frame in container.decode(stream):
                 if self._stop.is_set():
@@ -122,13 +125,12 @@ class InterimFeed:
                 t = float(frame.pts * frame.time_base)
                 if first_pts is None:
                     first_pts = t
-                    self.anchor_ms = opened_ms if self.source.is_file else self._wall_ms()
+                    clock = _StreamClock(opened_ms if self.source.is_file else None)
                 media_ms = (t - first_pts) * 1000.0
                 if self.source.is_file:
                     self._pace(opened_ms + media_ms)
-                    when = round(opened_ms + media_ms)
-                else:
-                    when = self._wall_ms()
+                when = clock.time_of(media_ms, self._wall_ms())
+                self.anchor_ms = clock.anchor
                 if media_ms + 1e-6 < next_due:
                     continue
                 next_due = max(next_due + self.interval_ms, media_ms)
@@ -140,3 +142,31 @@ class InterimFeed:
         wait = (due_ms - self._wall_ms()) / 1000.0
         if wait > 0:
             self._stop.wait(wait)
+
+
+class _StreamClock:
+    """Wall-clock times of a stream's media times: ``anchor + media``, the anchor being the
+    smallest ``arrival - media`` over the current and the previous minute (a fixed anchor
+    for a file)."""
+
+    WINDOW_MS = 60_000
+
+    def __init__(self, fixed: int | None) -> None:
+        self._fixed = fixed
+        self.anchor: int | None = fixed
+        self._current: float | None = None
+        self._previous: float | None = None
+        self._window_end: float | None = None
+
+    def time_of(self, media_ms: float, arrival_ms: int) -> int:
+        if self._fixed is not None:
+            return round(self._fixed + media_ms)
+        offset = arrival_ms - media_ms
+        if self._window_end is None or arrival_ms >= self._window_end:
+            self._previous, self._current = self._current, offset
+            self._window_end = arrival_ms + self.WINDOW_MS
+        else:
+            self._current = min(self._current if self._current is not None else offset, offset)
+        best = min(o for o in (self._current, self._previous) if o is not None)
+        self.anchor = round(best)
+        return round(best + media_ms)

@@ -99,6 +99,7 @@ def worker_config(
             mode="parking" if parking else "driving",
             gap_ms=int(gap * 1000),
             min_reads=settings.min_reads,
+            single_read_score=settings.single_read_score,
             max_images=settings.max_images,
             direction=zone.direction,
             entry_movement=zone.entry_movement,  # type: ignore[arg-type]

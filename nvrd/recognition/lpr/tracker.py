@@ -7,7 +7,8 @@ over its reads; its ``score`` the best score of a read of that text, its
 ``box`` that read's box; the ``max_images`` best reads keep their pictures.
 
 * ``driving``: a track ends when no read joined it for ``gap_ms``; if it had
-  ``min_reads`` reads it becomes one :class:`Passage` (``done``).
+  ``min_reads`` reads (or one read of at least ``single_read_score``) it
+  becomes one :class:`Passage` (``done``).
 * ``parking``: a track is announced (``parked``) as soon as it has
   ``min_reads`` reads, with ``time_begin`` when it was first read, and
   ends (``left``) when the car has not been read for ``gap_ms`` — one entry
@@ -47,6 +48,8 @@ class TrackerSettings:
     mode: Literal["driving", "parking"] = "driving"
     gap_ms: int = 1500
     min_reads: int = 2
+    #: ... or one read at least this sure (a car seen in one analysed frame only)
+    single_read_score: float = 0.9
     max_images: int = 4
     #: reads at least this alike (0..1) belong to the same plate
     same_plate: float = 0.7
@@ -147,10 +150,15 @@ class PassageTracker:
             if self.settings.mode == "parking":
                 if track.announced:
                     out.append(self._passage(track, "left"))
-            elif len(track.reads) >= self.settings.min_reads:
+            elif self._enough(track):
                 out.append(self._passage(track, "done"))
         self._tracks = keep
         return out
+
+    def _enough(self, track: _Track) -> bool:
+        s = self.settings
+        best = max(r.score for r in track.reads)
+        return len(track.reads) >= s.min_reads or best >= s.single_read_score
 
     def _match(self, read: Read) -> _Track | None:
         best: tuple[float, _Track] | None = None

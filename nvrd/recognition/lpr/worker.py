@@ -193,7 +193,7 @@ def stats_message(rec: Recogniser, started: float) -> dict[str, Any]:
         "framesSkipped": c.skipped,
         "reads": c.reads,
         "passages": c.passages,
-        "cpuSeconds": usage.ru_utime + usage.ru_stime,
+        "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 3),
         "busySeconds": round(c.busy_seconds, 3),
         "uptimeSeconds": round(time.monotonic() - started, 3),
         "lagMs": c.last_lag_ms,

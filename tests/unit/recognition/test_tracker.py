@@ -30,8 +30,10 @@ def test_one_passage_per_car_with_the_voted_text() -> None:
 
 def test_a_single_read_is_not_a_passage_and_two_cars_are_two() -> None:
     tr = PassageTracker(TrackerSettings(gap_ms=1000, min_reads=2))
-    tr.update(0, [read("XY99ZZZ", 0)])
-    assert tr.update(5000, []) == []  # one read only
+    tr.update(0, [read("XY99ZZZ", 0, score=0.8)])
+    assert tr.update(5000, []) == []  # one read only, not sure enough
+    tr.update(5000, [read("XY99ZZZ", 5000, score=0.95)])
+    assert [p.text for p in tr.update(5100, []) + tr.update(7000, [])] == ["XY99ZZZ"]
     tr.update(6000, [read("AB12CDE", 6000, 100), read("QQ55RRR", 6000, 400)])
     tr.update(6500, [read("AB12CDE", 6500, 120), read("QQ55RRR", 6500, 420)])
     done = tr.update(9000, [])
