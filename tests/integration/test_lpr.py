@@ -6,6 +6,8 @@ API carry on."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -178,5 +180,19 @@ def test_overload_drops_frames_and_spares_recording_and_the_api(
         assert slowest < 2.0, slowest
         # recording went on: 2-second segments keep coming
         assert len(wait_segments(srv, 1, 4, 20)) >= 4
+        # a worker that dies is reported and started again
+        os.kill(later["pid"], signal.SIGKILL)
+        with admin(srv) as c:
+            deadline = time.monotonic() + 30
+            back = lpr_health(c)
+            while not (back["restarts"] == 1 and back["state"] == "running" and back["pid"]):
+                assert time.monotonic() < deadline, back
+                time.sleep(0.2)
+                back = lpr_health(c)
+        assert back["pid"] != later["pid"] and back["lastError"] in (
+            "pipe closed",
+            "exited with code -9",
+        )
+        assert "lpr worker died" in srv.stderr()
     finally:
         srv.stop()

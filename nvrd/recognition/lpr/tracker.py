@@ -14,6 +14,11 @@ over its reads; its ``score`` the best score of a read of that text, its
   ends (``left``) when the car has not been read for ``gap_ms`` — one entry
   per parked car, however long it stays.
 
+A track keeps at most ``MAX_READS`` reads (the votes count them all), and
+in ``driving`` mode ends after ``max_track_ms`` even if its plate is still
+read (a car waiting at a barrier, a sign in the zone): memory stays bounded
+and a car that stays is logged again after that long.
+
 ``direction`` is the zone's fixed one, or comes from the movement of the
 plate between its first and last read (``entry_movement``: the way a car
 going in moves in the picture), or is ``None``.
@@ -31,6 +36,7 @@ from nvrd.core.platesim import similarity
 Box = tuple[int, int, int, int]
 Movement = Literal["up", "down", "left", "right"]
 _OPPOSITE = {"up": "down", "down": "up", "left": "right", "right": "left"}
+MAX_READS = 256
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class TrackerSettings:
     same_plate: float = 0.7
     direction: str | None = None
     entry_movement: Movement | None = None
+    max_track_ms: int = 120_000
 
 
 @dataclass(frozen=True)
@@ -80,11 +87,17 @@ class _Track:
     reads: list[Read] = field(default_factory=list)
     votes: dict[str, float] = field(default_factory=dict)
     announced: bool = False
+    count: int = 0
 
     def add(self, read: Read, max_images: int) -> None:
         self.last = read
+        self.count += 1
         self.votes[read.text] = self.votes.get(read.text, 0.0) + read.score
         self.reads.append(read)
+        if len(self.reads) > MAX_READS:
+            # drop the weakest of the older reads (the last one stays: it is the track's end)
+            weakest = min(range(len(self.reads) - 1), key=lambda i: self.reads[i].score)
+            del self.reads[weakest]
         # keep all reads' text/score/box but only the best pictures
         kept = sorted((r for r in self.reads if r.picture is not None), key=lambda r: -r.score)
         drop = {id(r) for r in kept[max_images * 2 :]}
@@ -132,7 +145,7 @@ class PassageTracker:
             if (
                 self.settings.mode == "parking"
                 and not track.announced
-                and len(track.reads) >= self.settings.min_reads
+                and track.count >= self.settings.min_reads
             ):
                 track.announced = True
                 out.append(self._passage(track, "parked"))
@@ -144,7 +157,15 @@ class PassageTracker:
         out: list[Passage] = []
         keep: list[_Track] = []
         for track in self._tracks:
-            if not everything and now_ms - track.last.time_ms <= self.settings.gap_ms:
+            too_long = (
+                self.settings.mode == "driving"
+                and track.last.time_ms - track.first.time_ms >= self.settings.max_track_ms
+            )
+            if (
+                not everything
+                and not too_long
+                and now_ms - track.last.time_ms <= self.settings.gap_ms
+            ):
                 keep.append(track)
                 continue
             if self.settings.mode == "parking":
@@ -158,7 +179,7 @@ class PassageTracker:
     def _enough(self, track: _Track) -> bool:
         s = self.settings
         best = max(r.score for r in track.reads)
-        return len(track.reads) >= s.min_reads or best >= s.single_read_score
+        return track.count >= s.min_reads or best >= s.single_read_score
 
     def _match(self, read: Read) -> _Track | None:
         best: tuple[float, _Track] | None = None
@@ -206,5 +227,5 @@ class PassageTracker:
             time_end_ms=track.last.time_ms,
             direction=self._direction(track),
             best=tuple(pictures[: self.settings.max_images]),
-            reads=len(track.reads),
+            reads=track.count,
         )

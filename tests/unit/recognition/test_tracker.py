@@ -82,3 +82,14 @@ def test_pictures_are_bounded() -> None:
     (p,) = tr.expire(100_000)
     assert len(p.best) == 3 and p.reads == 100
     assert [r.time_ms for r in p.best] == [9900, 9800, 9700]
+
+
+def test_a_plate_read_for_ever_is_bounded() -> None:
+    tr = PassageTracker(TrackerSettings(max_track_ms=60_000, max_images=2))
+    out = []
+    for t in range(0, 150_000, 100):  # a sign in the zone, read at 10 frames a second
+        out += tr.update(t, [read("AB12CDE", t, picture=None if t % 1000 else "img")])
+        assert all(len(track.reads) <= 256 for track in tr._tracks)
+    assert [p.kind for p in out] == ["done", "done"]
+    assert out[0].reads == 601 and out[0].time_end_ms - out[0].time_begin_ms == 60_000
+    assert 1 <= len(out[0].best) <= 2
