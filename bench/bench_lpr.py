@@ -41,9 +41,9 @@ from nvrd.media.traffic.scene import TrafficPlan, plan_traffic
 from nvrd.media.traffic.video import write_traffic_video
 from nvrd.recognition.lpr.frames import FeedCounters, Frame
 from nvrd.recognition.lpr.hangul import HangulReader
-from nvrd.recognition.lpr.interim_feed import FeedSource
-from nvrd.recognition.lpr.reader import PlateReader, ReaderSettings
-from nvrd.recognition.lpr.worker import Recogniser, WorkerConfig, zone_pixels
+from nvrd.recognition.lpr.reader import PlateReader
+from nvrd.recognition.lpr.settings import FeedSource, ReaderSettings, WorkerConfig
+from nvrd.recognition.lpr.worker import Recogniser, zone_pixels
 from tests.e2e.server import ServerProcess
 
 FORMATS = ("US", "EU", "UK", "KR")

@@ -118,7 +118,9 @@ def lpr_line(s: LprSource) -> str:
     parts = [str(s.id), s.code, s.name, f"linked={_ids(s.linked)}", f"tag={s.tag}"]
     if s.zone is not None:
         z = s.zone
-        parts.append(f"zone={z.id}:ch{z.chid}:{_ids(z.rect)}:{z.mode}")
+        way = f":direction={z.direction}" if z.direction else ""
+        way += f":entry={z.entry_movement}" if z.entry_movement else ""
+        parts.append(f"zone={z.id}:ch{z.chid}:{_ids(z.rect)}:{z.mode}{way}")
     if s.entrance is not None:
         parts.append(f"entrance={s.entrance}")
     if s.exit is not None:

@@ -19,22 +19,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import av
 
 from nvrd.recognition.lpr.frames import FeedCounters, Frame, LatestFrame
+from nvrd.recognition.lpr.settings import FeedSource
 
 log = logging.getLogger("nvrd.lpr.feed")
-
-
-@dataclass(frozen=True)
-class FeedSource:
-    url: str
-    is_file: bool
-    repeat: bool = True
-    tcp: bool = True
-    io_timeout_seconds: float = 5.0
 
 
 class InterimFeed:

@@ -25,20 +25,11 @@ import numpy as np
 
 from nvrd.core.plates import PlateFormat, needs_hangul, read_plate
 from nvrd.recognition.lpr.hangul import HangulReader
+from nvrd.recognition.lpr.settings import ReaderSettings
 
 log = logging.getLogger("nvrd.lpr")
 
 Box = tuple[int, int, int, int]
-
-
-@dataclass(frozen=True)
-class ReaderSettings:
-    det_max_side: int = 640
-    threads: int = 1
-    #: Lowest recognition confidence (0..1) of a line taken as a plate.
-    min_score: float = 0.6
-    #: Lines narrower than this (frame pixels) are ignored.
-    min_width: int = 24
 
 
 @dataclass(frozen=True)

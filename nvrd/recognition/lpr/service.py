@@ -30,9 +30,7 @@ from typing import Any, Protocol
 
 from nvrd.config import LprSettings
 from nvrd.core.channelspec import ChannelSpec
-from nvrd.recognition.lpr import worker
-from nvrd.recognition.lpr.interim_feed import FeedSource
-from nvrd.recognition.lpr.reader import ReaderSettings
+from nvrd.recognition.lpr.settings import FeedSource, ReaderSettings, WorkerConfig
 from nvrd.recognition.lpr.tracker import TrackerSettings
 from nvrd.store.channels import Channel
 from nvrd.store.integrations import LprSource
@@ -59,7 +57,7 @@ class ChannelList(Protocol):
 @dataclass
 class _Worker:
     source: LprSource
-    config: worker.WorkerConfig
+    config: WorkerConfig
     process: BaseProcess | None = None
     conn: Connection | None = None
     state: str = "starting"
@@ -73,14 +71,21 @@ class _Worker:
     passages: int = 0
 
 
+def run_worker(conn: Connection, config: WorkerConfig) -> None:
+    """The worker process's entry point: only the child loads OpenCV, numpy and the models."""
+    from nvrd.recognition.lpr.worker import run
+
+    run(conn, config)
+
+
 def worker_config(
     src: LprSource, spec: ChannelSpec, settings: LprSettings, image_dir: Path, io_timeout: float
-) -> worker.WorkerConfig:
+) -> WorkerConfig:
     zone = src.zone
     assert zone is not None
     parking = zone.mode == "parking"
     gap = settings.parking_gap_seconds if parking else settings.gap_seconds
-    return worker.WorkerConfig(
+    return WorkerConfig(
         src_id=src.id,
         code=src.code,
         feed=FeedSource(
@@ -202,7 +207,7 @@ class LprService:
     def _spawn(self, w: _Worker) -> None:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(
-            target=worker.run, args=(child, w.config), name=f"nvrd-lpr-{w.source.code}", daemon=True
+            target=run_worker, args=(child, w.config), name=f"nvrd-lpr-{w.source.code}", daemon=True
         )
         proc.start()
         child.close()

@@ -16,7 +16,7 @@ import logging
 import os
 import resource
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -28,33 +28,14 @@ import numpy as np
 from nvrd.core.plates import parse_formats
 from nvrd.recognition.lpr.frames import FrameInput
 from nvrd.recognition.lpr.hangul import HangulReader
-from nvrd.recognition.lpr.interim_feed import FeedSource, InterimFeed
-from nvrd.recognition.lpr.reader import Box, PlateReader, ReaderSettings
-from nvrd.recognition.lpr.tracker import Passage, PassageTracker, Read, TrackerSettings
+from nvrd.recognition.lpr.interim_feed import InterimFeed
+from nvrd.recognition.lpr.reader import Box, PlateReader
+from nvrd.recognition.lpr.settings import WorkerConfig
+from nvrd.recognition.lpr.tracker import Passage, PassageTracker, Read
 
 log = logging.getLogger("nvrd.lpr.worker")
 
 ZONE_W, ZONE_H = 7680, 4320
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    src_id: int
-    code: str
-    feed: FeedSource
-    #: the zone in 7680x4320 logical coordinates
-    zone: tuple[int, int, int, int]
-    fps: float
-    formats: tuple[str, ...]
-    image_dir: str
-    reader: ReaderSettings = field(default_factory=ReaderSettings)
-    tracker: TrackerSettings = field(default_factory=TrackerSettings)
-    idle_seconds: float = 5.0
-    #: mean change (0..255) of the small zone picture that counts as movement
-    motion_threshold: float = 1.0
-    stats_seconds: float = 2.0
-    nice: int = 10
-    jpeg_quality: int = 90
 
 
 def zone_pixels(zone: tuple[int, int, int, int], width: int, height: int) -> Box:
@@ -235,7 +216,3 @@ def run(conn: Connection, config: WorkerConfig) -> None:
         pass
     finally:
         frames.close()
-
-
-def config_doc(config: WorkerConfig) -> dict[str, Any]:
-    return asdict(config)

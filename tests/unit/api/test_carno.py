@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import openpyxl
 import pytest
 import xlrd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -349,3 +351,27 @@ def test_the_lpr_topic_needs_the_lpr_right(client: TestClient) -> None:
         )
         msg = ws.receive_json()
         assert msg["topic"] == "LPR" and msg["plateNo"] == "NEW1"
+
+
+PARAMS = ["keyword", "timeBegin", "timeEnd", "at", "maxCount", "sort", "src", "totalCount", "lang"]
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(["carNo", "similarCarNo"]),
+    st.dictionaries(st.sampled_from(PARAMS), st.text(max_size=30), max_size=5),
+)
+def test_any_query_gets_json_never_a_500(
+    client: TestClient, what: str, params: dict[str, str]
+) -> None:
+    r = client.get("/api/find", params={"what": what, **params})
+    assert r.status_code in (200, 400), (params, r.text)
+    body = r.json()
+    if r.status_code == 400:
+        assert body["code"] == -1 and body["message"]
+    elif what == "carNo":
+        assert isinstance(body["data"], list)
+    else:
+        assert isinstance(body, list)

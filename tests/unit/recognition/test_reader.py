@@ -14,9 +14,9 @@ from nvrd.media.traffic.plates import random_plate
 from nvrd.media.traffic.scene import Look, Passage, TrafficPlan
 from nvrd.recognition.lpr.frames import FeedCounters, Frame, LatestFrame
 from nvrd.recognition.lpr.hangul import HangulReader
-from nvrd.recognition.lpr.interim_feed import FeedSource
 from nvrd.recognition.lpr.reader import PlateReader
-from nvrd.recognition.lpr.worker import Recogniser, WorkerConfig, zone_pixels
+from nvrd.recognition.lpr.settings import FeedSource, WorkerConfig
+from nvrd.recognition.lpr.worker import Recogniser, zone_pixels
 
 FORMATS = ("US", "EU", "UK", "KR")
 
