@@ -110,6 +110,20 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+def lpr_service(
+    settings: Settings, integrations: IntegrationService, channels: ChannelStore, clock: Clock
+) -> LprService:
+    """The recognisers: plates read from the LPR sources' zones, logged as pushed ones are."""
+    return LprService(
+        settings.lpr,
+        integrations,
+        channels,
+        settings.plates_dir,
+        io_timeout=settings.recording.io_timeout_seconds,
+        now_ms=clock.now_ms,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -160,14 +174,7 @@ def create_app(
         health=HealthSampler(clock.monotonic),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
         integrations=integrations,
-        lpr=LprService(
-            settings.lpr,
-            integrations,
-            ChannelStore(db.engine),
-            settings.plates_dir,
-            io_timeout=settings.recording.io_timeout_seconds,
-            now_ms=clock.now_ms,
-        ),
+        lpr=lpr_service(settings, integrations, ChannelStore(db.engine), clock),
         exports=ExportFolder(settings.exports_dir, settings.lpr.export_retention_minutes * 60),
     )
 
