@@ -13,8 +13,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+# The OCR models (PP-OCRv4) ship inside the rapidocr-onnxruntime wheel. It is installed
+# without its declared dependencies, which name the non-headless opencv-python; its real
+# dependencies (onnxruntime, opencv-python-headless<5, ...) are in pyproject.toml.
+RAPIDOCR := rapidocr-onnxruntime==1.4.4
+# A pure-Python ONVIF camera the device tests run against (its WS-Discovery is not
+# started). Installed the same way: it asks for the non-headless opencv-python, and
+# the headless OpenCV above serves it (it draws frames, it opens no window).
+IPYCAM := ipycam>=1.3,<2
+
+$(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps '$(RAPIDOCR)' '$(IPYCAM)'
 	touch $@
 
 # Browser-side packages of the /watch player (hls.js), pinned by package-lock.json.
@@ -31,10 +41,10 @@ $(SYSSTAMP): scripts/system-deps.sh | $(BIN)/python
 
 system-deps: $(SYSSTAMP)
 
-demo/media/cam2.mp4: scripts/demo_media.py | $(STAMP) $(SYSSTAMP)
+demo/media/gate.mp4: scripts/demo_media.py | $(STAMP) $(SYSSTAMP)
 	$(BIN)/python scripts/demo_media.py demo/media
 
-run: install system-deps demo/media/cam2.mp4
+run: install system-deps demo/media/gate.mp4
 	@echo "nvrd demo on http://127.0.0.1:8080  (user demo, password demo; auth=ZGVtbzpkZW1v)"
 	@echo "  players:    http://127.0.0.1:8080/?auth=ZGVtbzpkZW1v"
 	@echo "  server:     http://127.0.0.1:8080/api/info?all&indent=2&auth=ZGVtbzpkZW1v"
@@ -42,6 +52,8 @@ run: install system-deps demo/media/cam2.mp4
 	@echo "  recordings: http://127.0.0.1:8080/api/find?what=recMinutes&timeBegin=today&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  files:      http://127.0.0.1:8080/api/vod?ch=1&when=today&duration=1d&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  event log:  http://127.0.0.1:8080/api/find?what=eventLog&indent=2&auth=ZGVtbzpkZW1v"
+	@echo "  plates:     http://127.0.0.1:8080/api/find?what=carNo&indent=2&auth=ZGVtbzpkZW1v"
+	@echo "  recogniser: http://127.0.0.1:8080/api/system?health=lpr&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  push an event (it shows on the players page):"
 	@echo "    curl -u demo:demo http://127.0.0.1:8080/api/push -d '{\"topic\":\"LPR\",\"src\":\"GATE-IN\",\"plateNo\":\"DSP963\",\"direction\":\"entry\"}'"
 	$(BIN)/nvrd serve --config demo/nvrd.toml

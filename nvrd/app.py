@@ -6,6 +6,7 @@ together; everything else receives what it needs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -30,6 +31,7 @@ from nvrd.api import files as files_api
 from nvrd.api import find as find_api
 from nvrd.api import info as info_api
 from nvrd.api import live as live_api
+from nvrd.api import lprfiles as lprfiles_api
 from nvrd.api import push as push_api
 from nvrd.api import status as status_api
 from nvrd.api import subscribe as subscribe_api
@@ -59,8 +61,10 @@ from nvrd.events.log import EventLogWriter
 from nvrd.export.backup import EventBackupService, PresetMover
 from nvrd.export.records import Records
 from nvrd.export.service import ExportService
+from nvrd.integrations.carexport import ExportFolder
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
+from nvrd.recognition.lpr.service import LprService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore
@@ -129,6 +133,7 @@ def routes() -> list[BaseRoute]:
         *device_api.routes,
         *channel_api.routes,
         *discover_api.routes,
+        *lprfiles_api.routes,
         *files_api.routes,
         *live_api.routes,
         *subscribe_api.routes,
@@ -139,6 +144,20 @@ def routes() -> list[BaseRoute]:
         *downloads_api.routes,
         *eventvideos_api.routes,
     ]
+
+
+def lpr_service(
+    settings: Settings, integrations: IntegrationService, channels: ChannelStore, clock: Clock
+) -> LprService:
+    """The recognisers: plates read from the LPR sources' zones, logged as pushed ones are."""
+    return LprService(
+        settings.lpr,
+        integrations,
+        channels,
+        settings.plates_dir,
+        io_timeout=settings.recording.io_timeout_seconds,
+        now_ms=clock.now_ms,
+    )
 
 
 def create_app(
@@ -190,6 +209,7 @@ def create_app(
 
     devices.on_source_changed = camera_source_changed
     mover = preset_mover or CameraPresetMover(devices)
+    integrations = IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz)
     svc = Services(
         settings=settings,
         clock=clock,
@@ -209,7 +229,6 @@ def create_app(
         reconciler=reconciler,
         health=HealthSampler(clock.monotonic, host=HostRoot(settings.server.host_root)),
         power=PowerControl(request_restart or _no_restart, settings.server.reboot_command),
-        integrations=IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz),
         export=export,
         eventbackup=EventBackupService(
             settings.event_storage,
@@ -223,6 +242,9 @@ def create_app(
         devices=devices,
         preset_names=PresetNameStore(db.engine),
         preset_mover=mover,
+        integrations=integrations,
+        lpr=lpr_service(settings, integrations, ChannelStore(db.engine), clock),
+        exports=ExportFolder(settings.exports_dir, settings.lpr.export_retention_minutes * 60),
     )
 
     def now_ms() -> int:
@@ -235,6 +257,10 @@ def create_app(
                 await svc.auth.purge_idle()
             except Exception:
                 log.exception("session purge failed")
+            try:
+                await asyncio.to_thread(svc.exports.remove_expired)
+            except Exception:
+                log.exception("removing expired exports failed")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -256,6 +282,7 @@ def create_app(
         await svc.eventbackup.start()
         svc.reconciler.start(running)
         supervisor.spawn("session-purge", purge_sessions)
+        svc.lpr.start()
         log.info(
             "server started",
             extra={"version": __version__, "timezone": tz.key, "database": db.engine.dialect.name},
@@ -267,6 +294,7 @@ def create_app(
             await svc.reconciler.stop()
             await svc.eventbackup.stop()
             await devices.stop()
+            await svc.lpr.stop()
             await media.stop()
             await svc.export.stop()
             await log_writer.stop()

@@ -6,7 +6,8 @@ CLI prints before exiting non-zero.
 
 Environment variables are ``NVRD_<SECTION>_<KEY>`` (``NVRD_SERVER_PORT=8081``)
 for the ``server``, ``auth``, ``recording``, ``live``, ``events``, ``motion``,
-``export``, ``event_storage``, ``onvif`` and ``discovery`` sections.
+``export``, ``event_storage``, ``onvif``, ``discovery`` and ``lpr`` sections (not for
+lists such as ``lpr.formats``).
 """
 
 from __future__ import annotations
@@ -274,6 +275,10 @@ class ZoneSettings(_Strict):
     mode: Literal["driving", "parking"] = "driving"
     disabled_only: bool = False
     no_parking_allowed: bool = False
+    #: every car read here goes this way (a one-way lane) ...
+    direction: Literal["entry", "exit"] | None = None
+    #: ... or: how a car going in moves in the picture (the other way is an exit)
+    entry_movement: Literal["up", "down", "left", "right"] | None = None
 
     @field_validator("rect")
     @classmethod
@@ -325,6 +330,55 @@ class ParkingLotSettings(_Strict):
         return self
 
 
+class LprSettings(_Strict):
+    """The recogniser: LPR sources with a ``zone`` are read from their channel's video."""
+
+    enabled: bool = True
+    #: frames of a zone analysed per second
+    fps: Annotated[float, Field(gt=0, le=30)] = 2.0
+    #: plate formats of the site: built-in sets (US, EU, UK, KR) and/or patterns ("LLNN LLL")
+    formats: list[str] = Field(default_factory=lambda: ["US", "EU", "UK", "KR"])
+    #: the zone picture is scaled to this longer side for text detection
+    det_max_side: Annotated[int, Field(ge=160, le=4096)] = 640
+    #: onnxruntime threads per worker process
+    threads: Annotated[int, Field(ge=1, le=16)] = 1
+    #: lowest recognition confidence (0..1) of a plate read
+    min_score: Annotated[float, Field(ge=0, le=1)] = 0.6
+    #: reads of a plate needed for a log entry ...
+    min_reads: Annotated[int, Field(ge=1, le=100)] = 2
+    #: ... or one read at least this sure (0..1)
+    single_read_score: Annotated[float, Field(ge=0, le=1)] = 0.9
+    #: driving: a passage ends when its plate has not been read for this long
+    gap_seconds: Annotated[float, Field(gt=0, le=600)] = 1.5
+    #: parking: a parked car has left when it has not been read for this long
+    parking_gap_seconds: Annotated[float, Field(gt=0, le=86_400)] = 60
+    #: an empty, still zone is still looked at this often (parked cars are re-read)
+    idle_seconds: Annotated[float, Field(gt=0, le=3600)] = 5
+    #: plate images kept per log entry
+    max_images: Annotated[int, Field(ge=0, le=16)] = 4
+    #: plate images older than this are deleted (0: kept)
+    image_retention_days: Annotated[float, Field(ge=0)] = 90
+    #: worker process priority (os.nice increment)
+    nice: Annotated[int, Field(ge=0, le=19)] = 10
+    #: export files (/download/carNo/...) are deleted after this long
+    export_retention_minutes: Annotated[float, Field(gt=0, le=10_080)] = 60
+    #: rows per exported file (the .xls format holds at most 65,535 below its header)
+    export_rows_per_file: Annotated[int, Field(ge=1, le=65_535)] = 10_000
+    #: most rows one export may write
+    export_max_rows: Annotated[int, Field(ge=1, le=10_000_000)] = 200_000
+    tesseract: str = "tesseract"
+
+    @field_validator("formats")
+    @classmethod
+    def _formats(cls, v: list[str]) -> list[str]:
+        from nvrd.core.plates import parse_formats
+
+        if not v:
+            raise ValueError("at least one plate format is needed")
+        parse_formats(v)
+        return v
+
+
 def _unique(items: list[Any], attrs: tuple[str, ...]) -> None:
     for attr in attrs:
         seen: set[Any] = set()
@@ -348,6 +402,7 @@ class Settings(_Strict):
     event_storage: EventStorageSettings = EventStorageSettings()
     onvif: OnvifSettings = OnvifSettings()
     discovery: DiscoverySettings = DiscoverySettings()
+    lpr: LprSettings = LprSettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)
     lpr_source: list[LprSourceSettings] = Field(default_factory=list)
@@ -404,6 +459,16 @@ class Settings(_Strict):
         return url
 
     @property
+    def plates_dir(self) -> Path:
+        """Plate images of the vehicle-number log (``/storage/plates/...``)."""
+        return self.server.data_dir / "plates"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Exported vehicle-number log searches (``/download/carNo/...``)."""
+        return self.server.data_dir / "exports" / "carNo"
+
+    @property
     def storage_paths(self) -> list[StorageSettings]:
         """Recording storage; default: ``<data_dir>/recordings`` in overwrite mode."""
         if self.storage:
@@ -423,6 +488,7 @@ _ENV_SECTIONS = (
     "event_storage",
     "onvif",
     "discovery",
+    "lpr",
 )
 
 

@@ -1,4 +1,6 @@
-"""Generate the demo channels' videos (a test pattern with a burnt-in clock) if missing.
+"""Generate the demo channels' videos if missing: two test patterns with a burnt-in clock,
+and a gate camera with generated traffic (plates of several countries driving through the
+recognition zone of demo/nvrd.toml).
 
 Run by `make run` with the project's virtual environment; uses the ffmpeg
 that nvrd itself uses (from the imageio-ffmpeg package).
@@ -11,11 +13,16 @@ from pathlib import Path
 
 from nvrd.media.service import default_ffmpeg
 from nvrd.media.testpattern import make_pattern_video
+from nvrd.media.traffic.scene import plan_traffic
+from nvrd.media.traffic.video import write_traffic_video
 
 VIDEOS = {
     "cam1.mp4": ("testsrc2", "Demo camera 1"),
     "cam2.mp4": ("smptehdbars", "Demo camera 2"),
 }
+TRAFFIC = "gate.mp4"
+#: The recognition zone of the demo gate (7680x4320 logical coordinates), as in demo/nvrd.toml.
+GATE_ZONE = (960, 1080, 6720, 4320)
 
 
 def main(folder: str) -> int:
@@ -33,6 +40,20 @@ def main(folder: str) -> int:
                 label=label,
                 preset="veryfast",
             )
+    target = out / TRAFFIC
+    if not target.exists():
+        print(f"making demo video {target} (generated traffic with plates)", flush=True)
+        plan = plan_traffic(
+            ["US", "EU", "UK", "KR"],
+            16,
+            seed=2024,
+            fps=15,
+            crossing_seconds=4.5,
+            gap_seconds=1.0,
+            lead_seconds=2.0,
+            zone=GATE_ZONE,
+        )
+        write_traffic_video(default_ffmpeg(), plan, target)
     return 0
 
 

@@ -21,6 +21,12 @@ done
 for pkg in chromium fonts-noto-cjk 7zip; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# Licence-plate recognition: Tesseract with its Korean model reads the Hangul of Korean
+# plates; the fonts draw the plates of the generated traffic videos (demo, tests, bench).
+for pkg in tesseract-ocr tesseract-ocr-kor fonts-dejavu-extra fonts-liberation \
+  fonts-freefont-ttf; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

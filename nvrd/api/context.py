@@ -17,8 +17,10 @@ from nvrd.devices.manager import DeviceManager
 from nvrd.events.bus import EventBus
 from nvrd.export.backup import EventBackupService, PresetMover
 from nvrd.export.service import ExportService
+from nvrd.integrations.carexport import ExportFolder
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
+from nvrd.recognition.lpr.service import LprService
 from nvrd.store.channels import ChannelStore
 from nvrd.store.eventlog import EventLogStore
 from nvrd.store.presets import PresetNameStore
@@ -54,6 +56,8 @@ class Services:
     preset_names: PresetNameStore
     #: Moves a channel's camera to a preset (event backup's presetGo task).
     preset_mover: PresetMover
+    lpr: LprService
+    exports: ExportFolder
 
 
 def services(request: HTTPConnection) -> Services:

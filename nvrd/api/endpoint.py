@@ -55,6 +55,13 @@ class Reply:
 Handler = Callable[[Call], Awaitable[Any]]
 
 
+def require(call: Call, *rights: Right) -> None:
+    """403 unless the caller has every one of ``rights`` (administrators have all)."""
+    for right in rights:
+        if not call.user.has(right):
+            raise ApiError(Kind.FORBIDDEN, "needRight", {"right": right.value})
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

@@ -1,5 +1,5 @@
 """``/api/find?what=recDays|recMinutes``: days and minutes with recorded video
-(``what=eventLog`` is in ``eventlog.py``).
+(``what=eventLog`` is in ``eventlog.py``, ``carNo`` and ``similarCarNo`` in ``carno.py``).
 
 Times are bucketed in the server zone, or in UTC when every time given in
 the request ends in ``Z``; the top-level ``timeBegin``/``timeEnd`` are then
@@ -15,7 +15,8 @@ from typing import Any
 
 from starlette.routing import Route
 
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.carno import car_no, similar_car_no
+from nvrd.api.endpoint import Call, endpoint, require
 from nvrd.api.eventlog import event_log
 from nvrd.core import recbuckets as rb
 from nvrd.core.clock import ms_from_datetime
@@ -28,7 +29,7 @@ from nvrd.core.timefmt import format_iso, parse_time
 MAX_MINUTE_DAYS = 3
 
 #: ``what=`` values of the guide that later work implements (answered 501).
-LATER = frozenset({"carNo", "similarCarNo", "object", "face"})
+LATER = frozenset({"object", "face"})
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,14 @@ async def rec_minutes(call: Call) -> Any:
     return {"timeBegin": format_iso(begin, fq.tz), "timeEnd": format_iso(end, fq.tz), "data": data}
 
 
-_WHAT = {"recDays": rec_days, "recMinutes": rec_minutes, "eventLog": event_log}
+#: ``what=`` -> (handler, the right it needs)
+_WHAT = {
+    "recDays": (rec_days, Right.PLAYBACK),
+    "recMinutes": (rec_minutes, Right.PLAYBACK),
+    "eventLog": (event_log, Right.PLAYBACK),
+    "carNo": (car_no, Right.LPR),
+    "similarCarNo": (similar_car_no, Right.LPR),
+}
 
 
 async def find(call: Call) -> Any:
@@ -143,11 +151,14 @@ async def find(call: Call) -> Any:
     if what is None or what == "":
         raise bad_request("missingParam", name="what")
     if what in LATER:
+        require(call, Right.PLAYBACK)
         raise ApiError(Kind.NOT_IMPLEMENTED, "notYet", {"what": what})
-    handler = _WHAT.get(what)
-    if handler is None:
+    found = _WHAT.get(what)
+    if found is None:
         raise bad_request("unknownWhat", value=what)
+    handler, right = found
+    require(call, right)
     return await handler(call)
 
 
-routes = [Route("/api/find", endpoint(find, right=Right.PLAYBACK))]
+routes = [Route("/api/find", endpoint(find))]

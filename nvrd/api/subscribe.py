@@ -5,7 +5,8 @@ itself, names its ``topics``; the server answers ``{"subscriberId",
 "topics"}``, then sends the current state of the stateful topics
 (channelStatus, recordingStatus, motionChanges, parkingCount), then events
 as they happen. Bad credentials close it with 4401, an unknown topic or a
-malformed parameter with 4400, a subscriber that cannot keep up with 4408.
+malformed parameter with 4400, a topic the user has no right to (``LPR``
+needs the LPR right, as ``what=carNo`` does) with 4403, a subscriber that cannot keep up with 4408.
 The server pings every ``[events] ping_seconds`` (websocket ping frames).
 
 The subscription to the bus is made before the snapshots are read, so that
@@ -29,9 +30,13 @@ from nvrd.api.sockets import pump, socket_user
 from nvrd.core.errors import ApiError, bad_request
 from nvrd.core.objects import OBJECT_TYPES
 from nvrd.core.params import flag, parse_indent, parse_int_list, split_list
+from nvrd.core.rights import Right
 from nvrd.events.bus import Event
 
 log = logging.getLogger("nvrd.events")
+
+#: Topics that carry what a search gates: they need that search's right.
+TOPIC_RIGHTS = {"LPR": Right.LPR}
 
 #: ``objectType`` values: the object types, plus bodyTemperature (guide @0.9.14).
 OBJECT_FILTERS = frozenset(OBJECT_TYPES) | {"bodyTemperature"}
@@ -113,12 +118,21 @@ async def snapshots(svc: Services, r: Renderer) -> list[dict[str, Any]]:
 async def subscribe_events(ws: WebSocket) -> None:
     svc = services(ws)
     await ws.accept()
-    if await socket_user(ws, svc) is None:
+    user = await socket_user(ws, svc)
+    if user is None:
         return
     try:
         opts = parse_options(ws, svc)
     except ApiError as err:
         await ws.close(4400, err.key)
+        return
+    missing = [
+        f"{t} needs the {r.value} right"
+        for t, r in TOPIC_RIGHTS.items()
+        if t in opts.topics and not user.has(r)
+    ]
+    if missing:
+        await ws.close(4403, "; ".join(missing))
         return
     client = ws.client.host if ws.client else "unknown"
     subscriber_id = str(uuid.uuid4())

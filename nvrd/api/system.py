@@ -67,14 +67,21 @@ def _recording(call: Call) -> dict[str, Any]:
     }
 
 
+#: Health items nvrd adds to the guide's: the licence-plate recognisers.
+EXTRA_HEALTH = ("lpr",)
+
+
 async def _health(call: Call, value: str) -> Any:
-    items = _items("health", value, HEALTH_ITEMS)
+    known = (*HEALTH_ITEMS, *EXTRA_HEALTH)
+    items = _items("health", value, known)
     if items is None:
-        return [*HEALTH_ITEMS, "all"]
-    sampled = [i for i in items if i != "recording"]
+        return [*known, "all"]
+    sampled = [i for i in items if i not in ("recording", *EXTRA_HEALTH)]
     data = await asyncio.to_thread(call.svc.health.sample, sampled) if sampled else {}
     if "recording" in items:
         data["recording"] = _recording(call)
+    if "lpr" in items:
+        data["lpr"] = call.svc.lpr.health()
     return {"lastUpdate": format_iso(call.svc.clock.now(), call.svc.tz), **data}
 
 

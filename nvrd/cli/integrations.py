@@ -65,6 +65,10 @@ def add_parsers(sub: Any) -> None:
     add.add_argument("--mode", default="driving", help="zone mode: driving or parking")
     add.add_argument("--disabled-only", action="store_true", help="zone: disabled parking")
     add.add_argument("--no-parking-allowed", action="store_true", help="zone: no parking")
+    add.add_argument("--direction", help="zone: every car read is an entry or an exit")
+    add.add_argument(
+        "--entry-movement", help="zone: up, down, left or right: how a car going in moves"
+    )
     add.add_argument("--entrance", type=int, help="the parking lot this is the entrance of")
     add.add_argument("--exit", type=int, help="the parking lot this is the exit of")
 
@@ -114,7 +118,9 @@ def lpr_line(s: LprSource) -> str:
     parts = [str(s.id), s.code, s.name, f"linked={_ids(s.linked)}", f"tag={s.tag}"]
     if s.zone is not None:
         z = s.zone
-        parts.append(f"zone={z.id}:ch{z.chid}:{_ids(z.rect)}:{z.mode}")
+        way = f":direction={z.direction}" if z.direction else ""
+        way += f":entry={z.entry_movement}" if z.entry_movement else ""
+        parts.append(f"zone={z.id}:ch{z.chid}:{_ids(z.rect)}:{z.mode}{way}")
     if s.entrance is not None:
         parts.append(f"entrance={s.entrance}")
     if s.exit is not None:
@@ -159,6 +165,8 @@ async def _new_lpr(args: argparse.Namespace, store: IntegrationStore) -> LprSour
             mode=args.mode,
             disabled_only=args.disabled_only,
             no_parking_allowed=args.no_parking_allowed,
+            direction=args.direction,
+            entry_movement=args.entry_movement,
         )
     cfg = LprSourceSettings(
         id=args.id,

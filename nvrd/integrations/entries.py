@@ -14,7 +14,16 @@ def lpr_source(cfg: LprSourceSettings, entry_id: int, origin: str) -> LprSource:
     zone = None
     if cfg.zone is not None:
         z = cfg.zone
-        zone = Zone(z.chid, z.rect, z.mode, z.id, z.disabled_only, z.no_parking_allowed)
+        zone = Zone(
+            z.chid,
+            z.rect,
+            z.mode,
+            z.id,
+            z.disabled_only,
+            z.no_parking_allowed,
+            z.direction,
+            z.entry_movement,
+        )
     return LprSource(
         id=entry_id,
         code=cfg.code,

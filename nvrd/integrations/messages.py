@@ -14,15 +14,16 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from nvrd.core.channelspec import display_name
+from nvrd.core.clock import utc_from_ms
 from nvrd.core.pushspec import (
     BodyTemperaturePush,
     EmergencyPush,
-    LprPush,
     ObjectPush,
     PackingPush,
 )
 from nvrd.core.timefmt import format_iso
 from nvrd.store.integrations import EmergencyDevice, LprSource
+from nvrd.store.lprlog import LprRecord
 
 
 def watch_path(chid: int, when_iso: str | None = None) -> str:
@@ -42,10 +43,16 @@ def channel_ref(chid: int, titles: Mapping[int, str], when_iso: str | None) -> d
     }
 
 
+def score_value(score: float) -> int | float:
+    """A score as the guide prints it: a whole number when it is one."""
+    return int(score) if float(score).is_integer() else score
+
+
 def lpr_message(
-    item: LprPush, src: LprSource, titles: Mapping[int, str], tz: ZoneInfo
+    rec: LprRecord, src: LprSource, titles: Mapping[int, str], tz: ZoneInfo
 ) -> dict[str, Any]:
-    when = format_iso(item.when, tz)
+    """The ``LPR`` event of one vehicle-number log entry (pushed or read by nvrd)."""
+    when = format_iso(utc_from_ms(rec.when_ms), tz)
     msg: dict[str, Any] = {"timestamp": when}
     main = src.main_chid
     if main is not None:
@@ -53,19 +60,19 @@ def lpr_message(
     msg["deviceCode"] = src.code
     msg["deviceName"] = src.name
     msg["linkedChannel"] = [channel_ref(c, titles, when) for c in src.chids[1:]]
-    if item.image:
-        msg["image"] = item.image[0]
-    msg["plateNo"] = item.plate_no
-    if item.score is not None:
-        msg["score"] = item.score
-    if item.roi is not None:
-        msg["roi"] = item.roi
-    msg["timeBegin"] = format_iso(item.time_begin, tz)
+    if rec.image:
+        msg["image"] = rec.image[0]
+    msg["plateNo"] = rec.plate_no
+    if rec.score is not None:
+        msg["score"] = score_value(rec.score)
+    if rec.roi is not None:
+        msg["roi"] = rec.roi
+    msg["timeBegin"] = format_iso(utc_from_ms(rec.time_begin_ms), tz)
     msg["topic"] = "LPR"
     if src.entrance is not None or src.exit is not None:
         msg["parkingLot"] = src.parking_doc()
-    if item.direction is not None:
-        msg["direction"] = item.direction
+    if rec.direction is not None:
+        msg["direction"] = rec.direction
     return msg
 
 

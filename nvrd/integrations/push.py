@@ -99,7 +99,7 @@ def publication(
     """The bus event of one (checked) item."""
     if isinstance(item, LprPush):
         src = devices.lpr[item.src]
-        msg = messages.lpr_message(item, src, titles, tz)
+        msg = messages.lpr_message(lpr_record(item, src), src, titles, tz)
         return Publication("LPR", {"message": msg, "chids": src.chids})
     if isinstance(item, EmergencyPush):
         dev = devices.calls[item.src]

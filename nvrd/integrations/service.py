@@ -28,7 +28,7 @@ from nvrd.integrations.entries import (
 from nvrd.integrations.push import Devices
 from nvrd.store.channels import ChannelStore
 from nvrd.store.integrations import EmergencyDevice, IntegrationStore, LprSource, ParkingLot
-from nvrd.store.lprlog import LprLogStore
+from nvrd.store.lprlog import LprLogStore, LprRecord
 
 log = logging.getLogger("nvrd.integrations")
 
@@ -133,6 +133,27 @@ class IntegrationService:
         )
         return True
 
+    async def record_lpr(self, rec: LprRecord, src: LprSource) -> int:
+        """Log a plate that nvrd read itself, publish its ``LPR`` event and move the
+        parking counts, by the same rules as a pushed one; return the entry's id."""
+        (entry_id,) = await self.lprlog.add_many([rec])
+        titles = {c.chid: c.title for c in await self._channels.all()}
+        self._publish_lpr(rec, src, titles)
+        await self._count_lpr(src, rec.direction)
+        return entry_id
+
+    async def lpr_left(self, entry_id: int, end_ms: int) -> None:
+        """A parked car has gone: its entry's stay ends."""
+        await self.lprlog.set_end(entry_id, end_ms)
+
+    def _publish_lpr(self, rec: LprRecord, src: LprSource, titles: dict[int, str]) -> None:
+        msg = messages.lpr_message(rec, src, titles, self._tz)
+        self._bus.publish("LPR", message=msg, chids=src.chids)
+
+    async def _count_lpr(self, src: LprSource, direction: str | None) -> None:
+        for lot_id, delta in parking.count_changes(src.entrance, src.exit, direction):
+            await self.change_count(lot_id, delta)
+
     async def push(self, items: list[PushItem]) -> None:
         """Apply validated pushed events: all of them, or (on a 400) none."""
         devices = await self.devices()
@@ -145,9 +166,7 @@ class IntegrationService:
             pub = push.publication(item, devices, titles, self._tz)
             self._bus.publish(pub.topic, **pub.data)
             if isinstance(item, LprPush):
-                src = devices.lpr[item.src]
-                for lot_id, delta in parking.count_changes(src.entrance, src.exit, item.direction):
-                    await self.change_count(lot_id, delta)
+                await self._count_lpr(devices.lpr[item.src], item.direction)
             elif isinstance(item, EmergencyPush):
                 self._log_call(item, devices.calls[item.src])
 

@@ -1,0 +1,1 @@
+"""Recognition from the cameras' own video: licence plates (``lpr``)."""

@@ -44,10 +44,13 @@ class Zone:
     id: int = 0
     disabled_only: bool = False
     no_parking_allowed: bool = False
+    #: nvrd's additions: a fixed direction, or the movement that means "entry"
+    direction: str | None = None
+    entry_movement: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
-        """The guide's ``zone`` object."""
-        return {
+        """The guide's ``zone`` object (with ``direction``/``entryMovement`` when set)."""
+        doc: dict[str, Any] = {
             "id": self.id,
             "chid": self.chid,
             "rect": list(self.rect),
@@ -55,6 +58,11 @@ class Zone:
             "disabledOnly": self.disabled_only,
             "noParkingAllowed": self.no_parking_allowed,
         }
+        if self.direction is not None:
+            doc["direction"] = self.direction
+        if self.entry_movement is not None:
+            doc["entryMovement"] = self.entry_movement
+        return doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Zone:
@@ -66,6 +74,8 @@ class Zone:
             id=int(doc.get("id", 0)),
             disabled_only=bool(doc.get("disabledOnly", False)),
             no_parking_allowed=bool(doc.get("noParkingAllowed", False)),
+            direction=doc.get("direction"),
+            entry_movement=doc.get("entryMovement"),
         )
 
 

@@ -165,7 +165,8 @@ parking_lots = Table(
 #: recognition channel, ``linked`` every channel involved (JSON list), ``roi``
 #: ``{"offset": [x, y], "size": [w, h]}`` or NULL, ``image`` a JSON list of
 #: image URLs/paths or NULL. Source code and name are copied, so the log
-#: outlives a source that is removed.
+#: outlives a source that is removed. ``plate_key`` is the plate's search form;
+#: ``time_end_ms`` the end of a parked car's stay (NULL: ``when_ms`` ends it).
 lpr_log = Table(
     "lpr_log",
     metadata,
@@ -184,8 +185,11 @@ lpr_log = Table(
     Column("parking_entrance", Integer, nullable=True),
     Column("parking_exit", Integer, nullable=True),
     Column("image", Text, nullable=True),
+    Column("plate_key", String(64), nullable=False, server_default=""),
+    Column("time_end_ms", BigInteger, nullable=True),
     Index("ix_lpr_log_when", "when_ms"),
     Index("ix_lpr_log_plate_when", "plate_no", "when_ms"),
+    Index("ix_lpr_log_src_when", "src_id", "when_ms"),
     sqlite_autoincrement=True,
 )
 
@@ -231,4 +235,37 @@ preset_names = Table(
     Column("chid", Integer, primary_key=True, autoincrement=False),
     Column("token", String(128), primary_key=True),
     Column("name", String(255), nullable=False),
+)
+
+#: The keyword index of the vehicle-number log: one row per distinct bigram of
+#: each entry's ``plate_key`` (see migration 0007 and ``lprindex.py``).
+lpr_gram = Table(
+    "lpr_gram",
+    metadata,
+    Column("gram", String(2), primary_key=True),
+    Column("when_ms", BigInteger, primary_key=True),
+    Column("log_id", Integer, primary_key=True, autoincrement=False),
+    Column("src_id", Integer, nullable=True),
+    Column("plate_key", String(64), nullable=False),
+    Index("ix_lpr_gram_log", "log_id"),
+    sqlite_with_rowid=False,
+)
+
+#: How many entries each bigram indexes (the search reads the rarest one's postings).
+lpr_gram_stats = Table(
+    "lpr_gram_stats",
+    metadata,
+    Column("gram", String(2), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+
+#: The distinct plates of the log (``fold``: look-alikes folded) for similar-plate search.
+lpr_plates = Table(
+    "lpr_plates",
+    metadata,
+    Column("plate_key", String(64), primary_key=True),
+    Column("fold", String(64), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Column("last_ms", BigInteger, nullable=False),
+    Index("ix_lpr_plates_last", "last_ms"),
 )

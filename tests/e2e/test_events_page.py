@@ -126,5 +126,9 @@ def test_home_page_lists_events(browser: Any, srv: ServerProcess) -> None:
         plate = next(i for i, t in enumerate(texts) if "HOME42" in t)
         snapshot = next(i for i, t in enumerate(texts) if "currentStatus" in t)
         assert plate < snapshot  # newest first
+        # ... and as a card of the plates list, which a reload fills from /api/find?what=carNo
+        page.wait_for_selector("#plates li.plate >> text=HOME42")
+        page.reload()
+        page.wait_for_selector("#plates li.plate >> text=HOME42")
     finally:
         context.close()

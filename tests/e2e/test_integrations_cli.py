@@ -43,7 +43,12 @@ def test_registry_commands(tmp_path: Path) -> None:
     out = ok("lpr-source", "add", "--code", "F00001", "--linked", "1,2", "--entrance", "1", *a)
     assert out == "added LPR source 1 (F00001)\n"
     ok("lpr-source", "add", "--code", "1-1-1", "--name", "Zone", "--zone-chid", "3",
-       "--rect", "0,0,7680,4320", "--mode", "parking", "--exit", "2", *a)  # fmt: skip
+       "--rect", "0,0,7680,4320", "--mode", "parking", "--exit", "2", "--entry-movement", "down",
+       *a)  # fmt: skip
+    fails("direction", "lpr-source", "add", "--code", "X", "--zone-chid", "1", "--rect",
+          "1,1,5,5", "--direction", "sideways", *a)  # fmt: skip
+    fails("entry_movement", "lpr-source", "add", "--code", "X", "--zone-chid", "1", "--rect",
+          "1,1,5,5", "--entry-movement", "diagonal", *a)  # fmt: skip
     fails("code F00001 is already used", "lpr-source", "add", "--code", "F00001", *a)
     fails("--entrance: there is no parking lot counter 9", "lpr-source", "add", "--code", "X",
           "--entrance", "9", *a)  # fmt: skip
@@ -55,7 +60,8 @@ def test_registry_commands(tmp_path: Path) -> None:
     fails("tag", "lpr-source", "add", "--code", "X", "--tag", "Broken", *a)
     assert ok("lpr-source", "list", *a) == (
         "1\tF00001\tF00001\tlinked=1,2\ttag=Normal\tentrance=1\tcli\n"
-        "2\t1-1-1\tZone\tlinked=\ttag=Normal\tzone=0:ch3:0,0,7680,4320:parking\texit=2\tcli\n"
+        "2\t1-1-1\tZone\tlinked=\ttag=Normal\tzone=0:ch3:0,0,7680,4320:parking:entry=down"
+        "\texit=2\tcli\n"
     )
 
     ok("emergency-call", "add", "--code", "0000001", "--name", "B1 stairs", "--linked", "1", *a)

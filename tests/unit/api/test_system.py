@@ -92,8 +92,10 @@ def test_health_supported_and_items(viewer: TestClient) -> None:
         "disk",
         "recording",
         "network",
+        "lpr",
         "all",
     ]
+    assert viewer.get("/api/system?health=lpr").json()["lpr"] == []
     body = viewer.get("/api/system?health=memory").json()
     assert set(body) == {"lastUpdate", "memory"}
     body = viewer.get("/api/system?health=disk,recording,network").json()

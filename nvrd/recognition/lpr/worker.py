@@ -1,0 +1,218 @@
+"""The recogniser's worker process: one per LPR source with a zone.
+
+It takes the newest frame (older ones are dropped and counted), skips the
+frame when nothing moved in the zone and no plate is being followed (but
+looks at least every ``idle_seconds``), reads plates, tracks them, writes
+the plate images of each passage and sends the passage to the server over
+a pipe, with its counters every ``stats_seconds``. It runs at a lower
+priority (``nice``) than the server, so recording and the API come first.
+It exits when asked to, or when the server process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import resource
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from nvrd.core.plates import parse_formats
+from nvrd.recognition.lpr.frames import FrameInput
+from nvrd.recognition.lpr.hangul import HangulReader
+from nvrd.recognition.lpr.interim_feed import InterimFeed
+from nvrd.recognition.lpr.reader import Box, PlateReader
+from nvrd.recognition.lpr.settings import WorkerConfig
+from nvrd.recognition.lpr.tracker import Passage, PassageTracker, Read
+
+log = logging.getLogger("nvrd.lpr.worker")
+
+ZONE_W, ZONE_H = 7680, 4320
+
+
+def zone_pixels(zone: tuple[int, int, int, int], width: int, height: int) -> Box:
+    x0, y0, x1, y1 = zone
+    sx, sy = width / ZONE_W, height / ZONE_H
+    return (
+        max(0, int(x0 * sx)),
+        max(0, int(y0 * sy)),
+        min(width, max(int(x1 * sx), int(x0 * sx) + 1)),
+        min(height, max(int(y1 * sy), int(y0 * sy) + 1)),
+    )
+
+
+@dataclass
+class Counters:
+    analysed: int = 0
+    skipped: int = 0
+    reads: int = 0
+    passages: int = 0
+    busy_seconds: float = 0.0
+    last_lag_ms: int = 0
+    max_lag_ms: int = 0
+    last_read_ms: int | None = None
+    last_frame_ms: int | None = None
+    frame_size: tuple[int, int] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Recogniser:
+    """The loop body, separated from the process so that it can be driven in tests."""
+
+    def __init__(self, config: WorkerConfig, frames: FrameInput, reader: PlateReader) -> None:
+        self.config = config
+        self.frames = frames
+        self.reader = reader
+        self.tracker = PassageTracker(config.tracker, key_prefix=f"{config.src_id}-{os.getpid()}-")
+        self.counters = Counters()
+        self._small: np.ndarray | None = None
+        self._last_look = 0.0
+
+    def step(self, timeout: float = 0.5) -> list[Passage]:
+        frame = self.frames.get(timeout)
+        now_ms = time.time_ns() // 1_000_000
+        if frame is None:
+            return self.tracker.expire(now_ms)
+        c = self.counters
+        height, width = frame.image.shape[:2]
+        c.frame_size = (width, height)
+        c.last_frame_ms = frame.time_ms
+        zone = zone_pixels(self.config.zone, width, height)
+        if not self._worth_looking(frame.image, zone):
+            c.skipped += 1
+            return self.tracker.expire(frame.time_ms)
+        started = time.perf_counter()
+        plates = self.reader.read(frame.image, zone)
+        c.busy_seconds += time.perf_counter() - started
+        c.analysed += 1
+        c.reads += len(plates)
+        if plates:
+            c.last_read_ms = frame.time_ms
+        lag = max(0, time.time_ns() // 1_000_000 - frame.time_ms)
+        c.last_lag_ms, c.max_lag_ms = lag, max(c.max_lag_ms, lag)
+        reads = [Read(p.text, p.score, p.box, frame.time_ms, p.crop) for p in plates]
+        out = self.tracker.update(frame.time_ms, reads)
+        c.passages += sum(1 for p in out if p.kind != "left")
+        return out
+
+    def _worth_looking(self, image: np.ndarray, zone: Box) -> bool:
+        x0, y0, x1, y1 = zone
+        grey = cv2.cvtColor(image[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+        small = cv2.resize(grey, (96, 54), interpolation=cv2.INTER_AREA).astype(np.int16)
+        previous, self._small = self._small, small
+        now = time.monotonic()
+        moved = (
+            previous is None
+            or float(np.abs(small - previous).mean()) >= self.config.motion_threshold
+        )
+        if moved or self.tracker.open_tracks or now - self._last_look >= self.config.idle_seconds:
+            self._last_look = now
+            return True
+        return False
+
+
+def image_names(config: WorkerConfig, passage: Passage) -> list[str]:
+    """Paths (relative to the image folder) of a passage's plate images."""
+    day = datetime.fromtimestamp(passage.time_begin_ms / 1000, UTC).strftime("%Y/%m/%d")
+    return [
+        f"{day}/{config.src_id}.{passage.time_begin_ms}.{passage.key}.{n}.plate.jpg"
+        for n in range(len(passage.best))
+    ]
+
+
+def write_images(config: WorkerConfig, passage: Passage) -> list[str]:
+    """Write the passage's best plate pictures as JPEG files (new files renamed into place)."""
+    root = Path(config.image_dir)
+    written: list[str] = []
+    for name, read in zip(image_names(config, passage), passage.best, strict=True):
+        ok, data = cv2.imencode(
+            ".jpg", read.picture, [cv2.IMWRITE_JPEG_QUALITY, config.jpeg_quality]
+        )
+        if not ok:
+            continue
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(data.tobytes())
+        tmp.replace(target)
+        written.append(name)
+    return written
+
+
+def passage_message(config: WorkerConfig, passage: Passage, images: list[str]) -> dict[str, Any]:
+    x0, y0, x1, y1 = passage.box
+    return {
+        "key": passage.key,
+        "kind": passage.kind,
+        "plateNo": passage.text,
+        "score": passage.score,
+        "roi": {"offset": [x0, y0], "size": [x1 - x0, y1 - y0]},
+        "timeBegin": passage.time_begin_ms,
+        "timeEnd": passage.time_end_ms,
+        "direction": passage.direction,
+        "images": images,
+        "reads": passage.reads,
+    }
+
+
+def stats_message(rec: Recogniser, started: float) -> dict[str, Any]:
+    feed = rec.frames.counters()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    c = rec.counters
+    return {
+        "framesReceived": feed.received,
+        "framesDropped": feed.dropped,
+        "framesAnalysed": c.analysed,
+        "framesSkipped": c.skipped,
+        "reads": c.reads,
+        "passages": c.passages,
+        "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "busySeconds": round(c.busy_seconds, 3),
+        "uptimeSeconds": round(time.monotonic() - started, 3),
+        "lagMs": c.last_lag_ms,
+        "maxLagMs": c.max_lag_ms,
+        "lastFrameMs": c.last_frame_ms,
+        "lastReadMs": c.last_read_ms,
+        "frameSize": list(c.frame_size) if c.frame_size else None,
+        "anchorMs": getattr(rec.frames, "anchor_ms", None),
+    }
+
+
+def run(conn: Connection, config: WorkerConfig) -> None:
+    """The worker process's main function."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    parent = os.getppid()
+    with contextlib.suppress(OSError):
+        os.nice(config.nice)
+    formats = parse_formats(config.formats)
+    reader = PlateReader(formats, config.reader, HangulReader())
+    frames = InterimFeed(config.feed, config.fps)
+    rec = Recogniser(config, frames, reader)
+    started = time.monotonic()
+    next_stats = 0.0
+    conn.send(("ready", {"pid": os.getpid()}))
+    try:
+        while os.getppid() == parent:
+            if conn.poll() and conn.recv() == "stop":
+                break
+            for passage in rec.step():
+                images = write_images(config, passage) if passage.kind != "left" else []
+                conn.send(("passage", passage_message(config, passage, images)))
+            if time.monotonic() >= next_stats:
+                conn.send(("stats", stats_message(rec, started)))
+                next_stats = time.monotonic() + config.stats_seconds
+        for passage in rec.tracker.expire(0, everything=True):
+            images = write_images(config, passage) if passage.kind != "left" else []
+            conn.send(("passage", passage_message(config, passage, images)))
+    except (BrokenPipeError, EOFError, OSError):
+        pass
+    finally:
+        frames.close()

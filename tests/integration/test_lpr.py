@@ -1,0 +1,198 @@
+"""The recogniser on generated traffic, end to end: a real server reads the plates of a
+channel played by a fake RTSP camera and of a file channel, logs one entry per passage with
+the right text and times, stores plate images behind sign-in, publishes one LPR event per
+passage and moves the parking count; under overload it drops frames, and recording and the
+API carry on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.events_client import Subscriber, events_url
+from tests.e2e.server import ServerProcess
+from tests.integration.recorder import admin, recording_server, wait_segments
+from tests.support.cameras import FileCameraServer
+from tests.support.traffic import make_traffic
+
+ZONE = (960, 1080, 6720, 4320)
+#: what the recogniser may be off from the truth, per the requirement
+TIME_SLACK = 1.0
+
+
+@pytest.fixture(scope="module")
+def traffic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("traffic")
+    return make_traffic(
+        folder,
+        "gate.mp4",
+        seed=11,
+        count=10,
+        crossing_seconds=4.0,
+        gap_seconds=0.8,
+        lead_seconds=4.0,
+        zone=ZONE,
+    )
+
+
+@pytest.fixture
+def rtsp_camera(traffic: tuple[Path, dict[str, Any]]) -> Iterator[FileCameraServer]:
+    with FileCameraServer(traffic[0].parent) as server:
+        yield server
+
+
+def lpr_config(source: str, playback: str = "once", fps: float = 2.0) -> str:
+    rect = ", ".join(str(v) for v in ZONE)
+    return (
+        f"[lpr]\nfps = {fps}\n"
+        f'[[channel]]\ntitle = "Gate"\nsource = "{source}"\nplayback = "{playback}"\n'
+        '[[parking_lot]]\nid = 1\nname = "Lot"\nmax_count = 20\n'
+        '[[lpr_source]]\ncode = "GATE"\nname = "Main gate"\nlinked_channel = [1]\n'
+        "parking_entrance = 1\nparking_exit = 1\n"
+        f'zone = {{ chid = 1, rect = [{rect}], entry_movement = "down" }}\n'
+    )
+
+
+def lpr_health(c: httpx.Client) -> dict[str, Any]:
+    items = c.get("/api/system?health=lpr").json()["lpr"]
+    return dict(items[0]) if items else {}
+
+
+def wait_anchor(c: httpx.Client, timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        anchor = lpr_health(c).get("feedAnchorMs")
+        if anchor:
+            return int(anchor)
+        time.sleep(0.2)
+    raise AssertionError(f"the recogniser never got a frame: {lpr_health(c)}")
+
+
+def ms(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def check_passages(srv: ServerProcess, sub: Subscriber, truth: dict[str, Any]) -> None:
+    passages = truth["passages"]
+    with admin(srv) as c:
+        anchor = wait_anchor(c) / 1000
+        deadline = time.monotonic() + truth["seconds"] + 25
+        events: list[dict[str, Any]] = []
+        while len(events) < len(passages) and time.monotonic() < deadline:
+            try:
+                events.append(
+                    sub.wait(lambda m: m["topic"] == "LPR", timeout=deadline - time.monotonic())
+                )
+            except AssertionError:
+                break
+        time.sleep(2)  # anything more (a duplicate) would come now
+        body = c.get("/api/find?what=carNo&sort=asc&maxCount=100").json()
+        entries = body["data"]
+        health = lpr_health(c)
+        lot = c.get("/api/enum?what=parkingLot").json()["counter"][0]
+
+    report = [(e["plateNo"], e["timeRange"], e.get("direction")) for e in entries]
+    assert body["totalCount"] == len(passages), (report, passages, health)
+    right = 0
+    for entry, want in zip(entries, passages, strict=True):
+        begin, end = (ms(t) for t in entry["timeRange"])
+        t0, t1 = (anchor + v for v in want["inZone"])
+        assert abs(begin - t0) <= TIME_SLACK and abs(end - t1) <= TIME_SLACK, (entry, want)
+        right += entry["plateNo"] == want["plateNo"]
+        assert entry["srcCode"] == "GATE" and entry["vod"][0]["chid"] == 1
+        assert 1 <= len(entry["image"]) <= 4
+    assert right >= 9, (report, [p["plateNo"] for p in passages])
+
+    # one LPR event per passage, with the logged text
+    assert [e["plateNo"] for e in events] == [e["plateNo"] for e in entries]
+    assert all(e["deviceCode"] == "GATE" and e["image"].startswith(srv.url) for e in events)
+
+    # the plate images exist and need sign-in
+    for url in entries[0]["image"]:
+        assert httpx.get(url, timeout=5).status_code == 401
+        r = httpx.get(url, auth=("admin", srv.admin_password()), timeout=5)
+        assert r.status_code == 200 and r.content[:2] == b"\xff\xd8"
+
+    # the parking count follows entries and exits (never below 0)
+    count = 0
+    for entry in entries:
+        if entry.get("direction") == "entry":
+            count += 1
+        elif entry.get("direction") == "exit":
+            count = max(0, count - 1)
+    assert lot["count"] == count
+    good = sum(e.get("direction") == w["direction"] for e, w in zip(entries, passages, strict=True))
+    assert good >= 9
+    changes = [m for m in sub.seen if m["topic"] == "parkingCount"]
+    assert changes and all(m["updated"][0]["id"] == 1 for m in changes)
+
+
+def test_plates_from_a_fake_rtsp_camera(
+    tmp_path: Path, traffic: tuple[Path, dict[str, Any]], rtsp_camera: FileCameraServer
+) -> None:
+    path, truth = traffic
+    srv = ServerProcess(tmp_path, lpr_config(rtsp_camera.url(path.name, loop=True))).start()
+    try:
+        with Subscriber(events_url(srv, "topics=LPR,parkingCount")) as sub:
+            check_passages(srv, sub, truth)
+    finally:
+        srv.stop()
+
+
+def test_plates_from_a_file_channel(tmp_path: Path, traffic: tuple[Path, dict[str, Any]]) -> None:
+    path, truth = traffic
+    srv = ServerProcess(tmp_path, lpr_config(str(path))).start()
+    try:
+        with Subscriber(events_url(srv, "topics=LPR,parkingCount")) as sub:
+            check_passages(srv, sub, truth)
+    finally:
+        srv.stop()
+
+
+def test_overload_drops_frames_and_spares_recording_and_the_api(
+    tmp_path: Path, traffic: tuple[Path, dict[str, Any]]
+) -> None:
+    path, _ = traffic
+    srv = recording_server(tmp_path, lpr_config(str(path), playback="repeat", fps=25)).start()
+    try:
+        with admin(srv) as c:
+            wait_anchor(c)
+            first = lpr_health(c)
+            slowest = 0.0
+            for _ in range(20):
+                started = time.monotonic()
+                assert c.get("/api/info?apiVersion").status_code == 200
+                assert c.get("/api/status?ch=1").json()[0]["status"]["code"] == 200
+                slowest = max(slowest, time.monotonic() - started)
+                time.sleep(0.3)
+            later = lpr_health(c)
+        assert later["framesDropped"] > first["framesDropped"] >= 0
+        assert later["framesDropped"] > 0 and later["framesReceived"] > later["framesAnalysed"]
+        assert later["state"] == "running" and later["restarts"] == 0
+        assert slowest < 2.0, slowest
+        # recording went on: 2-second segments keep coming
+        assert len(wait_segments(srv, 1, 4, 20)) >= 4
+        # a worker that dies is reported and started again
+        os.kill(later["pid"], signal.SIGKILL)
+        with admin(srv) as c:
+            deadline = time.monotonic() + 30
+            back = lpr_health(c)
+            while not (back["restarts"] == 1 and back["state"] == "running" and back["pid"]):
+                assert time.monotonic() < deadline, back
+                time.sleep(0.2)
+                back = lpr_health(c)
+        assert back["pid"] != later["pid"] and back["lastError"] in (
+            "pipe closed",
+            "exited with code -9",
+        )
+        assert "lpr worker died" in srv.stderr()
+    finally:
+        srv.stop()
