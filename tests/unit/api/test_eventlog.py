@@ -3,6 +3,7 @@ paging, sort, translated names, and what nvrd logs by itself."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -173,11 +174,12 @@ def test_nvrd_logs_start_sign_in_failure_and_sign_out(c: TestClient) -> None:
     assert c.get(f"/api/info?all&{bad}").status_code == 401
     assert c.get(f"/api/find?what=eventLog&{AUTH}").status_code == 200
     assert c.get("/api/auth?logout").status_code in (200, 204)
-    import time
-
-    time.sleep(0.3)  # the writer is asynchronous
-    got = find(c, "type=0,1&sort=asc&timeBegin=2020-01-01T00:00:00Z")
-    events = [(d["type"], d["code"], d.get("param", {}).get("uid")) for d in got["data"]]
+    events: list[tuple[Any, Any, Any]] = []
+    deadline = time.monotonic() + 10
+    while (1, 5, "root") not in events and time.monotonic() < deadline:
+        time.sleep(0.02)  # the writer is asynchronous: wait until it has written the sign-out
+        got = find(c, "type=0,1&sort=asc&timeBegin=2020-01-01T00:00:00Z")
+        events = [(d["type"], d["code"], d.get("param", {}).get("uid")) for d in got["data"]]
     assert events[0] == (0, 1, None)  # System startup
     assert (1, 6, "root") in events  # Sign-in failed
     assert (1, 4, "root") in events  # Sign in
