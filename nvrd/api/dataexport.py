@@ -26,6 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from nvrd.api.context import Services, services
 from nvrd.api.sockets import socket_user
+from nvrd.core import jsondoc
 from nvrd.core.errors import ApiError
 from nvrd.core.params import parse_indent
 from nvrd.core.rights import Right
@@ -78,8 +79,8 @@ async def _read_commands(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | No
         while True:
             text = await ws.receive_text()
             try:
-                msg = json.loads(text) if len(text) <= MAX_COMMAND else None
-            except json.JSONDecodeError:
+                msg = jsondoc.loads(text) if len(text) <= MAX_COMMAND else None
+            except ApiError:
                 msg = None
             try:
                 queue.put_nowait(msg if isinstance(msg, dict) else {"cmd": None})

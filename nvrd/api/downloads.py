@@ -31,7 +31,7 @@ from starlette.routing import Route
 from nvrd.api.endpoint import Call, client_address, endpoint
 from nvrd.core.clock import utc_from_ms
 from nvrd.core.errors import ApiError, Kind, bad_request, not_found
-from nvrd.core.params import COMMON_PARAMS, parse_int
+from nvrd.core.params import COMMON_PARAMS, parse_id
 from nvrd.core.rights import Right
 from nvrd.export.params import parse_range
 from nvrd.export.plan import Plan, SourceGone, read
@@ -141,7 +141,7 @@ async def view(call: Call) -> Any:
             raise bad_request("unknownParam", name=key)
     if q.get("ch") is None:
         raise bad_request("missingParam", name="ch")
-    chid = parse_int("ch", q["ch"], lo=1)
+    chid = parse_id("ch", q["ch"])
     max_ms = int(call.svc.settings.export.max_range_hours * 3_600_000)
     begin, end = parse_range(q, call.svc.tz, call.svc.clock.now(), max_ms)
     titles = {c.chid: c.title for c in await call.svc.channels.all()}

@@ -22,7 +22,7 @@ from nvrd.api.context import Services, services
 from nvrd.api.endpoint import Call, endpoint
 from nvrd.api.sockets import pump, socket_user
 from nvrd.core.errors import ApiError, not_found
-from nvrd.core.params import parse_int
+from nvrd.core.params import parse_id
 from nvrd.core.video import resolution_label
 from nvrd.media.live.hub import Message
 
@@ -57,7 +57,7 @@ async def live_socket(ws: WebSocket) -> None:
     if await socket_user(ws, svc) is None:
         return
     try:
-        chid = parse_int("ch", query.get("ch", ""), lo=1)
+        chid = parse_id("ch", query.get("ch", ""))
     except ApiError as err:
         await ws.close(4400, err.key)
         return

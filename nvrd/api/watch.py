@@ -31,7 +31,7 @@ from nvrd.api.context import Services, services
 from nvrd.api.endpoint import identify, set_session_cookie
 from nvrd.auth.service import Identity
 from nvrd.core.errors import ApiError, Kind, not_found
-from nvrd.core.params import parse_bool
+from nvrd.core.params import bounded_int, parse_bool
 from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_time
 
@@ -110,10 +110,8 @@ def _auth_error(err: ApiError) -> PageError:
 
 
 def _channel_number(text: str | None) -> int | None:
-    value = (text or "1").strip()
-    if not value.isdigit() or not 0 < int(value) < 1_000_000:
-        return None
-    return int(value)
+    value = bounded_int((text or "1").strip())
+    return value if value is not None and 0 < value < 1_000_000 else None
 
 
 async def _check(
