@@ -13,6 +13,8 @@ MAX_NAME = 255
 MAX_WORD = 255
 #: Stream and device URLs, image URLs; file channel paths.
 MAX_URL = 2048
+#: Device codes (LPR sources, emergency-call devices: the ``src`` of a push).
+MAX_CODE = 64
 #: Licence plate numbers.
 MAX_PLATE = 64
 #: One file name (a path segment), in UTF-8 bytes, as Linux file systems take it.

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nvrd.core.errors import bad_request
-from nvrd.core.limits import MAX_PLATE, MAX_URL, MAX_WORD
+from nvrd.core.limits import MAX_CODE, MAX_PLATE, MAX_URL, MAX_WORD
 from nvrd.core.objects import COLORS, OBJECT_ATTRIBUTES, OBJECT_TYPES
 from nvrd.core.params import bounded_int
 from nvrd.core.timefmt import parse_time
@@ -270,7 +270,7 @@ def _images(item: _Item) -> tuple[str, ...]:
 
 
 def _lpr(item: _Item) -> LprPush:
-    src = item.text("src", required=True)
+    src = item.text("src", required=True, limit=MAX_CODE)
     plate = item.text("plateNo", required=True, limit=MAX_PLATE)
     assert src is not None and plate is not None
     when = item.time("when") or item.now
@@ -292,7 +292,7 @@ def _lpr(item: _Item) -> LprPush:
 
 
 def _emergency(item: _Item) -> EmergencyPush:
-    src = item.text("src", required=True)
+    src = item.text("src", required=True, limit=MAX_CODE)
     event = item.text("event", required=True)
     assert src is not None and event is not None
     return EmergencyPush(
