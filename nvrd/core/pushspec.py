@@ -318,9 +318,25 @@ def _attribute(value: Any, spec: Any, name: str, key: str) -> None:
         _one_of(_typed(value, "string", name), name, tuple(spec))
 
 
+def _bounded_strings(value: Any, name: str) -> None:
+    """Every string (and key) in an attribute value is at most ``MAX_TEXT`` long."""
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise bad_request("pushTooLong", field=name, max=MAX_TEXT)
+    if isinstance(value, list):
+        for n, part in enumerate(value):
+            _bounded_strings(part, f"{name}[{n}]")
+    elif isinstance(value, dict):
+        for key, part in value.items():
+            _bounded_strings(key, name)
+            _bounded_strings(part, f"{name}.{key}")
+
+
 def check_attributes(attrs: dict[str, Any], spec: dict[str, Any], name: str) -> None:
-    """The attributes the guide defines must have its values; others pass as they are."""
+    """The attributes the guide defines must have its values; others pass as they are
+    (with every string at most ``MAX_TEXT`` long)."""
     for key, value in attrs.items():
+        _bounded_strings(key, name)
+        _bounded_strings(value, f"{name}.{key}")
         if key in spec:
             _attribute(value, spec[key], f"{name}.{key}", key)
 

@@ -252,3 +252,82 @@ def test_bad_file_names(admin: TestClient, path: str) -> None:
     r = admin.get(path)
     assert r.status_code in (400, 404), (r.status_code, r.text[:200])
     assert r.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    "query", ["showTitle=junk", "showPlayTime=2", "showTitle=false&showPlayTime=x"]
+)
+def test_watch_junk_boolean_is_400_on_the_page(admin: TestClient, query: str) -> None:
+    r = admin.get(f"/watch?ch=1&{query}")
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/html")
+    assert '"key":"badParam"' in r.text
+
+
+@pytest.mark.parametrize("query", ["showTitle=false", "showTitle=0&showPlayTime=true", ""])
+def test_watch_good_booleans(admin: TestClient, query: str) -> None:
+    assert admin.get(f"/watch?ch=1&{query}").status_code == 200
+
+
+def test_license_lists_the_configured_add_ons(admin: TestClient) -> None:
+    lic = admin.get("/api/info?license").json()["license"]
+    assert lic["extension"] == ["lprExt", "lprKiosk", "emergencyCall", "packing"]
+
+
+def test_license_without_registries(client: TestClient) -> None:
+    lic = client.get("/api/info?license").json()["license"]
+    assert lic["extension"] == ["packing"]
+
+
+# -- length limits ---------------------------------------------------------------
+
+LONG = "x" * 5000
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        ({"name": "x" * 256, "source": "rtsp://127.0.0.1:9/a"}, "[0].name"),
+        ({"name": "a", "source": "rtsp://127.0.0.1:9/" + LONG}, "[0].source"),
+        ({"name": "a", "source": "/videos/" + LONG + ".mp4"}, "[0].source"),
+        ({"name": "a", "source": "rtsp://127.0.0.1:9/a", "uid": LONG}, "[0].uid"),
+        ({"name": "a", "source": "rtsp://127.0.0.1:9/a", "password": LONG}, "[0].password"),
+        (
+            {"name": "a", "device": {"name": LONG, "url": "onvif://127.0.0.1:8000"}},
+            "[0].device.name",
+        ),
+        ({"name": "a", "device": {"url": "onvif://127.0.0.1:8000/" + LONG}}, "[0].device.url"),
+    ],
+)
+def test_channel_strings_are_bounded(admin: TestClient, item: Any, field: str) -> None:
+    r = admin.post("/api/channel", json=[item])
+    check_400(r)
+    assert field in r.json()["message"]
+    assert [c["chid"] for c in admin.get("/api/vod?nameonly").json()] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        ({"topic": "LPR", "src": "1-1-7", "plateNo": "P" * 65}, "plateNo"),
+        ({"topic": "LPR", "src": "S" * 65, "plateNo": "A1"}, "src"),
+        ({"topic": "LPR", "src": "1-1-7", "plateNo": "A1", "image": "/" + LONG}, "image"),
+        (
+            {"topic": "emergencyCall", "src": "0000002", "event": "callStart", "device": LONG},
+            "device",
+        ),
+        ({"topic": "packing", "chid": 1, "code": LONG, "event": "start"}, "code"),
+        (
+            {"topic": "object", "chid": 1, "objId": 1, "type": "face", "attributes": {"x": LONG}},
+            "attributes.x",
+        ),
+        (
+            {"topic": "object", "chid": 1, "objId": 1, "type": "face", "attributes": {LONG: 1}},
+            "attributes",
+        ),
+    ],
+)
+def test_push_strings_are_bounded(admin: TestClient, item: Any, field: str) -> None:
+    r = admin.post("/api/push", json=item)
+    check_400(r)
+    assert field in r.json()["message"]
