@@ -45,7 +45,7 @@ _TYPES = {
     ".smi": "application/smil; charset=utf-8",
     ".zip": "application/zip",
 }
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.ASCII)
 CORS = {"Access-Control-Allow-Origin": "*"}
 VIEW_PARAMS = frozenset({"ch", "timeBegin", "timeEnd"}) | COMMON_PARAMS
 
@@ -100,9 +100,11 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     m = _RANGE.match(header.strip())
     if not m or (not m.group(1) and not m.group(2)):
         return None  # several ranges or another unit: the whole file (RFC 9110 allows it)
+    if len(m.group(1)) > 19 or len(m.group(2)) > 19:
+        raise _unsatisfiable(size)  # no file is that large
     if not m.group(1):
         n = int(m.group(2))
-        if n == 0:
+        if n == 0 or size == 0:
             raise _unsatisfiable(size)
         return max(0, size - n), size
     start = int(m.group(1))
