@@ -3,14 +3,13 @@ each is answered (400/414/431) or closed within 2 s, for plain HTTP and WebSocke
 
 from __future__ import annotations
 
-import socket
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.e2e.server import ServerProcess
+from tests.support.rawhttp import exchange
 
 
 @pytest.fixture(scope="module")
@@ -25,24 +24,6 @@ WS = (
     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 )
 LONG = b"a" * 10_000
-
-
-def exchange(port: int, request: bytes, wait: float = 2.0) -> tuple[bytes, float]:
-    """Send ``request``; what came back before the server closed or ``wait`` ran out."""
-    start = time.monotonic()
-    got = b""
-    with socket.create_connection(("127.0.0.1", port), timeout=wait) as s:
-        try:
-            s.sendall(request)
-            while time.monotonic() - start < wait:
-                s.settimeout(max(0.01, wait - (time.monotonic() - start)))
-                chunk = s.recv(65536)
-                if not chunk:
-                    return got, time.monotonic() - start
-                got += chunk
-        except (TimeoutError, ConnectionResetError, BrokenPipeError):
-            pass
-    return got, float("inf") if not got else time.monotonic() - start
 
 
 CASES = [

@@ -236,6 +236,7 @@ def test_non_json_numbers(admin: TestClient, path: str, body: str) -> None:
         "/storage/0/" + "a" * 300 + ".mp4",
         "/storage/0/" + "a" * 5000 + ".mp4",
         "/storage/99999999999999999999999/x.mp4",
+        "/storage/" + "9" * 5000 + "/x.mp4",
         "/download/abc/x%00.mp4",
         "/download/abc/" + "a" * 300 + ".mp4",
         "/download/carNo/abc/x%00.xls",
