@@ -380,7 +380,7 @@ def _snapshot(c: httpx.Client) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> Iterator[ServerProcess]:
-    server = recording_server(tmp_path_factory.mktemp("hostile"), REGISTRIES, 2).start()
+    server = recording_server(tmp_path_factory.mktemp("hostile"), REGISTRIES, 2).start(timeout=90)
     add_channel(server, {"name": "Lobby", "source": str(media_dir / "cam1.mp4")})
     add_channel(server, {"name": "Yard", "source": str(media_dir / "cam3.mp4")})
     wait_segments(server, 1, 1, 30)

@@ -14,7 +14,7 @@ from tests.support.rawhttp import exchange
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    srv = ServerProcess(tmp_path_factory.mktemp("limits")).start()
+    srv = ServerProcess(tmp_path_factory.mktemp("limits")).start(timeout=90)
     yield srv
     srv.stop()
 
