@@ -209,7 +209,14 @@ def create_app(
 
     devices.on_source_changed = camera_source_changed
     mover = preset_mover or CameraPresetMover(devices)
-    integrations = IntegrationService(db.engine, ChannelStore(db.engine), bus, clock, tz)
+    integrations = IntegrationService(
+        db.engine,
+        ChannelStore(db.engine),
+        bus,
+        clock,
+        tz,
+        accept_unknown_sources=settings.integrations.accept_unknown_sources,
+    )
     svc = Services(
         settings=settings,
         clock=clock,

@@ -330,6 +330,14 @@ class ParkingLotSettings(_Strict):
         return self
 
 
+class IntegrationSettings(_Strict):
+    """``[integrations]``: what ``POST /api/push`` does with devices nobody registered."""
+
+    #: A push from an LPR code that is not registered registers it (name = code, no
+    #: linked channels) and keeps the event; ``false``: such a push is a 400.
+    accept_unknown_sources: bool = True
+
+
 class LprSettings(_Strict):
     """The recogniser: LPR sources with a ``zone`` are read from their channel's video."""
 
@@ -403,6 +411,7 @@ class Settings(_Strict):
     onvif: OnvifSettings = OnvifSettings()
     discovery: DiscoverySettings = DiscoverySettings()
     lpr: LprSettings = LprSettings()
+    integrations: IntegrationSettings = IntegrationSettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)
     lpr_source: list[LprSourceSettings] = Field(default_factory=list)

@@ -1,12 +1,12 @@
-"""Reading a JSON request body: size limit (413), encoding and syntax (400)."""
+"""Reading a JSON request body: size limit (413), encoding, syntax and depth (400)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
+from nvrd.core import jsondoc
 from nvrd.core.errors import ApiError, Kind, bad_request
 
 #: The largest request body a JSON endpoint takes.
@@ -24,11 +24,10 @@ async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
         if len(raw) > limit:
             raise ApiError(Kind.TOO_LARGE, "tooLarge")
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise bad_request("badJson", reason=str(exc)) from None
-    except RecursionError:
-        raise bad_request("badJson", reason="nested too deeply") from None
+    return jsondoc.loads(text)
 
 
 async def json_items(request: Request, what: str, limit: int = MAX_BODY) -> list[Any]:

@@ -10,6 +10,7 @@ from nvrd.api.body import json_items
 from nvrd.api.endpoint import Call, Reply, endpoint
 from nvrd.core.channelspec import BadField, ChannelSpec, SpecError, parse_item
 from nvrd.core.errors import bad_request
+from nvrd.core.params import bounded_int
 from nvrd.core.rights import Right
 
 _ADD_KEYS = {
@@ -73,11 +74,9 @@ async def delete_channels(call: Call) -> Any:
     if raw == "all":
         ids = [c.chid for c in await call.svc.channels.all()]
     else:
-        try:
-            ids = list(dict.fromkeys(int(p) for p in raw.split(",") if p.strip()))
-        except ValueError:
-            ids = []
-        if not ids or any(i < 1 for i in ids):
+        parsed = [bounded_int(p.strip()) for p in raw.split(",") if p.strip()]
+        ids = list(dict.fromkeys(i for i in parsed if i is not None))
+        if not ids or len(ids) != len(set(parsed)) or any(i < 1 for i in ids):
             return Reply({"status": _status(call, -7, "noIdGiven")}, 400)
     deleted = await call.svc.channels.delete(ids)
     if deleted:

@@ -26,6 +26,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from nvrd.api.context import Services, services
 from nvrd.api.sockets import socket_user
+from nvrd.api.wsclose import close_if_open
+from nvrd.core import jsondoc
 from nvrd.core.errors import ApiError
 from nvrd.core.params import parse_indent
 from nvrd.core.rights import Right
@@ -70,7 +72,7 @@ async def _ready_failure(
         msg["task"] = task
     with contextlib.suppress(Exception):
         await send(msg)
-        await ws.close(1000)
+        await close_if_open(ws, 1000)
 
 
 async def _read_commands(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
@@ -78,14 +80,14 @@ async def _read_commands(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | No
         while True:
             text = await ws.receive_text()
             try:
-                msg = json.loads(text) if len(text) <= MAX_COMMAND else None
-            except json.JSONDecodeError:
+                msg = jsondoc.loads(text) if len(text) <= MAX_COMMAND else None
+            except ApiError:
                 msg = None
             try:
                 queue.put_nowait(msg if isinstance(msg, dict) else {"cmd": None})
             except asyncio.QueueFull:  # a flood of commands that are not being answered
                 with contextlib.suppress(Exception):
-                    await ws.close(1008, "too many commands")
+                    await close_if_open(ws, 1008, "too many commands")
                 break
     except (WebSocketDisconnect, RuntimeError, OSError, KeyError):
         pass
@@ -100,7 +102,7 @@ async def data_export(ws: WebSocket) -> None:
     if user is None:
         return
     if not user.has(Right.DATA_EXPORT):
-        await ws.close(4403, "needs the DataExport right")
+        await close_if_open(ws, 4403, "needs the DataExport right")
         return
     q = ws.query_params
     try:
@@ -144,7 +146,7 @@ async def data_export(ws: WebSocket) -> None:
         await _ready_failure(ws, send, NO_SPACE, _status(svc, lang, NO_SPACE), summary)
         return
     if svc.export.waiting >= svc.settings.export.max_waiting and svc.export.running:
-        await ws.close(1013, "too many exports waiting")
+        await close_if_open(ws, 1013, "too many exports waiting")
         return
     await _run(ws, svc, send, user.uid, task, req, work, summary)
 
@@ -197,7 +199,7 @@ async def _run(
             log.exception("export task failed", extra={"task": task})
     reader.cancel()
     with contextlib.suppress(Exception):
-        await ws.close(1000)
+        await close_if_open(ws, 1000)
 
 
 routes = [WebSocketRoute("/wsapi/dataExport", data_export)]

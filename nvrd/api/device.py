@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from nvrd.api.endpoint import Call, endpoint
 from nvrd.core.channelspec import ChannelSpec
-from nvrd.core.params import flag, parse_int_list, split_list
+from nvrd.core.params import bounded_int, flag, parse_int_list, split_list
 from nvrd.core.rights import Right
 from nvrd.devices import control
 from nvrd.devices.model import NO_CAPS, Code, DeviceError
@@ -41,10 +41,10 @@ def no_right(call: Call) -> dict[str, Any]:
 
 
 def _one_chid(call: Call) -> int:
-    raw = call.query.get("ch", "")
-    if not raw.strip().isdigit() or len(raw) > 9:
+    chid = bounded_int(call.query.get("ch", "").strip())
+    if chid is None or not 0 <= chid < 10**9:
         raise DeviceError(Code.BAD_CHANNEL, "ch must be one channel number")
-    return int(raw)
+    return chid
 
 
 async def _channel(call: Call, chid: int) -> Channel:
@@ -63,8 +63,19 @@ async def _session(call: Call) -> DeviceSession:
     return session
 
 
+#: Commands that take no value: a boolean (``home=false`` asks for nothing).
+_FLAGS = ("home", "stop", "list", "reload")
+
+
+def _given(call: Call, name: str) -> bool:
+    """``name`` is asked for: present, and for a flag command not ``false``/``0``."""
+    if name in _FLAGS:
+        return flag(call.query, name)
+    return name in call.query
+
+
 def _only(call: Call, names: tuple[str, ...]) -> str:
-    given = [n for n in names if n in call.query]
+    given = [n for n in names if _given(call, n)]
     if len(given) != 1:
         raise DeviceError(Code.BAD_REQUEST, f"give one of {', '.join(names)}")
     return given[0]
@@ -245,7 +256,7 @@ async def preset(call: Call) -> Any:
 
 async def _relay(call: Call) -> Any:
     session = await _session(call)
-    if "ls" in call.query or "list" in call.query:
+    if flag(call.query, "ls") or flag(call.query, "list"):
         state = session.require()
         if not state.relays:
             raise DeviceError(Code.UNSUPPORTED, "the camera has no relay outputs")
@@ -269,9 +280,10 @@ async def _aux(call: Call) -> Any:
     if not on and "off" not in call.query:
         raise DeviceError(Code.BAD_REQUEST, "give on or off")
     raw = _tokens(call.query["on" if on else "off"])
-    if not all(t.isdigit() and len(t) < 6 for t in raw):
+    outputs = [bounded_int(t) for t in raw]
+    if not all(n is not None and 0 <= n < 100_000 for n in outputs):
         raise DeviceError(Code.BAD_PARAMETER, "AUX outputs are numbers from 0")
-    control.aux(session, [int(t) for t in raw], on, call.svc.devices)
+    control.aux(session, [n for n in outputs if n is not None], on, call.svc.devices)
     return result(call, Code.SUCCESS)
 
 

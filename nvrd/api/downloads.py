@@ -31,7 +31,7 @@ from starlette.routing import Route
 from nvrd.api.endpoint import Call, client_address, endpoint
 from nvrd.core.clock import utc_from_ms
 from nvrd.core.errors import ApiError, Kind, bad_request, not_found
-from nvrd.core.params import COMMON_PARAMS, parse_int
+from nvrd.core.params import COMMON_PARAMS, parse_id
 from nvrd.core.rights import Right
 from nvrd.export.params import parse_range
 from nvrd.export.plan import Plan, SourceGone, read
@@ -45,7 +45,7 @@ _TYPES = {
     ".smi": "application/smil; charset=utf-8",
     ".zip": "application/zip",
 }
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$", re.ASCII)
 CORS = {"Access-Control-Allow-Origin": "*"}
 VIEW_PARAMS = frozenset({"ch", "timeBegin", "timeEnd"}) | COMMON_PARAMS
 
@@ -100,9 +100,11 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     m = _RANGE.match(header.strip())
     if not m or (not m.group(1) and not m.group(2)):
         return None  # several ranges or another unit: the whole file (RFC 9110 allows it)
+    if len(m.group(1)) > 19 or len(m.group(2)) > 19:
+        raise _unsatisfiable(size)  # no file is that large
     if not m.group(1):
         n = int(m.group(2))
-        if n == 0:
+        if n == 0 or size == 0:
             raise _unsatisfiable(size)
         return max(0, size - n), size
     start = int(m.group(1))
@@ -141,7 +143,7 @@ async def view(call: Call) -> Any:
             raise bad_request("unknownParam", name=key)
     if q.get("ch") is None:
         raise bad_request("missingParam", name="ch")
-    chid = parse_int("ch", q["ch"], lo=1)
+    chid = parse_id("ch", q["ch"])
     max_ms = int(call.svc.settings.export.max_range_hours * 3_600_000)
     begin, end = parse_range(q, call.svc.tz, call.svc.clock.now(), max_ms)
     titles = {c.chid: c.title for c in await call.svc.channels.all()}

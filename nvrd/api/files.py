@@ -14,15 +14,19 @@ from starlette.routing import Route
 
 from nvrd.api.endpoint import Call, endpoint
 from nvrd.core.errors import not_found
+from nvrd.core.params import bounded_int
 from nvrd.core.rights import Right
 
 
 async def storage_file(call: Call) -> Any:
     params = call.request.path_params
-    path = call.svc.media.segment_path(int(params["root"]), str(params["path"]))
+    root = bounded_int(str(params["root"]))
+    path = None if root is None else call.svc.media.segment_path(root, str(params["path"]))
     if path is None:
         raise not_found(path=call.request.url.path)
     return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": "private"})
 
 
-routes = [Route("/storage/{root:int}/{path:path}", endpoint(storage_file, right=Right.PLAYBACK))]
+# ``{root}``, not ``{root:int}``: Starlette's int convertor calls ``int()`` on 5,000 digits (a
+# ValueError, a 500). ``/storage/plates/`` is routed before this one (nvrd/app.py).
+routes = [Route("/storage/{root}/{path:path}", endpoint(storage_file, right=Right.PLAYBACK))]

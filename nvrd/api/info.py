@@ -28,7 +28,21 @@ def who_am_i(user: User) -> dict[str, Any]:
     }
 
 
-def _item(call: Call, name: str) -> Any:
+async def extensions(call: Call) -> list[str]:
+    """The guide's add-ons this server has switched on: ``lprExt`` and ``lprKiosk``
+    (similar-plate search) with LPR sources, ``emergencyCall`` with call devices,
+    ``packing`` always (``POST /api/push`` takes it)."""
+    integrations = call.svc.integrations
+    out: list[str] = []
+    if await integrations.lpr_sources():
+        out += ["lprExt", "lprKiosk"]
+    if await integrations.emergency_devices():
+        out.append("emergencyCall")
+    out.append("packing")
+    return out
+
+
+async def _item(call: Call, name: str) -> Any:
     svc = call.svc
     if name == "apiVersion":
         return API_VERSION
@@ -43,7 +57,7 @@ def _item(call: Call, name: str) -> Any:
             "type": "genuine",
             "maxChannels": svc.settings.server.max_channels,
             "mediaType": "Software",
-            "extension": [],
+            "extension": await extensions(call),
         }
     raise AssertionError(name)
 
@@ -64,7 +78,7 @@ async def info(call: Call) -> Any:
     wanted = _requested(call)
     if "all" in wanted:
         wanted = [*PUBLIC_ITEMS, "whoAmI"]
-        body = {name: _item(call, name) for name in PUBLIC_ITEMS}
+        body = {name: await _item(call, name) for name in PUBLIC_ITEMS}
         if call.identity.user is None:
             return Reply(body, 401)
         body["whoAmI"] = who_am_i(call.identity.user)
@@ -76,7 +90,7 @@ async def info(call: Call) -> Any:
                 raise unauthorized()
             body[name] = who_am_i(call.identity.user)
         else:
-            body[name] = _item(call, name)
+            body[name] = await _item(call, name)
     return body
 
 

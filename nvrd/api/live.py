@@ -21,8 +21,9 @@ from starlette.websockets import WebSocket
 from nvrd.api.context import Services, services
 from nvrd.api.endpoint import Call, endpoint
 from nvrd.api.sockets import pump, socket_user
+from nvrd.api.wsclose import close_if_open
 from nvrd.core.errors import ApiError, not_found
-from nvrd.core.params import parse_int
+from nvrd.core.params import parse_id
 from nvrd.core.video import resolution_label
 from nvrd.media.live.hub import Message
 
@@ -57,12 +58,12 @@ async def live_socket(ws: WebSocket) -> None:
     if await socket_user(ws, svc) is None:
         return
     try:
-        chid = parse_int("ch", query.get("ch", ""), lo=1)
+        chid = parse_id("ch", query.get("ch", ""))
     except ApiError as err:
-        await ws.close(4400, err.key)
+        await close_if_open(ws, 4400, err.key)
         return
     if query.get("stream", "main") != "main" or (hub := svc.media.hub(chid)) is None:
-        await ws.close(4404, "no such live stream")
+        await close_if_open(ws, 4404, "no such live stream")
         return
     viewer = hub.subscribe(name=f"{client} ch{chid}")
 

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from nvrd.api.context import Services
+from nvrd.api.wsclose import close_if_open
 from nvrd.core.errors import ApiError
 from nvrd.store.users import User
 
@@ -45,10 +46,10 @@ async def socket_user(ws: WebSocket, svc: Services) -> User | None:
     try:
         identity = await svc.auth.identify(query, ws.headers.get("authorization"), cookie, client)
     except ApiError as err:
-        await ws.close(4401 if err.kind.status in (401, 403, 429) else 4400, err.key)
+        await close_if_open(ws, 4401 if err.kind.status in (401, 403, 429) else 4400, err.key)
         return None
     if identity.user is None:
-        await ws.close(4401, "sign-in required")
+        await close_if_open(ws, 4401, "sign-in required")
         return None
     return identity.user
 
@@ -56,7 +57,7 @@ async def socket_user(ws: WebSocket, svc: Services) -> User | None:
 async def close_quietly(ws: WebSocket, code: int) -> None:
     with contextlib.suppress(Exception):
         async with asyncio.timeout(1.0):
-            await ws.close(code, _REASONS.get(code, ""))
+            await close_if_open(ws, code, _REASONS.get(code, ""))
 
 
 async def pump(

@@ -27,6 +27,7 @@ from nvrd.api.enum import display_name
 from nvrd.api.eventmsg import BUS_TOPICS, Options, Renderer
 from nvrd.api.live import stream_sources
 from nvrd.api.sockets import pump, socket_user
+from nvrd.api.wsclose import close_if_open
 from nvrd.core.errors import ApiError, bad_request
 from nvrd.core.objects import OBJECT_TYPES
 from nvrd.core.params import flag, parse_indent, parse_int_list, split_list
@@ -124,7 +125,7 @@ async def subscribe_events(ws: WebSocket) -> None:
     try:
         opts = parse_options(ws, svc)
     except ApiError as err:
-        await ws.close(4400, err.key)
+        await close_if_open(ws, 4400, err.key)
         return
     missing = [
         f"{t} needs the {r.value} right"
@@ -132,7 +133,7 @@ async def subscribe_events(ws: WebSocket) -> None:
         if t in opts.topics and not user.has(r)
     ]
     if missing:
-        await ws.close(4403, "; ".join(missing))
+        await close_if_open(ws, 4403, "; ".join(missing))
         return
     client = ws.client.host if ws.client else "unknown"
     subscriber_id = str(uuid.uuid4())

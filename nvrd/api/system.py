@@ -11,13 +11,15 @@ from starlette.routing import Route
 
 from nvrd.api.endpoint import Call, endpoint
 from nvrd.core.errors import ApiError, Kind, bad_request, forbidden
-from nvrd.core.params import COMMON_PARAMS, parse_int_list, split_list
+from nvrd.core.params import COMMON_PARAMS, parse_bool, parse_int_list, split_list
 from nvrd.core.timefmt import format_iso
 from nvrd.system import hostinfo, smart
 from nvrd.system.health import HEALTH_ITEMS
 from nvrd.system.power import RebootDisabled
 
 ACTIONS = ("info", "health", "hddsmart", "restart", "reboot")
+#: Actions whose value is a boolean: ``restart=false`` (or ``0``) asks for nothing.
+FLAG_ACTIONS = ("restart", "reboot")
 
 
 def _items(
@@ -138,7 +140,11 @@ _ACTIONS = {
 
 
 async def system(call: Call) -> Any:
-    chosen = [(k, v) for k, v in call.query.multi_items() if k not in COMMON_PARAMS]
+    chosen = [
+        (k, v)
+        for k, v in call.query.multi_items()
+        if k not in COMMON_PARAMS and (k not in FLAG_ACTIONS or parse_bool(k, v))
+    ]
     if not chosen:
         return await _info(call, "")
     if len(chosen) > 1:

@@ -18,7 +18,7 @@ from nvrd.api.endpoint import Call, endpoint
 from nvrd.api.live import live_sources
 from nvrd.core.clock import ms_from_datetime, utc_from_ms
 from nvrd.core.errors import ApiError, Kind, bad_request, not_found
-from nvrd.core.params import flag, parse_int, parse_int_list, url_encode
+from nvrd.core.params import flag, parse_id, parse_int, parse_int_list, url_encode
 from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_duration, parse_time
 from nvrd.core.video import resolution_label
@@ -129,7 +129,7 @@ async def recorded(call: Call) -> Any:
         raise ApiError(Kind.FORBIDDEN, "needRight", {"right": Right.PLAYBACK.value})
     q = call.query
     ch = q.get("ch")
-    chid = parse_int("ch", ch, lo=1) if ch is not None else None
+    chid = parse_id("ch", ch) if ch is not None else None
     limit_text = q.get("limit")
     limit = DEFAULT_LIMIT if limit_text is None else parse_int("limit", limit_text, 1, MAX_LIMIT)
     flag(q, "nolive")  # validated only: recorded results never include live video
@@ -138,7 +138,7 @@ async def recorded(call: Call) -> Any:
         raise bad_request("oneAction", names="next, prev")
     id_text = q.get("id")
     if id_text is not None:
-        segments = await _by_id(call, parse_int("id", id_text, lo=1), chid, limit)
+        segments = await _by_id(call, parse_id("id", id_text), chid, limit)
     elif nxt or prev:
         raise bad_request("missingParam", name="id")
     else:

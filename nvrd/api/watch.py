@@ -31,7 +31,7 @@ from nvrd.api.context import Services, services
 from nvrd.api.endpoint import identify, set_session_cookie
 from nvrd.auth.service import Identity
 from nvrd.core.errors import ApiError, Kind, not_found
-from nvrd.core.params import parse_bool
+from nvrd.core.params import bounded_int, parse_bool
 from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_time
 
@@ -59,6 +59,7 @@ ERROR_TEXT = {
     "lockedOut": "Too many failed sign-ins; try again later.",
     "noChannel": "No such channel.",
     "badWhen": "Invalid date and time in when=.",
+    "badParam": "Invalid value in a parameter (true or false).",
 }
 
 
@@ -85,11 +86,22 @@ def embed_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _flag(request: Request, name: str) -> bool:
-    try:
-        return parse_bool(name, request.query_params.get(name), default=True)
-    except ApiError:
-        return True
+#: The page's boolean parameters (absent = true).
+FLAGS = ("showTitle", "showPlayTime")
+
+
+def _flags(request: Request) -> tuple[dict[str, bool], PageError | None]:
+    """The boolean parameters; a value other than true/false/1/0 is a 400 on the page."""
+    out: dict[str, bool] = {}
+    error: PageError | None = None
+    for name in FLAGS:
+        value = request.query_params.get(name)
+        try:
+            out[name] = parse_bool(name, value, default=True)
+        except ApiError:
+            out[name] = True
+            error = error or PageError(400, "badParam", {"name": name})
+    return out, error
 
 
 def _lang(svc: Services, text: str | None) -> str:
@@ -110,10 +122,8 @@ def _auth_error(err: ApiError) -> PageError:
 
 
 def _channel_number(text: str | None) -> int | None:
-    value = (text or "1").strip()
-    if not value.isdigit() or not 0 < int(value) < 1_000_000:
-        return None
-    return int(value)
+    value = bounded_int((text or "1").strip())
+    return value if value is not None and 0 < value < 1_000_000 else None
 
 
 async def _check(
@@ -149,6 +159,7 @@ async def watch_page(request: Request) -> Response:
     svc = services(request)
     q = request.query_params
     chid = _channel_number(q.get("ch"))
+    flags, flag_error = _flags(request)
     config: dict[str, Any] = {
         "ch": chid,
         "live": True,
@@ -156,14 +167,14 @@ async def watch_page(request: Request) -> Response:
         "whenText": q.get("when"),
         "title": f"CH{chid}" if chid else "",
         "lang": _lang(svc, q.get("lang")),
-        "showTitle": _flag(request, "showTitle"),
-        "showPlayTime": _flag(request, "showPlayTime"),
+        **flags,
         "auth": q.get("auth") or None,
         "timezone": svc.tz.key,
         "transport": q.get("transport") or "auto",
         "error": None,
     }
     identity, error = await _check(request, svc, config)
+    error = error or flag_error
     if error is not None:
         config["error"] = {"key": error.key, "status": error.status, **error.detail}
     values = {

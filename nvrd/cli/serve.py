@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> None:
     import uvicorn
 
     from nvrd.app import create_app
+    from nvrd.cli.protocols import BoundedHttpProtocol, BoundedWebSocketProtocol
     from nvrd.core.logs import setup_logging
 
     settings = settings_from(args)
@@ -71,7 +72,10 @@ def run(args: argparse.Namespace) -> None:
         port=settings.server.port,
         log_config=None,
         lifespan="on",
-        ws="websockets-sansio",
+        # uvicorn's httptools and websockets-sansio protocols, with the request head
+        # bounded and always answered (nvrd/cli/protocols.py).
+        http=BoundedHttpProtocol,
+        ws=BoundedWebSocketProtocol,
         ws_ping_interval=settings.events.ping_seconds,
         ws_ping_timeout=max(20.0, settings.events.ping_seconds),
         # Live video is compressed already and event messages are small: per-message

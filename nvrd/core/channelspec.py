@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from nvrd.core.deviceurl import parse_device_url
+from nvrd.core.limits import MAX_NAME, MAX_URL, MAX_WORD
+from nvrd.core.params import MAX_ID
 
 _FIELDS: dict[str, type] = {
     "chid": int,
@@ -25,6 +27,16 @@ _FIELDS: dict[str, type] = {
     "playback": str,
 }
 _DEVICE_FIELDS: dict[str, type] = {"name": str, "url": str}
+#: The longest value of each string field.
+_LIMITS: dict[str, int] = {
+    "name": MAX_NAME,
+    "source": MAX_URL,
+    "uid": MAX_WORD,
+    "password": MAX_WORD,
+    "playback": MAX_WORD,
+    "device.name": MAX_NAME,
+    "device.url": MAX_URL,
+}
 
 
 class SpecError(Exception):
@@ -131,6 +143,9 @@ def _check_types(item: dict[str, Any], fields: dict[str, type], prefix: str) -> 
         ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
         if value is not None and not ok:
             raise BadField(prefix + key, f"must be {want.__name__}")
+        limit = _LIMITS.get(prefix + key)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            raise BadField(prefix + key, f"longer than {limit} characters")
 
 
 def parse_item(item: Any) -> tuple[int | None, ChannelSpec]:
@@ -142,8 +157,8 @@ def parse_item(item: Any) -> tuple[int | None, ChannelSpec]:
     if isinstance(device, dict):
         _check_types(device, _DEVICE_FIELDS, "device.")
     chid = item.get("chid")
-    if chid is not None and chid < 1:
-        raise BadField("chid", "must be 1 or more")
+    if chid is not None and not 1 <= chid <= MAX_ID:
+        raise BadField("chid", f"must be from 1 to {MAX_ID}")
     source = (item.get("source") or "").strip()
     if device is not None and not (device.get("url") or "").strip():
         raise SpecError(-3, "channelNoDeviceUrl")

@@ -18,15 +18,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nvrd.core.errors import bad_request
+from nvrd.core.limits import MAX_CODE, MAX_PLATE, MAX_URL, MAX_WORD
 from nvrd.core.objects import COLORS, OBJECT_ATTRIBUTES, OBJECT_TYPES
+from nvrd.core.params import bounded_int
 from nvrd.core.timefmt import parse_time
 
 TOPICS: tuple[str, ...] = ("LPR", "emergencyCall", "object", "bodyTemperature", "packing")
 DIRECTIONS = ("entry", "exit")
 CALL_EVENTS = ("callStart", "callEnd")
 PACKING_EVENTS = ("start", "end")
-MAX_TEXT = 255
-MAX_URL = 2048
+MAX_TEXT = MAX_WORD
 MAX_IMAGES = 64
 MAX_ID = 2**31 - 1
 
@@ -210,10 +211,10 @@ class _Item:
         if value is None:
             return None
         if isinstance(value, str):
-            parts = [p.strip() for p in value.split(",")] if value.strip() else []
-            if not all(p.isdigit() for p in parts):
-                raise bad_request("pushChannelList", field=name, value=value)
-            chids = [int(p) for p in parts]
+            parts = [bounded_int(p.strip()) for p in value.split(",")] if value.strip() else []
+            if len(value) > MAX_URL or any(p is None for p in parts):
+                raise bad_request("pushChannelList", field=name, value=value[:64])
+            chids = [p for p in parts if p is not None]
         elif isinstance(value, list):
             chids = [_typed(v, "integer", f"{name}[{n}]") for n, v in enumerate(value)]
         else:
@@ -269,8 +270,8 @@ def _images(item: _Item) -> tuple[str, ...]:
 
 
 def _lpr(item: _Item) -> LprPush:
-    src = item.text("src", required=True)
-    plate = item.text("plateNo", required=True, limit=64)
+    src = item.text("src", required=True, limit=MAX_CODE)
+    plate = item.text("plateNo", required=True, limit=MAX_PLATE)
     assert src is not None and plate is not None
     when = item.time("when") or item.now
     begin = item.time("timeBegin") or when
@@ -291,7 +292,7 @@ def _lpr(item: _Item) -> LprPush:
 
 
 def _emergency(item: _Item) -> EmergencyPush:
-    src = item.text("src", required=True)
+    src = item.text("src", required=True, limit=MAX_CODE)
     event = item.text("event", required=True)
     assert src is not None and event is not None
     return EmergencyPush(
@@ -317,9 +318,25 @@ def _attribute(value: Any, spec: Any, name: str, key: str) -> None:
         _one_of(_typed(value, "string", name), name, tuple(spec))
 
 
+def _bounded_strings(value: Any, name: str) -> None:
+    """Every string (and key) in an attribute value is at most ``MAX_TEXT`` long."""
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise bad_request("pushTooLong", field=name, max=MAX_TEXT)
+    if isinstance(value, list):
+        for n, part in enumerate(value):
+            _bounded_strings(part, f"{name}[{n}]")
+    elif isinstance(value, dict):
+        for key, part in value.items():
+            _bounded_strings(key, name)
+            _bounded_strings(part, f"{name}.{key}")
+
+
 def check_attributes(attrs: dict[str, Any], spec: dict[str, Any], name: str) -> None:
-    """The attributes the guide defines must have its values; others pass as they are."""
+    """The attributes the guide defines must have its values; others pass as they are
+    (with every string at most ``MAX_TEXT`` long)."""
     for key, value in attrs.items():
+        _bounded_strings(key, name)
+        _bounded_strings(value, f"{name}.{key}")
         if key in spec:
             _attribute(value, spec[key], f"{name}.{key}", key)
 

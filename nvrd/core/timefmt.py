@@ -12,7 +12,14 @@ import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from nvrd.core.errors import bad_request
+from nvrd.core.errors import ApiError, bad_request
+
+#: The times the server represents: every later step (local days, ±1 day,
+#: milliseconds in a 64-bit column, ``datetime`` arithmetic) stays in range.
+MIN_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(9000, 1, 1, tzinfo=UTC)
+#: The longest duration taken (``duration=``): 100 years.
+MAX_DURATION = timedelta(days=36525)
 
 _ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})"
@@ -59,7 +66,8 @@ def parse_time(name: str, text: str, tz: ZoneInfo, now: datetime) -> datetime:
 
     A value without an offset is server local time (``tz``); a local time
     that does not exist or is ambiguous because of DST resolves as
-    ``zoneinfo`` does (``fold=0``). Anything unparseable is a 400.
+    ``zoneinfo`` does (``fold=0``). Anything unparseable is a 400, and so is
+    a time outside ``MIN_TIME..MAX_TIME``.
     """
     value = text.strip()
     word = value.lower()
@@ -89,11 +97,21 @@ def parse_time(name: str, text: str, tz: ZoneInfo, now: datetime) -> datetime:
         )
         tz_text = m.group("tz")
         if tz_text is None:
-            return naive.replace(tzinfo=tz).astimezone(UTC)
-        offset = _parse_offset(tz_text)
+            moment = naive.replace(tzinfo=tz).astimezone(UTC)
+        else:
+            moment = (naive - _parse_offset(tz_text)).replace(tzinfo=UTC)
     except ValueError:
         raise bad_request("badTime", name=name, value=text) from None
-    return (naive - offset).replace(tzinfo=UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not MIN_TIME <= moment <= MAX_TIME:
+        raise _out_of_range(name, text)
+    return moment
+
+
+def _out_of_range(name: str, text: str) -> ApiError:
+    lo, hi = (t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (MIN_TIME, MAX_TIME))
+    return bad_request("outOfRange", name=name, value=text, lo=lo, hi=hi)
 
 
 _DURATION = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>ms|w|d|h|m|s)?$")
@@ -110,6 +128,9 @@ _UNITS = {
 def parse_duration(name: str, text: str) -> timedelta:
     """``duration=`` with a single unit of ``w d h m s ms``; no unit = seconds."""
     m = _DURATION.match(text.strip().lower())
-    if not m:
-        raise bad_request("badDuration", name=name, value=text)
-    return float(m.group("n")) * _UNITS[m.group("unit") or "s"]
+    if not m or len(m.group("n")) > 40:
+        raise bad_request("badDuration", name=name, value=text[:64])
+    unit = _UNITS[m.group("unit") or "s"]
+    if float(m.group("n")) * unit.total_seconds() > MAX_DURATION.total_seconds():
+        raise bad_request("outOfRange", name=name, value=text, lo=0, hi=f"{MAX_DURATION.days}d")
+    return float(m.group("n")) * unit

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from nvrd.config import EventStorageSettings
 from nvrd.core.clock import Clock, utc_from_ms
+from nvrd.core.limits import safe_rel_path
 from nvrd.export.assemble import view_plan
 from nvrd.export.plan import copy_to
 from nvrd.export.service import ExportService
@@ -243,6 +244,8 @@ class EventBackupService:
 
     def file(self, rel: str) -> Path | None:
         """A saved clip under the event storage (``None`` outside it or not an MP4)."""
+        if not safe_rel_path(rel):
+            return None
         root = self.root.resolve()
         target = (root / rel).resolve()
         if not target.is_relative_to(root) or target.suffix != ".mp4" or not target.is_file():

@@ -71,8 +71,8 @@ class ExportRequest:
 
 def parse_size(name: str, text: str) -> int:
     m = _SIZE.match(text.strip())
-    if not m:
-        raise bad_request("badSize", name=name, value=text)
+    if not m or len(m.group("n")) > 30:
+        raise bad_request("badSize", name=name, value=text[:64])
     value = int(float(m.group("n")) * _UNITS[(m.group("unit") or "b").lower()])
     if not MIN_MEDIA_SIZE <= value <= MAX_MEDIA_SIZE:
         raise bad_request("badSize", name=name, value=text)
@@ -81,8 +81,8 @@ def parse_size(name: str, text: str) -> int:
 
 def parse_interval(name: str, text: str) -> int:
     m = _INTERVAL.match(text.strip())
-    if not m:
-        raise bad_request("badInterval", name=name, value=text)
+    if not m or len(m.group("n")) > 30:
+        raise bad_request("badInterval", name=name, value=text[:64])
     unit_ms = 1 if (m.group("unit") or "s").lower() == "ms" else 1000
     value = round(float(m.group("n")) * unit_ms)
     if not MIN_INTERVAL_MS <= value <= MAX_INTERVAL_MS:

@@ -1,15 +1,19 @@
 """Checking pushed events against the registries, and what each one publishes.
 
 :func:`check` runs over the whole body before anything is applied, so a
-body is taken entirely or not at all. :func:`publication` gives the bus
-event of one pushed item; parking counts and the event log are handled by
-the service that applies the items.
+body is taken entirely or not at all. Two things do not refuse a body: an
+emergency call's ``camera`` list naming channels that do not exist (the
+call is kept, the unknown channels are dropped and reported), and, unless
+``accept_unknown`` is off, an LPR ``src`` nobody registered (it is
+registered by the service). :func:`publication` gives the bus event of one
+pushed item; parking counts and the event log are handled by the service
+that applies the items.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,26 +51,58 @@ def _channel(chid: int, name: str, titles: Mapping[int, str]) -> None:
         raise bad_request("pushUnknownChannel", field=name, ch=chid)
 
 
-def check(items: list[PushItem], devices: Devices, titles: Mapping[int, str]) -> None:
-    """400 for the first item naming a device or channel that does not exist."""
+@dataclass(frozen=True)
+class Checked:
+    """A body that passed :func:`check`, and what it asks of the service."""
+
+    items: list[PushItem]
+    #: LPR codes to register before the items are applied (in order of first use).
+    new_sources: list[str] = field(default_factory=list)
+    #: Per emergency-call item (its field prefix), the ``camera`` channels dropped.
+    ignored: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def _known_cameras(item: EmergencyPush, titles: Mapping[int, str], out: Checked) -> PushItem:
+    if item.camera is None:
+        return item
+    unknown = tuple(c for c in item.camera if c not in titles)
+    if not unknown:
+        return item
+    out.ignored[item.at] = unknown
+    return replace(item, camera=tuple(c for c in item.camera if c in titles))
+
+
+def check(
+    items: list[PushItem],
+    devices: Devices,
+    titles: Mapping[int, str],
+    accept_unknown: bool = False,
+) -> Checked:
+    """400 for the first item naming a device or channel that does not exist
+    (except as the module text says)."""
+    out = Checked([])
     for item in items:
         if isinstance(item, LprPush):
             src = devices.lpr.get(item.src)
-            if src is None:
+            if src is None and not accept_unknown:
                 raise bad_request("pushUnknownLprSrc", field=item.at + "src", value=item.src)
-            if src.tag == "NotUsed":
+            if src is None:
+                if item.src not in out.new_sources:
+                    out.new_sources.append(item.src)
+            elif src.tag == "NotUsed":
                 raise bad_request("pushLprSrcNotUsed", field=item.at + "src", value=item.src)
         elif isinstance(item, EmergencyPush):
             if item.src not in devices.calls:
                 raise bad_request("pushUnknownCaller", field=item.at + "src", value=item.src)
-            for n, chid in enumerate(item.camera or ()):
-                _channel(chid, f"{item.at}camera[{n}]", titles)
+            item = _known_cameras(item, titles, out)
         elif isinstance(item, ObjectPush | PackingPush):
             _channel(item.chid, item.at + "chid", titles)
         else:
             _channel(item.chid, item.at + "chid", titles)
             for n, chid in enumerate(item.linked):
                 _channel(chid, f"{item.at}linkedChannel[{n}]", titles)
+        out.items.append(item)
+    return out
 
 
 def time_ms(item: PushItem) -> int:

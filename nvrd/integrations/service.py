@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nvrd.config import Settings
 from nvrd.core.clock import Clock, ms_from_datetime
-from nvrd.core.eventtypes import EmergencyCallCode, EventType
+from nvrd.core.eventtypes import EmergencyCallCode, EventType, SystemCode
 from nvrd.core.pushspec import EmergencyPush, LprPush, PushItem
 from nvrd.events.bus import EventBus
 from nvrd.integrations import messages, parking, push
@@ -27,7 +27,13 @@ from nvrd.integrations.entries import (
 )
 from nvrd.integrations.push import Devices
 from nvrd.store.channels import ChannelStore
-from nvrd.store.integrations import EmergencyDevice, IntegrationStore, LprSource, ParkingLot
+from nvrd.store.integrations import (
+    EmergencyDevice,
+    EntryExists,
+    IntegrationStore,
+    LprSource,
+    ParkingLot,
+)
 from nvrd.store.lprlog import LprLogStore, LprRecord
 
 log = logging.getLogger("nvrd.integrations")
@@ -64,6 +70,7 @@ class IntegrationService:
         clock: Clock,
         tz: ZoneInfo,
         cache_seconds: float = 1.0,
+        accept_unknown_sources: bool = True,
     ):
         self.store = IntegrationStore(engine)
         self.lprlog = LprLogStore(engine)
@@ -73,6 +80,7 @@ class IntegrationService:
         self._tz = tz
         self._ttl = cache_seconds
         self._cached: tuple[float, Devices] | None = None
+        self._accept_unknown = accept_unknown_sources
 
     def _now_ms(self) -> int:
         return ms_from_datetime(self._clock.now())
@@ -158,7 +166,16 @@ class IntegrationService:
         """Apply validated pushed events: all of them, or (on a 400) none."""
         devices = await self.devices()
         titles = {c.chid: c.title for c in await self._channels.all()}
-        push.check(items, devices, titles)
+        checked = push.check(items, devices, titles, self._accept_unknown)
+        items = checked.items
+        if checked.new_sources:
+            devices = await self._register_sources(checked.new_sources)
+        for at, chids in checked.ignored.items():
+            log.warning(
+                "push: %scamera names channels that do not exist: %s (ignored)",
+                at,
+                ", ".join(map(str, chids)),
+            )
         await self.lprlog.add_many(
             [push.lpr_record(i, devices.lpr[i.src]) for i in items if isinstance(i, LprPush)]
         )
@@ -168,14 +185,49 @@ class IntegrationService:
             if isinstance(item, LprPush):
                 await self._count_lpr(devices.lpr[item.src], item.direction)
             elif isinstance(item, EmergencyPush):
-                self._log_call(item, devices.calls[item.src])
+                self._log_call(item, devices.calls[item.src], checked.ignored.get(item.at, ()))
 
-    def _log_call(self, item: EmergencyPush, dev: EmergencyDevice) -> None:
+    async def _register_sources(self, codes: list[str]) -> Devices:
+        """Register LPR codes first seen in a push: name = code, no linked channels."""
+        now = self._now_ms()
+        for code in codes:
+            if await self._register_source(code, now):
+                log.warning("LPR source %r registered from a push (no linked channels)", code)
+                self._bus.publish(
+                    "log",
+                    type=int(EventType.SYSTEM),
+                    code=int(SystemCode.SETTINGS_CHANGED),
+                    param={"lprSource": code, "registered": "push"},
+                    comment=None,
+                    chid=None,
+                    time_ms=now,
+                )
+        self.invalidate()
+        return await self.devices()
+
+    async def _register_source(self, code: str, now_ms: int) -> bool:
+        """Add one source; ``False`` if the code was registered meanwhile (CLI, push)."""
+        for _ in range(5):  # another writer may take the lowest free id first
+            entry = LprSource(await self.store.lpr.next_id(), code, code, origin="push")
+            try:
+                await self.store.lpr.add(entry, now_ms)
+                return True
+            except EntryExists as exc:
+                if exc.field == "code":
+                    return False
+        raise RuntimeError(f"could not register LPR source {code!r}")
+
+    def _log_call(
+        self, item: EmergencyPush, dev: EmergencyDevice, ignored: tuple[int, ...]
+    ) -> None:
+        param: dict[str, Any] = {"caller": dev.code, "name": dev.name, "device": item.device}
+        if ignored:
+            param["ignoredCamera"] = list(ignored)
         self._bus.publish(
             "log",
             type=int(EventType.EMERGENCY_CALL),
             code=int(_CALL_CODES[item.event]),
-            param={"caller": dev.code, "name": dev.name, "device": item.device},
+            param=param,
             comment=None,
             chid=dev.linked[0] if dev.linked else None,
             time_ms=push.time_ms(item),

@@ -20,6 +20,7 @@ from nvrd.config import Settings
 from nvrd.core.channelspec import ChannelSpec
 from nvrd.core.clock import Clock
 from nvrd.core.eventtypes import EventType, SystemCode
+from nvrd.core.limits import safe_rel_path
 from nvrd.core.ratelimit import StartLimiter
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.core.supervisor import Supervisor
@@ -283,6 +284,8 @@ class MediaService:
     def segment_path(self, root_index: int, rel: str) -> Path | None:
         paths = self.settings.storage_paths
         if not 0 <= root_index < len(paths) or paths[root_index].usage == -1:
+            return None
+        if not safe_rel_path(rel):
             return None
         root = paths[root_index].path.resolve()
         target = (root / rel).resolve()

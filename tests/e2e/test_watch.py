@@ -290,6 +290,14 @@ def test_unparseable_when(srv: ServerProcess, auth: str, page: Any) -> None:
     assert message(page)[0] == "badWhen"
 
 
+def test_junk_boolean_is_shown_in_page(srv: ServerProcess, auth: str, page: Any) -> None:
+    resp = page.goto(f"{srv.url}/watch?ch=1&auth={auth}&showTitle=junk")
+    assert resp.status == 400
+    wait_state(page, "error")
+    assert message(page) == ("badParam", "Invalid value in showTitle= (true or false).")
+    assert page.locator("#message").is_visible()
+
+
 def test_demo_page_and_static_files(srv: ServerProcess, auth: str, page: Any) -> None:
     page.goto(f"{srv.url}/?auth={auth}")
     page.locator(".channel iframe").first.wait_for()

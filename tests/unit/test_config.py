@@ -58,6 +58,8 @@ def test_postgres_url(tmp_path: Path) -> None:
         ('[server]\ndatabase_url = "mysql://x"\n', "server.database_url"),
         ('[[storage]]\npath = "/x"\nusage = 5\n', "storage.0.usage"),
         ("[server\n", "not valid TOML"),
+        ('[integrations]\naccept_unknown_sources = "maybe"\n', "integrations.accept_unknown"),
+        ("[integrations]\nbogus = true\n", "integrations.bogus: unknown setting"),
     ],
 )
 def test_bad_settings_are_one_line(tmp_path: Path, text: str, fragment: str) -> None:

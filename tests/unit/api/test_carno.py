@@ -330,7 +330,9 @@ def test_plate_images_need_the_lpr_right(client: TestClient, app: AppHarness) ->
         "/storage/plates/../nvrd.db",
         "/storage/plates/2018/02/21/..%2F..%2F..%2Fnvrd.db",
     ):
-        assert client.get(bad).status_code == 404, bad
+        # never served; ``/storage/nvrd.db/`` (what ``..`` leaves) is a recording path,
+        # which this user may not read at all: 403 before the file is looked for
+        assert client.get(bad).status_code in (403, 404), bad
 
 
 def test_the_lpr_topic_needs_the_lpr_right(client: TestClient) -> None:

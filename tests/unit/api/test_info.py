@@ -30,7 +30,7 @@ def test_compact_by_default_and_indent(client: TestClient) -> None:
     r = client.get("/api/info?timezone&indent=2")
     assert r.text == '{\n  "timezone": {\n    "name": "UTC",\n    "bias": "+00:00"\n  }\n}'
     r = client.get("/api/info?timezone&indent=0")
-    assert r.text.startswith("{\n")
+    assert r.text == '{"timezone":{"name":"UTC","bias":"+00:00"}}'
 
 
 @pytest.mark.parametrize("bad", ["9", "-1", "x", ""])

@@ -307,10 +307,8 @@ def test_body_problems(client: TestClient) -> None:
         ({"src": "1-1-7"}, "topic: this item is required."),
         ({"topic": "LPR2"}, 'topic: unknown topic "LPR2" (one of '),
         ([LPR, {**LPR, "when": "27/06/2018"}], '[1].when is not an ISO 8601 time: "27/06/2018".'),
-        ({**LPR, "src": "NOPE"}, 'src: no LPR source with code "NOPE".'),
         ({**LPR, "src": "OFF"}, 'src: the LPR source "OFF" is not in use.'),
         ({**CALL, "src": "9"}, 'src: no emergency call device with code "9".'),
-        ({**CALL, "camera": "1,7"}, "camera[1]: channel 7 does not exist."),
         ({**LPR, "score": "high"}, "score: must be of JSON type number."),
         (
             [LPR, {"topic": "object", "chid": 9, "objId": 1, "type": "face"}],
@@ -335,9 +333,9 @@ def test_bad_bodies_apply_nothing(client: TestClient, body: Any, message: str) -
 
 
 def test_error_messages_follow_lang(client: TestClient) -> None:
-    r = client.post("/api/push?lang=ko-KR", json={**LPR, "src": "NOPE"})
+    r = client.post("/api/push?lang=ko-KR", json={**CALL, "src": "NOPE"})
     assert r.status_code == 400
-    assert r.json()["message"] == 'src: 코드가 "NOPE"인 차량 번호 인식(LPR) 장치가 없습니다.'
+    assert r.json()["message"] == 'src: 위치 코드가 "NOPE"인 비상 호출 장치가 없습니다.'
 
 
 def test_parking_counts_follow_entries_and_exits_and_persist(app: AppHarness) -> None:

@@ -32,7 +32,7 @@ def test_bad_bool() -> None:
 
 def test_indent_range() -> None:
     assert parse_indent(None) is None
-    assert parse_indent("0") == 0
+    assert parse_indent("0") is None  # compact, as without indent
     assert parse_indent("8") == 8
     for bad in ("9", "-1", "two", ""):
         with pytest.raises(ApiError):
