@@ -21,11 +21,11 @@ import logging
 import uuid
 from typing import Any
 
-from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from nvrd.api.context import Services, services
-from nvrd.api.sockets import socket_user
+from nvrd.api.access import needs
+from nvrd.api.context import Services
+from nvrd.api.routing import socket_route
 from nvrd.core.errors import ApiError
 from nvrd.core.params import parse_indent
 from nvrd.core.rights import Right
@@ -33,6 +33,7 @@ from nvrd.export.files import free_bytes
 from nvrd.export.params import ExportRequest, parse_request
 from nvrd.export.service import Busy, ChannelWork
 from nvrd.export.session import BAD_PARAMS, NO_DATA, NO_SPACE, SUCCESS, Session
+from nvrd.store.users import User
 
 log = logging.getLogger("nvrd.export")
 
@@ -93,15 +94,7 @@ async def _read_commands(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | No
         queue.put_nowait(None)
 
 
-async def data_export(ws: WebSocket) -> None:
-    svc = services(ws)
-    await ws.accept()
-    user = await socket_user(ws, svc)
-    if user is None:
-        return
-    if not user.has(Right.DATA_EXPORT):
-        await ws.close(4403, "needs the DataExport right")
-        return
+async def data_export(ws: WebSocket, svc: Services, user: User) -> None:
     q = ws.query_params
     try:
         indent = parse_indent(q.get("indent"))
@@ -200,4 +193,4 @@ async def _run(
         await ws.close(1000)
 
 
-routes = [WebSocketRoute("/wsapi/dataExport", data_export)]
+routes = [socket_route("/wsapi/dataExport", data_export, needs(Right.DATA_EXPORT))]

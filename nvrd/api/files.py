@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.responses import FileResponse
-from starlette.routing import Route
 
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.access import needs
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route
 from nvrd.core.errors import not_found
 from nvrd.core.rights import Right
 
@@ -25,4 +26,6 @@ async def storage_file(call: Call) -> Any:
     return FileResponse(path, media_type="video/mp4", headers={"Cache-Control": "private"})
 
 
-routes = [Route("/storage/{root:int}/{path:path}", endpoint(storage_file, right=Right.PLAYBACK))]
+routes = [
+    api_route("/storage/{root:int}/{path:path}", storage_file, needs(Right.PLAYBACK), media=True)
+]

@@ -15,16 +15,18 @@ import logging
 from typing import Any
 
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from nvrd.api.context import Services, services
-from nvrd.api.endpoint import Call, endpoint
-from nvrd.api.sockets import pump, socket_user
+from nvrd.api.access import SIGNED_IN
+from nvrd.api.context import Services
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route, socket_route
+from nvrd.api.sockets import pump
 from nvrd.core.errors import ApiError, not_found
 from nvrd.core.params import parse_int
 from nvrd.core.video import resolution_label
 from nvrd.media.live.hub import Message
+from nvrd.store.users import User
 
 log = logging.getLogger("nvrd.live")
 
@@ -49,13 +51,9 @@ async def hls_file(call: Call) -> Any:
     return Response(data, media_type=kind, headers={"Cache-Control": cache})
 
 
-async def live_socket(ws: WebSocket) -> None:
-    svc = services(ws)
+async def live_socket(ws: WebSocket, svc: Services, user: User) -> None:
     query = ws.query_params
     client = ws.client.host if ws.client else "unknown"
-    await ws.accept()
-    if await socket_user(ws, svc) is None:
-        return
     try:
         chid = parse_int("ch", query.get("ch", ""), lo=1)
     except ApiError as err:
@@ -78,8 +76,9 @@ async def live_socket(ws: WebSocket) -> None:
 
 
 routes = [
-    Route("/hls/{stream}/{name}", endpoint(hls_file)),
-    WebSocketRoute("/wsapi/live", live_socket),
+    # Live video, like /api/vod without when=: any signed-in user.
+    api_route("/hls/{stream}/{name}", hls_file, SIGNED_IN, media=True),
+    socket_route("/wsapi/live", live_socket, SIGNED_IN),
 ]
 
 

@@ -12,12 +12,12 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-from starlette.routing import Route
-
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.access import Part, needs
+from nvrd.api.endpoint import Call
 from nvrd.api.live import live_sources
+from nvrd.api.routing import api_route
 from nvrd.core.clock import ms_from_datetime, utc_from_ms
-from nvrd.core.errors import ApiError, Kind, bad_request, not_found
+from nvrd.core.errors import bad_request, not_found
 from nvrd.core.params import flag, parse_int, parse_int_list, url_encode
 from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_duration, parse_time
@@ -125,8 +125,6 @@ async def _by_time(call: Call, chid: int | None, when_text: str, limit: int) -> 
 
 
 async def recorded(call: Call) -> Any:
-    if not call.user.has(Right.PLAYBACK):
-        raise ApiError(Kind.FORBIDDEN, "needRight", {"right": Right.PLAYBACK.value})
     q = call.query
     ch = q.get("ch")
     chid = parse_int("ch", ch, lo=1) if ch is not None else None
@@ -173,13 +171,26 @@ def whole_ranges(call: Call, segments: list[Segment]) -> dict[int, dict[str, Any
     return out
 
 
+def is_live_query(q: Any) -> bool:
+    when = q.get("when")
+    return q.get("id") is None and (when is None or when.strip().lower() == "now")
+
+
 def is_live(call: Call) -> bool:
-    when = call.query.get("when")
-    return call.query.get("id") is None and (when is None or when.strip().lower() == "now")
+    return is_live_query(call.query)
 
 
 async def vod(call: Call) -> Any:
     return await (live(call) if is_live(call) else recorded(call))
 
 
-routes = [Route("/api/vod", endpoint(vod))]
+#: Live video needs only a sign-in; recorded video (``id=`` or a past ``when=``) Playback.
+#: The ``range`` entries (``/api/view.mp4``) are added only for users with DataExport.
+RECORDED = Part(
+    "recorded video (id= or when= other than now)",
+    "when=2020-01-01T00:00:00Z",
+    lambda q: not is_live_query(q),
+    (Right.PLAYBACK,),
+)
+
+routes = [api_route("/api/vod", vod, needs(parts=(RECORDED,)))]
