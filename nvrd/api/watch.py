@@ -140,6 +140,8 @@ async def _check(
     user = identity.user
     if user is None:
         return identity, PageError(401, "signIn")
+    if ACCESS.refusal(user, request.query_params) is not None:
+        return identity, PageError(403, "noRight")
     chid = _channel_number(request.query_params.get("ch"))
     channel = await svc.channels.get(chid) if chid is not None else None
     if chid is None or channel is None:
@@ -151,8 +153,6 @@ async def _check(
             when = parse_time("when", when_text, svc.tz, svc.clock.now())
         except ApiError:
             return identity, PageError(400, "badWhen", {"when": when_text})
-        if ACCESS.refusal(user, request.query_params) is not None:
-            return identity, PageError(403, "noRight")
         config["live"] = False
         config["when"] = format_iso(when, svc.tz)
     return identity, None
