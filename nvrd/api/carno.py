@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from nvrd.api.endpoint import Call
+from nvrd.api.signin import public_base
 from nvrd.core.clock import ms_from_datetime, utc_from_ms
 from nvrd.core.errors import bad_request
 from nvrd.core.params import parse_bool, parse_int, parse_int_list, url_encode
@@ -29,7 +30,7 @@ EXPORT_PAGE = 5000
 
 
 def base_url(call: Call) -> str:
-    return str(call.request.base_url)
+    return public_base(call.request, call.svc)
 
 
 def absolute(base: str, url: str) -> str:

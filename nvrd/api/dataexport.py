@@ -26,6 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from nvrd.api.access import needs
 from nvrd.api.context import Services
 from nvrd.api.routing import socket_route
+from nvrd.api.signin import public_base
 from nvrd.core.errors import ApiError
 from nvrd.core.params import parse_indent
 from nvrd.core.rights import Right
@@ -43,13 +44,6 @@ MAX_COMMAND = 4096
 MAX_PENDING = 64
 #: Less free space than this (beyond the recording reserve) is "no space" at ready.
 MIN_ROOM = 16 * 1024 * 1024
-
-
-def http_base(ws: WebSocket) -> str:
-    base = str(ws.base_url)
-    if base.startswith("wss"):
-        return "https" + base[3:]
-    return "http" + base[2:] if base.startswith("ws") else base
 
 
 def _summary(svc: Services, task: str, req: ExportRequest, work: list[ChannelWork]) -> Any:
@@ -167,7 +161,7 @@ async def _run(
         work=work,
         send=send,
         commands=queue,
-        base_url=http_base(ws),
+        base_url=public_base(ws, svc),
         ttl_ms=round(cfg.ttl_seconds * 1000),
         alert_ms=round(cfg.alert_seconds * 1000),
         reserve_bytes=int(svc.settings.recording.min_free_mb * 1024 * 1024),

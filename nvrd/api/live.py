@@ -21,6 +21,7 @@ from nvrd.api.access import SIGNED_IN
 from nvrd.api.context import Services
 from nvrd.api.endpoint import Call
 from nvrd.api.routing import api_route, socket_route
+from nvrd.api.signin import public_base
 from nvrd.api.sockets import pump
 from nvrd.core.errors import ApiError, not_found
 from nvrd.core.params import parse_int
@@ -84,7 +85,7 @@ routes = [
 
 def live_sources(call: Call, chid: int) -> list[dict[str, Any]]:
     """The live streams nvrd serves for a channel, with URLs on the host the client used."""
-    return stream_sources(call.svc, str(call.request.base_url), chid)
+    return stream_sources(call.svc, public_base(call.request, call.svc), chid)
 
 
 def stream_sources(svc: Services, base: str, chid: int) -> list[dict[str, Any]]:

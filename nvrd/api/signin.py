@@ -96,3 +96,15 @@ def set_session_cookie(
             secure=is_tls(conn),
             path="/",
         )
+
+
+def public_base(conn: HTTPConnection, svc: Services) -> str:
+    """``http(s)://host[:port]/`` for absolute URLs: ``[server] public_url`` when set,
+    otherwise the address the request came to (https when it came over TLS)."""
+    configured = svc.settings.server.public_url
+    if configured:
+        return configured
+    base = str(conn.base_url)
+    if base.startswith("wss"):
+        return "https" + base[3:]
+    return "http" + base[2:] if base.startswith("ws") else base

@@ -30,6 +30,7 @@ from nvrd.api.eventmsg import BUS_TOPICS, Options, Renderer
 from nvrd.api.find import WHAT_RIGHTS
 from nvrd.api.live import stream_sources
 from nvrd.api.routing import socket_route
+from nvrd.api.signin import public_base
 from nvrd.api.sockets import pump
 from nvrd.core.errors import ApiError, bad_request
 from nvrd.core.objects import OBJECT_TYPES
@@ -62,13 +63,6 @@ ACCESS = needs(parts=tuple(_asks_for(t) for t in TOPIC_RIGHTS))
 OBJECT_FILTERS = frozenset(OBJECT_TYPES) | {"bodyTemperature"}
 
 
-def _base(ws: WebSocket) -> str:
-    base = str(ws.base_url)
-    if base.startswith("wss"):
-        return "https" + base[3:]
-    return "http" + base[2:] if base.startswith("ws") else base
-
-
 def parse_options(ws: WebSocket, svc: Services) -> Options:
     q = ws.query_params
     topics = list(dict.fromkeys(split_list(q.get("topics", ""))))
@@ -91,7 +85,7 @@ def parse_options(ws: WebSocket, svc: Services) -> Options:
         verbose=flag(q, "verbose"),
         object_types=otypes,
         indent=parse_indent(q.get("indent")),
-        base=_base(ws),
+        base=public_base(ws, svc),
     )
 
 

@@ -16,6 +16,7 @@ from nvrd.api.access import Part, needs
 from nvrd.api.endpoint import Call
 from nvrd.api.live import live_sources
 from nvrd.api.routing import api_route
+from nvrd.api.signin import public_base
 from nvrd.core.clock import ms_from_datetime, utc_from_ms
 from nvrd.core.errors import bad_request, not_found
 from nvrd.core.params import flag, parse_int, parse_int_list, url_encode
@@ -77,7 +78,7 @@ async def live(call: Call) -> Any:
 def _item(call: Call, seg: Segment, roots: dict[str, int], titles: dict[int, str]) -> Any:
     tz = call.svc.tz
     src = {
-        "src": storage_url(str(call.request.base_url), roots[seg.root], seg.rel_path),
+        "src": storage_url(public_base(call.request, call.svc), roots[seg.root], seg.rel_path),
         "type": "video/mp4",
         "label": resolution_label(seg.height),
         "size": [seg.width, seg.height],
@@ -158,7 +159,7 @@ def whole_ranges(call: Call, segments: list[Segment]) -> dict[int, dict[str, Any
     for s in segments:
         lo, hi = spans.get(s.chid, (s.start_ms, s.end_ms))
         spans[s.chid] = (min(lo, s.start_ms), max(hi, s.end_ms))
-    base = str(call.request.base_url)
+    base = public_base(call.request, call.svc)
     out: dict[int, dict[str, Any]] = {}
     for chid, (lo, hi) in spans.items():
         begin = format_iso(utc_from_ms(lo), call.svc.tz)
