@@ -66,10 +66,11 @@ def _origin_of(url: str) -> tuple[str, str] | None:
 
 
 def same_origin(conn: HTTPConnection, svc: Services) -> bool:
-    """True unless the request names an ``Origin`` other than this server's."""
+    """True unless the request names an ``Origin`` other than this server's, or, without
+    ``Origin`` (a link followed from another site), says ``Sec-Fetch-Site: cross-site``."""
     origin = conn.headers.get("origin")
     if origin is None:
-        return True
+        return conn.headers.get("sec-fetch-site", "").lower() not in ("cross-site", "same-site")
     theirs = _origin_of(origin.strip())
     if theirs is None:  # "null" (sandboxed frames, files) or garbage
         return False

@@ -56,3 +56,25 @@ def test_public_url_must_be_an_http_url(tmp_path: Path) -> None:
     for bad in ("ftp://x/", "nvr.example.com", "https://x/?a=1"):
         with pytest.raises(ConfigError):
             make_settings(tmp_path, server={"public_url": bad})
+
+
+def test_over_tls_urls_are_https_and_the_cookie_is_secure(harness: Any, tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from tests.conftest import b64
+
+    h = harness(
+        users=[ADMIN],
+        server={"timezone": "America/New_York"},
+        channel=CHANNELS,
+        storage=[{"path": str(tmp_path / "r0")}, {"path": str(tmp_path / "r1")}],
+    )
+    insert(h.settings)
+    with TestClient(h.app, base_url="https://nvr.local") as c:
+        r = c.get(f"/api/auth?login={b64(*ADMIN[:2])}")
+        assert "secure" in r.headers["set-cookie"].lower()
+        r = c.get("/api/vod?ch=1&when=2018-01-08T21:30:00-05:00")
+        assert r.json()[0]["src"][0]["src"] == f"https://nvr.local/storage/0/{rel(0)}"
+    with TestClient(h.app, base_url="http://nvr.local") as c:
+        r = c.get(f"/api/auth?login={b64(*ADMIN[:2])}")
+        assert "secure" not in r.headers["set-cookie"].lower()
