@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import tzlocal
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from nvrd import __version__
@@ -39,6 +40,7 @@ from nvrd.api import system as system_api
 from nvrd.api import vod as vod_api
 from nvrd.api import watch as watch_api
 from nvrd.api.context import Services
+from nvrd.api.proxies import TrustedProxies
 from nvrd.api.responses import api_error_handler, http_error_handler, internal_error_handler
 from nvrd.auth.bootstrap import ensure_demo_user, ensure_first_admin
 from nvrd.auth.lockout import Lockout
@@ -49,6 +51,7 @@ from nvrd.config import Settings
 from nvrd.core.clock import Clock, SystemClock
 from nvrd.core.errors import ApiError
 from nvrd.core.eventtypes import EventType, PrivacyCode
+from nvrd.core.forwarded import parse_networks
 from nvrd.core.i18n import Translator
 from nvrd.core.ids import fill_ids
 from nvrd.core.passwords import INTERACTIVE, Scrypt
@@ -313,6 +316,10 @@ def create_app(
         HTTPException: http_error_handler,
         Exception: internal_error_handler,
     }
-    app = Starlette(routes=routes(), exception_handlers=handlers, lifespan=lifespan)
+    proxies = parse_networks(settings.server.trusted_proxies)
+    middleware = [Middleware(TrustedProxies, proxies=proxies)]
+    app = Starlette(
+        routes=routes(), exception_handlers=handlers, lifespan=lifespan, middleware=middleware
+    )
     app.state.services = svc
     return app

@@ -55,6 +55,42 @@ class ServerSettings(_Strict):
     host_root: Path = Path("/")
     log_format: Literal["json", "text"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    #: Reverse proxies whose X-Forwarded-For / Forwarded / X-Real-IP are believed
+    #: (addresses or CIDR networks); by default none is.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    #: When set (``https://nvr.example.com/``), every absolute URL the server generates
+    #: starts with it instead of the address the request came to.
+    public_url: str = ""
+    #: HTTPS: PEM certificate (chain) and private key files.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    #: Serve HTTPS with a self-signed certificate made in the data dir on first start
+    #: (``tls-cert.pem``, ``tls-key.pem``), unless ``tls_cert``/``tls_key`` are given.
+    tls_self_signed: bool = False
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in v:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or network: {item!r}") from None
+        return [i.strip() for i in v]
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str) -> str:
+        from urllib.parse import urlsplit
+
+        if not v:
+            return v
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("must be an http:// or https:// URL without a query")
+        return v.rstrip("/") + "/"
 
     @field_validator("data_dir")
     @classmethod
@@ -570,9 +606,12 @@ def load_settings(
     return settings
 
 
-def ensure_writable(path: Path, name: str) -> None:
+def ensure_writable(path: Path, name: str, private: bool = True) -> None:
+    """Create ``path`` if needed (``private``: readable by the owner only, 0700)."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
+        if private and path.stat().st_mode & 0o077:
+            path.chmod(0o700)
         probe = path / ".nvrd-write-test"
         probe.write_bytes(b"")
         probe.unlink()

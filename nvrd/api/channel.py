@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.routing import Route
-
+from nvrd.api.access import needs
 from nvrd.api.body import json_items
-from nvrd.api.endpoint import Call, Reply, endpoint
+from nvrd.api.endpoint import Call, Reply
+from nvrd.api.routing import api_route
 from nvrd.core.channelspec import BadField, ChannelSpec, SpecError, parse_item
 from nvrd.core.errors import bad_request
 from nvrd.core.params import bounded_int
@@ -93,10 +93,8 @@ async def delete_channels(call: Call) -> Any:
 
 
 routes = [
-    Route("/api/channel", endpoint(add_channels, right=Right.SETTINGS), methods=["POST"]),
-    Route(
-        "/api/channel/{ids:path}",
-        endpoint(delete_channels, right=Right.SETTINGS),
-        methods=["DELETE"],
+    api_route("/api/channel", add_channels, needs(Right.SETTINGS), methods=["POST"]),
+    api_route(
+        "/api/channel/{ids:path}", delete_channels, needs(Right.SETTINGS), methods=["DELETE"]
     ),
 ]

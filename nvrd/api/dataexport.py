@@ -21,11 +21,12 @@ import logging
 import uuid
 from typing import Any
 
-from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from nvrd.api.context import Services, services
-from nvrd.api.sockets import socket_user
+from nvrd.api.access import needs
+from nvrd.api.context import Services
+from nvrd.api.routing import socket_route
+from nvrd.api.signin import public_base
 from nvrd.api.wsclose import close_if_open
 from nvrd.core import jsondoc
 from nvrd.core.errors import ApiError
@@ -35,6 +36,7 @@ from nvrd.export.files import free_bytes
 from nvrd.export.params import ExportRequest, parse_request
 from nvrd.export.service import Busy, ChannelWork
 from nvrd.export.session import BAD_PARAMS, NO_DATA, NO_SPACE, SUCCESS, Session
+from nvrd.store.users import User
 
 log = logging.getLogger("nvrd.export")
 
@@ -44,13 +46,6 @@ MAX_COMMAND = 4096
 MAX_PENDING = 64
 #: Less free space than this (beyond the recording reserve) is "no space" at ready.
 MIN_ROOM = 16 * 1024 * 1024
-
-
-def http_base(ws: WebSocket) -> str:
-    base = str(ws.base_url)
-    if base.startswith("wss"):
-        return "https" + base[3:]
-    return "http" + base[2:] if base.startswith("ws") else base
 
 
 def _summary(svc: Services, task: str, req: ExportRequest, work: list[ChannelWork]) -> Any:
@@ -95,15 +90,7 @@ async def _read_commands(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | No
         queue.put_nowait(None)
 
 
-async def data_export(ws: WebSocket) -> None:
-    svc = services(ws)
-    await ws.accept()
-    user = await socket_user(ws, svc)
-    if user is None:
-        return
-    if not user.has(Right.DATA_EXPORT):
-        await close_if_open(ws, 4403, "needs the DataExport right")
-        return
+async def data_export(ws: WebSocket, svc: Services, user: User) -> None:
     q = ws.query_params
     try:
         indent = parse_indent(q.get("indent"))
@@ -176,7 +163,7 @@ async def _run(
         work=work,
         send=send,
         commands=queue,
-        base_url=http_base(ws),
+        base_url=public_base(ws, svc),
         ttl_ms=round(cfg.ttl_seconds * 1000),
         alert_ms=round(cfg.alert_seconds * 1000),
         reserve_bytes=int(svc.settings.recording.min_free_mb * 1024 * 1024),
@@ -202,4 +189,4 @@ async def _run(
         await close_if_open(ws, 1000)
 
 
-routes = [WebSocketRoute("/wsapi/dataExport", data_export)]
+routes = [socket_route("/wsapi/dataExport", data_export, needs(Right.DATA_EXPORT))]

@@ -12,9 +12,9 @@ import asyncio
 import math
 from typing import Any
 
-from starlette.routing import Route
-
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.access import SIGNED_IN, needs
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import ApiRoute, api_route
 from nvrd.core.channelspec import ChannelSpec
 from nvrd.core.params import bounded_int, flag, parse_int_list, split_list
 from nvrd.core.rights import Right
@@ -300,15 +300,17 @@ async def reboot(call: Call) -> Any:
     return await _guarded(call, _reboot)
 
 
-def _control(handler: Any) -> Any:
-    return endpoint(handler, right=Right.CONTROL, denied=no_right)
+def _control(path: str, handler: Any) -> ApiRoute:
+    """Camera control changes state even as a GET; without Control the answer is code -1."""
+    access = needs(Right.CONTROL, changes_state=True)
+    return api_route(path, handler, access, methods=["GET"], denied=no_right)
 
 
 routes = [
-    Route("/api/channel/info", endpoint(info), methods=["GET"]),
-    Route("/api/channel/ptz", _control(ptz), methods=["GET"]),
-    Route("/api/channel/preset", _control(preset), methods=["GET"]),
-    Route("/api/channel/relay", _control(relay), methods=["GET"]),
-    Route("/api/channel/aux", _control(aux), methods=["GET"]),
-    Route("/api/channel/reboot", _control(reboot), methods=["GET"]),
+    api_route("/api/channel/info", info, SIGNED_IN, methods=["GET"]),
+    _control("/api/channel/ptz", ptz),
+    _control("/api/channel/preset", preset),
+    _control("/api/channel/relay", relay),
+    _control("/api/channel/aux", aux),
+    _control("/api/channel/reboot", reboot),
 ]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.routing import Route
-
+from nvrd.api.access import needs
 from nvrd.api.body import read_json
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route
 from nvrd.core.errors import ApiError, Kind, bad_request
 from nvrd.core.rights import Right
 from nvrd.devices.discovery import discover as ws_discover
@@ -45,5 +45,5 @@ async def discover(call: Call) -> Any:
 
 
 routes = [
-    Route("/api/discover", endpoint(discover, right=Right.SETTINGS), methods=["POST"]),
+    api_route("/api/discover", discover, needs(Right.SETTINGS), methods=["POST"]),
 ]

@@ -26,9 +26,10 @@ from urllib.parse import parse_qsl
 from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
-from starlette.routing import Route
 
-from nvrd.api.endpoint import Call, client_address, endpoint
+from nvrd.api.access import needs
+from nvrd.api.endpoint import Call, client_address
+from nvrd.api.routing import api_route
 from nvrd.core.clock import utc_from_ms
 from nvrd.core.errors import ApiError, Kind, bad_request, not_found
 from nvrd.core.params import COMMON_PARAMS, parse_id
@@ -68,10 +69,7 @@ async def download(call: Call) -> Any:
     )
 
 
-_download = endpoint(download, right=Right.DATA_EXPORT)
-
-
-async def download_route(request: Request) -> Response:
+def glued_credentials(request: Request) -> Request:
     """Move credentials glued to the file name (``x.mp4&auth=...``) into the query string."""
     name = str(request.path_params["file"])
     if "&" in name:
@@ -81,7 +79,7 @@ async def download_route(request: Request) -> Response:
         scope["path_params"] = {**request.path_params, "file": name}
         scope["query_string"] = "&".join(f"{k}={_q(v)}" for k, v in query).encode()
         request = Request(scope, request.receive)
-    return await _download(request)
+    return request
 
 
 def _q(value: str) -> str:
@@ -191,6 +189,12 @@ async def _stream(plan: Plan, start: int, stop: int) -> Any:
 
 
 routes = [
-    Route("/download/{task}/{file:path}", download_route),
-    Route("/api/view.mp4", endpoint(view, right=Right.DATA_EXPORT), methods=["GET", "HEAD"]),
+    api_route(
+        "/download/{task}/{file:path}",
+        download,
+        needs(Right.DATA_EXPORT),
+        rewrite=glued_credentials,
+        media=True,
+    ),
+    api_route("/api/view.mp4", view, needs(Right.DATA_EXPORT), methods=["GET", "HEAD"], media=True),
 ]

@@ -1,8 +1,9 @@
 """The wrapper every API handler goes through.
 
 It parses the common parameters (``indent``, ``lang``), identifies the
-caller, enforces sign-in and rights, renders the handler's result as JSON
-and sets the session cookie after a sign-in with explicit credentials.
+caller (``nvrd.api.signin``), enforces the route's declared access
+(``nvrd.api.access``), renders the handler's result as JSON and sets the
+session cookie after a sign-in with explicit credentials.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nvrd.api.access import Access
 from nvrd.api.context import Services, services
 from nvrd.api.responses import json_response
+from nvrd.api.signin import authenticate, check_origin, client_address, set_session_cookie
 from nvrd.auth.service import Identity
-from nvrd.core.errors import ApiError, Kind, forbidden, unauthorized
+from nvrd.core.errors import ApiError, Kind, unauthorized
 from nvrd.core.params import parse_indent
 from nvrd.core.rights import Right
 from nvrd.store.users import User
@@ -56,35 +59,13 @@ Handler = Callable[[Call], Awaitable[Any]]
 
 
 def require(call: Call, *rights: Right) -> None:
-    """403 unless the caller has every one of ``rights`` (administrators have all)."""
+    """403 unless the caller has every one of ``rights`` (administrators have all).
+
+    Only for checks that depend on a request body; everything a query or path
+    selects is declared on the route (``nvrd.api.access``)."""
     for right in rights:
         if not call.user.has(right):
             raise ApiError(Kind.FORBIDDEN, "needRight", {"right": right.value})
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-async def identify(request: Request, svc: Services) -> Identity:
-    cookie = request.cookies.get(svc.settings.auth.cookie_name)
-    return await svc.auth.identify(
-        request.query_params,
-        request.headers.get("authorization"),
-        cookie,
-        client_address(request),
-    )
-
-
-def set_session_cookie(response: Response, svc: Services, identity: Identity) -> None:
-    if identity.new_session and identity.session_token:
-        response.set_cookie(
-            svc.settings.auth.cookie_name,
-            identity.session_token,
-            httponly=True,
-            samesite="lax",
-            path="/",
-        )
 
 
 def _answer(reply: Callable[[Call], Any]) -> Handler:
@@ -96,31 +77,34 @@ def _answer(reply: Callable[[Call], Any]) -> Handler:
 
 def endpoint(
     handler: Handler,
+    access: Access,
     *,
-    public: bool = False,
-    right: Right | None = None,
-    admin: bool = False,
     denied: Callable[[Call], Any] | None = None,
+    media: bool = False,
 ) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap ``handler``: ``public`` handlers run without sign-in. A user without ``right``
-    gets a 403, or ``denied(call)`` as a 200 answer when given (device control: code -1)."""
+    """Wrap ``handler``: sign in, check ``access``, render the result as JSON.
+
+    A user refused by ``access`` gets a 403, or ``denied(call)`` as a 200 answer when
+    given (device control: code -1)."""
 
     async def run(request: Request) -> Response:
         svc = services(request)
         indent = parse_indent(request.query_params.get("indent"))
         lang = svc.i18n.resolve(request.query_params.get("lang"))
-        identity = await identify(request, svc)
+        identity = await authenticate(request, svc, media=media)
         user = identity.user
-        if not public and user is None:
+        if not access.public and user is None:
             raise unauthorized()
         call = Call(request, svc, identity, lang, indent)
         target = handler
         if user is not None:
-            if admin and not user.is_admin:
-                raise forbidden("adminOnly")
-            if right is not None and not user.has(right):
+            check_origin(
+                request, svc, identity, access.changes(request.method, request.query_params)
+            )
+            refusal = access.refusal(user, request.query_params)
+            if refusal is not None:
                 if denied is None:
-                    raise ApiError(Kind.FORBIDDEN, "needRight", {"right": right.value})
+                    raise refusal
                 target = _answer(denied)
         result = await target(call)
         if isinstance(result, Response):
@@ -129,7 +113,10 @@ def endpoint(
             response = json_response(result.data, indent, result.status)
         else:
             response = json_response(result, indent)
-        set_session_cookie(response, svc, identity)
+        set_session_cookie(response, svc, identity, request)
         return response
 
     return run
+
+
+__all__ = ["Call", "Reply", "client_address", "endpoint", "require"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from starlette.routing import Route
-
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.access import SIGNED_IN
+from nvrd.api.endpoint import Call
 from nvrd.api.live import live_sources
+from nvrd.api.routing import api_route
 from nvrd.core.channelspec import display_name as channel_display_name
 from nvrd.core.errors import bad_request
 from nvrd.core.eventtypes import CATALOGUE, code_key, type_key
@@ -99,4 +99,4 @@ async def enum(call: Call) -> Any:
     return await handler(call)
 
 
-routes = [Route("/api/enum", endpoint(enum))]
+routes = [api_route("/api/enum", enum, SIGNED_IN)]

@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.responses import FileResponse
-from starlette.routing import Route
 
+from nvrd.api.access import SIGNED_IN, needs
 from nvrd.api.body import read_json
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route
 from nvrd.core.errors import ApiError, Kind, bad_request, not_found
 from nvrd.core.rights import Right
 from nvrd.export.trigger import BodyError, parse_trigger
@@ -51,6 +52,7 @@ async def clip_file(call: Call) -> Any:
 
 
 routes = [
-    Route("/api/event-videos/trigger", endpoint(trigger), methods=["PUT"]),
-    Route("/event-storage/{path:path}", endpoint(clip_file, right=Right.PLAYBACK)),
+    # presetGo tasks (in the body) also need Control: checked in trigger().
+    api_route("/api/event-videos/trigger", trigger, SIGNED_IN, methods=["PUT"]),
+    api_route("/event-storage/{path:path}", clip_file, needs(Right.PLAYBACK), media=True),
 ]

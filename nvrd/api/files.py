@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.responses import FileResponse
-from starlette.routing import Route
 
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.access import needs
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route
 from nvrd.core.errors import not_found
 from nvrd.core.params import bounded_int
 from nvrd.core.rights import Right
@@ -29,4 +30,4 @@ async def storage_file(call: Call) -> Any:
 
 # ``{root}``, not ``{root:int}``: Starlette's int convertor calls ``int()`` on 5,000 digits (a
 # ValueError, a 500). ``/storage/plates/`` is routed before this one (nvrd/app.py).
-routes = [Route("/storage/{root}/{path:path}", endpoint(storage_file, right=Right.PLAYBACK))]
+routes = [api_route("/storage/{root}/{path:path}", storage_file, needs(Right.PLAYBACK), media=True)]

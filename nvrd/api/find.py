@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
-from starlette.routing import Route
-
+from nvrd.api.access import Part, Query, needs, when_param
 from nvrd.api.carno import car_no, similar_car_no
-from nvrd.api.endpoint import Call, endpoint, require
+from nvrd.api.endpoint import Call
 from nvrd.api.eventlog import event_log
+from nvrd.api.routing import api_route
 from nvrd.core import recbuckets as rb
 from nvrd.core.clock import ms_from_datetime
 from nvrd.core.errors import ApiError, Kind, bad_request
-from nvrd.core.params import parse_int_list
+from nvrd.core.params import parse_bool, parse_int_list
 from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_time
 
@@ -136,14 +136,39 @@ async def rec_minutes(call: Call) -> Any:
     return {"timeBegin": format_iso(begin, fq.tz), "timeEnd": format_iso(end, fq.tz), "data": data}
 
 
-#: ``what=`` -> (handler, the right it needs)
 _WHAT = {
-    "recDays": (rec_days, Right.PLAYBACK),
-    "recMinutes": (rec_minutes, Right.PLAYBACK),
-    "eventLog": (event_log, Right.PLAYBACK),
-    "carNo": (car_no, Right.LPR),
-    "similarCarNo": (similar_car_no, Right.LPR),
+    "recDays": rec_days,
+    "recMinutes": rec_minutes,
+    "eventLog": event_log,
+    "carNo": car_no,
+    "similarCarNo": similar_car_no,
 }
+
+#: ``what=`` -> the right it needs (the same right gates the same data on a websocket
+#: topic and in files: docs/design/security.md).
+WHAT_RIGHTS = {
+    "recDays": Right.PLAYBACK,
+    "recMinutes": Right.PLAYBACK,
+    "eventLog": Right.PLAYBACK,
+    "carNo": Right.LPR,
+    "similarCarNo": Right.LPR,
+    **{name: Right.PLAYBACK for name in sorted(LATER)},
+}
+
+
+def _car_export(q: Query) -> bool:
+    try:
+        return q.get("what") == "carNo" and parse_bool("export", q.get("export"))
+    except ApiError:
+        return False  # the handler answers the malformed value
+
+
+ACCESS = needs(
+    parts=(
+        *(when_param("what", what, right) for what, right in WHAT_RIGHTS.items()),
+        Part("what=carNo&export", "what=carNo&export=true", _car_export, (Right.DATA_EXPORT,)),
+    )
+)
 
 
 async def find(call: Call) -> Any:
@@ -151,14 +176,11 @@ async def find(call: Call) -> Any:
     if what is None or what == "":
         raise bad_request("missingParam", name="what")
     if what in LATER:
-        require(call, Right.PLAYBACK)
         raise ApiError(Kind.NOT_IMPLEMENTED, "notYet", {"what": what})
     found = _WHAT.get(what)
     if found is None:
         raise bad_request("unknownWhat", value=what)
-    handler, right = found
-    require(call, right)
-    return await handler(call)
+    return await found(call)
 
 
-routes = [Route("/api/find", endpoint(find))]
+routes = [api_route("/api/find", find, ACCESS)]

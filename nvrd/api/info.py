@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.routing import Route
-
 from nvrd import API_VERSION, PRODUCT_NAME, __version__
-from nvrd.api.endpoint import Call, Reply, endpoint
+from nvrd.api.access import PUBLIC
+from nvrd.api.endpoint import Call, Reply
+from nvrd.api.routing import api_route
 from nvrd.core.errors import bad_request, unauthorized
 from nvrd.core.params import COMMON_PARAMS, parse_bool, url_encode
 from nvrd.core.rights import access_rights, access_rights2
@@ -94,4 +94,4 @@ async def info(call: Call) -> Any:
     return body
 
 
-routes = [Route("/api/info", endpoint(info, public=True))]
+routes = [api_route("/api/info", info, PUBLIC)]

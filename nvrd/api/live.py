@@ -15,17 +15,20 @@ import logging
 from typing import Any
 
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from nvrd.api.context import Services, services
-from nvrd.api.endpoint import Call, endpoint
-from nvrd.api.sockets import pump, socket_user
+from nvrd.api.access import SIGNED_IN
+from nvrd.api.context import Services
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route, socket_route
+from nvrd.api.signin import public_base
+from nvrd.api.sockets import pump
 from nvrd.api.wsclose import close_if_open
 from nvrd.core.errors import ApiError, not_found
 from nvrd.core.params import parse_id
 from nvrd.core.video import resolution_label
 from nvrd.media.live.hub import Message
+from nvrd.store.users import User
 
 log = logging.getLogger("nvrd.live")
 
@@ -50,13 +53,9 @@ async def hls_file(call: Call) -> Any:
     return Response(data, media_type=kind, headers={"Cache-Control": cache})
 
 
-async def live_socket(ws: WebSocket) -> None:
-    svc = services(ws)
+async def live_socket(ws: WebSocket, svc: Services, user: User) -> None:
     query = ws.query_params
     client = ws.client.host if ws.client else "unknown"
-    await ws.accept()
-    if await socket_user(ws, svc) is None:
-        return
     try:
         chid = parse_id("ch", query.get("ch", ""))
     except ApiError as err:
@@ -79,14 +78,15 @@ async def live_socket(ws: WebSocket) -> None:
 
 
 routes = [
-    Route("/hls/{stream}/{name}", endpoint(hls_file)),
-    WebSocketRoute("/wsapi/live", live_socket),
+    # Live video, like /api/vod without when=: any signed-in user.
+    api_route("/hls/{stream}/{name}", hls_file, SIGNED_IN, media=True),
+    socket_route("/wsapi/live", live_socket, SIGNED_IN),
 ]
 
 
 def live_sources(call: Call, chid: int) -> list[dict[str, Any]]:
     """The live streams nvrd serves for a channel, with URLs on the host the client used."""
-    return stream_sources(call.svc, str(call.request.base_url), chid)
+    return stream_sources(call.svc, public_base(call.request, call.svc), chid)
 
 
 def stream_sources(svc: Services, base: str, chid: int) -> list[dict[str, Any]]:

@@ -12,9 +12,10 @@ import re
 from typing import Any
 
 from starlette.responses import FileResponse
-from starlette.routing import Route
 
-from nvrd.api.endpoint import Call, endpoint, require
+from nvrd.api.access import needs
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route
 from nvrd.core.errors import not_found
 from nvrd.core.rights import Right
 from nvrd.integrations.carexport import MEDIA_TYPES
@@ -23,7 +24,6 @@ PLATE = re.compile(r"^\d{4}/\d{2}/\d{2}/[A-Za-z0-9.-]{1,200}\.plate\.jpg$")
 
 
 async def plate_image(call: Call) -> Any:
-    require(call, Right.LPR)
     rel = str(call.request.path_params["path"])
     root = call.svc.settings.plates_dir.resolve()
     if PLATE.match(rel):
@@ -36,7 +36,6 @@ async def plate_image(call: Call) -> Any:
 
 
 async def export_file(call: Call) -> Any:
-    require(call, Right.LPR, Right.DATA_EXPORT)
     token = str(call.request.path_params["token"])
     name = str(call.request.path_params["name"])
     path = call.svc.exports.path(token, name)
@@ -52,6 +51,11 @@ async def export_file(call: Call) -> Any:
 
 
 routes = [
-    Route("/storage/plates/{path:path}", endpoint(plate_image)),
-    Route("/download/carNo/{token}/{name}", endpoint(export_file)),
+    api_route("/storage/plates/{path:path}", plate_image, needs(Right.LPR), media=True),
+    api_route(
+        "/download/carNo/{token}/{name}",
+        export_file,
+        needs(Right.LPR, Right.DATA_EXPORT),
+        media=True,
+    ),
 ]

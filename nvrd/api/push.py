@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.responses import Response
-from starlette.routing import Route
 
+from nvrd.api.access import SIGNED_IN
 from nvrd.api.body import read_json
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route
 from nvrd.core.pushspec import parse_body
 
 
@@ -19,4 +20,4 @@ async def push(call: Call) -> Any:
     return Response(status_code=200)
 
 
-routes = [Route("/api/push", endpoint(push), methods=["POST"])]
+routes = [api_route("/api/push", push, SIGNED_IN, methods=["POST"])]

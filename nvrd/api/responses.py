@@ -16,6 +16,7 @@ from nvrd.core.params import parse_indent
 log = logging.getLogger("nvrd.api")
 
 _HTTP_KINDS = {k.status: k for k in Kind}
+BASIC_CHALLENGE = 'Basic realm="nvrd"'
 
 
 def dump_json(data: Any, indent: int | None) -> bytes:
@@ -55,12 +56,21 @@ def _lenient_lang(request: Request) -> str:
         return str(i18n.default)
 
 
+def challenge(request: Request) -> dict[str, str]:
+    """``WWW-Authenticate: Basic`` for a 401, unless the request used another scheme."""
+    scheme = request.headers.get("authorization", "").partition(" ")[0].lower()
+    return {} if scheme and scheme != "basic" else {"WWW-Authenticate": BASIC_CHALLENGE}
+
+
 def error_response(request: Request, err: ApiError) -> Response:
     i18n = request.app.state.services.i18n
     body: dict[str, Any] = dict(err.extra or {})
     body["code"] = err.kind.code
     body["message"] = i18n.text(_lenient_lang(request), f"error.{err.key}", **err.params)
-    return json_response(body, _lenient_indent(request), err.kind.status, err.headers)
+    headers = dict(err.headers or {})
+    if err.kind is Kind.UNAUTHORIZED:
+        headers.update(challenge(request))
+    return json_response(body, _lenient_indent(request), err.kind.status, headers)
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:

@@ -1,10 +1,9 @@
-"""What every websocket endpoint shares: its own sign-in, and pumping a queue to the client.
+"""What every websocket endpoint shares: pumping a queue to the client.
 
-Each websocket authenticates itself (``auth=``/``login=``, Basic, or
-``session=`` with the session cookie value), independently of any page
-session. Close codes: 4401 bad or missing credentials, 4400 malformed
-parameters, 4404 unknown stream, 4408 the client fell too far behind or
-stopped reading, 1001 the source ended.
+Sign-in and rights are the route's (``nvrd.api.routing.socket_route``).
+Close codes: 4401 bad or missing credentials, 4403 a right missing or a
+foreign Origin, 4400 malformed parameters, 4404 unknown stream, 4408 the
+client fell too far behind or stopped reading, 1001 the source ended.
 """
 
 from __future__ import annotations
@@ -16,10 +15,7 @@ from typing import Any, Literal, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from nvrd.api.context import Services
 from nvrd.api.wsclose import close_if_open
-from nvrd.core.errors import ApiError
-from nvrd.store.users import User
 
 Outcome = Literal["gone", "dropped", "ended", "stuck"]
 
@@ -36,22 +32,6 @@ class Source(Protocol):
     async def get(self) -> Any: ...
 
     def close(self) -> None: ...
-
-
-async def socket_user(ws: WebSocket, svc: Services) -> User | None:
-    """Identify the caller of an accepted websocket; close it when that fails."""
-    query = ws.query_params
-    cookie = query.get("session") or ws.cookies.get(svc.settings.auth.cookie_name)
-    client = ws.client.host if ws.client else "unknown"
-    try:
-        identity = await svc.auth.identify(query, ws.headers.get("authorization"), cookie, client)
-    except ApiError as err:
-        await close_if_open(ws, 4401 if err.kind.status in (401, 403, 429) else 4400, err.key)
-        return None
-    if identity.user is None:
-        await close_if_open(ws, 4401, "sign-in required")
-        return None
-    return identity.user
 
 
 async def close_quietly(ws: WebSocket, code: int) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.routing import Route
-
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.access import SIGNED_IN
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route
 from nvrd.core.params import flag, parse_int_list
 from nvrd.core.statuscodes import status_key
 from nvrd.core.timefmt import format_iso
@@ -36,4 +36,4 @@ async def status(call: Call) -> Any:
     return out
 
 
-routes = [Route("/api/status", endpoint(status))]
+routes = [api_route("/api/status", status, SIGNED_IN)]

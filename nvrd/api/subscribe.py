@@ -5,8 +5,10 @@ itself, names its ``topics``; the server answers ``{"subscriberId",
 "topics"}``, then sends the current state of the stateful topics
 (channelStatus, recordingStatus, motionChanges, parkingCount), then events
 as they happen. Bad credentials close it with 4401, an unknown topic or a
-malformed parameter with 4400, a topic the user has no right to (``LPR``
-needs the LPR right, as ``what=carNo`` does) with 4403, a subscriber that cannot keep up with 4408.
+malformed parameter with 4400, a topic the user has no right to with 4403
+(``TOPIC_RIGHTS``: a topic needs the right of the search that returns the
+same data, ``systemEvent`` that of ``what=eventLog``, ``LPR`` that of
+``what=carNo``), a subscriber that cannot keep up with 4408.
 The server pings every ``[events] ping_seconds`` (websocket ping frames).
 
 The subscription to the bus is made before the snapshots are read, so that
@@ -19,35 +21,47 @@ import logging
 import uuid
 from typing import Any
 
-from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from nvrd.api.context import Services, services
+from nvrd.api.access import Part, needs
+from nvrd.api.context import Services
 from nvrd.api.enum import display_name
 from nvrd.api.eventmsg import BUS_TOPICS, Options, Renderer
+from nvrd.api.find import WHAT_RIGHTS
 from nvrd.api.live import stream_sources
-from nvrd.api.sockets import pump, socket_user
+from nvrd.api.routing import socket_route
+from nvrd.api.signin import public_base
+from nvrd.api.sockets import pump
 from nvrd.api.wsclose import close_if_open
 from nvrd.core.errors import ApiError, bad_request
 from nvrd.core.objects import OBJECT_TYPES
 from nvrd.core.params import flag, parse_indent, parse_int_list, split_list
 from nvrd.core.rights import Right
 from nvrd.events.bus import Event
+from nvrd.store.users import User
 
 log = logging.getLogger("nvrd.events")
 
 #: Topics that carry what a search gates: they need that search's right.
-TOPIC_RIGHTS = {"LPR": Right.LPR}
+TOPIC_RIGHTS: dict[str, Right] = {
+    "systemEvent": WHAT_RIGHTS["eventLog"],
+    "LPR": WHAT_RIGHTS["carNo"],
+    "object": WHAT_RIGHTS["object"],
+    "bodyTemperature": WHAT_RIGHTS["object"],
+}
+
+
+def _asks_for(topic: str) -> Part:
+    def applies(q: Any) -> bool:
+        return topic in split_list(q.get("topics", "") or "")
+
+    return Part(f"topics={topic}", f"topics={topic}", applies, (TOPIC_RIGHTS[topic],))
+
+
+ACCESS = needs(parts=tuple(_asks_for(t) for t in TOPIC_RIGHTS))
 
 #: ``objectType`` values: the object types, plus bodyTemperature (guide @0.9.14).
 OBJECT_FILTERS = frozenset(OBJECT_TYPES) | {"bodyTemperature"}
-
-
-def _base(ws: WebSocket) -> str:
-    base = str(ws.base_url)
-    if base.startswith("wss"):
-        return "https" + base[3:]
-    return "http" + base[2:] if base.startswith("ws") else base
 
 
 def parse_options(ws: WebSocket, svc: Services) -> Options:
@@ -72,7 +86,7 @@ def parse_options(ws: WebSocket, svc: Services) -> Options:
         verbose=flag(q, "verbose"),
         object_types=otypes,
         indent=parse_indent(q.get("indent")),
-        base=_base(ws),
+        base=public_base(ws, svc),
     )
 
 
@@ -116,24 +130,11 @@ async def snapshots(svc: Services, r: Renderer) -> list[dict[str, Any]]:
     return out
 
 
-async def subscribe_events(ws: WebSocket) -> None:
-    svc = services(ws)
-    await ws.accept()
-    user = await socket_user(ws, svc)
-    if user is None:
-        return
+async def subscribe_events(ws: WebSocket, svc: Services, user: User) -> None:
     try:
         opts = parse_options(ws, svc)
     except ApiError as err:
         await close_if_open(ws, 4400, err.key)
-        return
-    missing = [
-        f"{t} needs the {r.value} right"
-        for t, r in TOPIC_RIGHTS.items()
-        if t in opts.topics and not user.has(r)
-    ]
-    if missing:
-        await close_if_open(ws, 4403, "; ".join(missing))
         return
     client = ws.client.host if ws.client else "unknown"
     subscriber_id = str(uuid.uuid4())
@@ -162,6 +163,6 @@ async def subscribe_events(ws: WebSocket) -> None:
 
 # The guide prints the path once as /api/subscribeEvents too.
 routes = [
-    WebSocketRoute("/wsapi/subscribeEvents", subscribe_events),
-    WebSocketRoute("/api/subscribeEvents", subscribe_events),
+    socket_route("/wsapi/subscribeEvents", subscribe_events, ACCESS),
+    socket_route("/api/subscribeEvents", subscribe_events, ACCESS),
 ]

@@ -7,10 +7,10 @@ import shutil
 from collections.abc import Sequence
 from typing import Any
 
-from starlette.routing import Route
-
-from nvrd.api.endpoint import Call, endpoint
-from nvrd.core.errors import ApiError, Kind, bad_request, forbidden
+from nvrd.api.access import Access, when_param
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route
+from nvrd.core.errors import ApiError, Kind, bad_request
 from nvrd.core.params import COMMON_PARAMS, parse_bool, parse_int_list, split_list
 from nvrd.core.timefmt import format_iso
 from nvrd.system import hostinfo, smart
@@ -105,19 +105,12 @@ async def _hddsmart(call: Call, value: str) -> Any:
     return result
 
 
-def _admin(call: Call) -> None:
-    if not call.user.is_admin:
-        raise forbidden("adminOnly")
-
-
 async def _restart(call: Call, value: str) -> Any:
-    _admin(call)
     call.svc.power.restart()
     return {"code": 0, "message": call.svc.i18n.text(call.lang, "system.restart")}
 
 
 async def _reboot(call: Call, value: str) -> Any:
-    _admin(call)
     command = call.svc.settings.server.reboot_command
     if command and shutil.which(command[0]) is None:
         raise ApiError(
@@ -156,4 +149,12 @@ async def system(call: Call) -> Any:
     return await action(call, value)
 
 
-routes = [Route("/api/system", endpoint(system))]
+#: Restart and reboot: administrators only, and state-changing GETs (the Origin rule).
+ACCESS = Access(
+    parts=(
+        when_param("restart", None, admin=True, changes_state=True),
+        when_param("reboot", None, admin=True, changes_state=True),
+    )
+)
+
+routes = [api_route("/api/system", system, ACCESS)]

@@ -12,12 +12,13 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-from starlette.routing import Route
-
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.access import Part, needs
+from nvrd.api.endpoint import Call
 from nvrd.api.live import live_sources
+from nvrd.api.routing import api_route
+from nvrd.api.signin import public_base
 from nvrd.core.clock import ms_from_datetime, utc_from_ms
-from nvrd.core.errors import ApiError, Kind, bad_request, not_found
+from nvrd.core.errors import bad_request, not_found
 from nvrd.core.params import flag, parse_id, parse_int, parse_int_list, url_encode
 from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_duration, parse_time
@@ -77,7 +78,7 @@ async def live(call: Call) -> Any:
 def _item(call: Call, seg: Segment, roots: dict[str, int], titles: dict[int, str]) -> Any:
     tz = call.svc.tz
     src = {
-        "src": storage_url(str(call.request.base_url), roots[seg.root], seg.rel_path),
+        "src": storage_url(public_base(call.request, call.svc), roots[seg.root], seg.rel_path),
         "type": "video/mp4",
         "label": resolution_label(seg.height),
         "size": [seg.width, seg.height],
@@ -125,8 +126,6 @@ async def _by_time(call: Call, chid: int | None, when_text: str, limit: int) -> 
 
 
 async def recorded(call: Call) -> Any:
-    if not call.user.has(Right.PLAYBACK):
-        raise ApiError(Kind.FORBIDDEN, "needRight", {"right": Right.PLAYBACK.value})
     q = call.query
     ch = q.get("ch")
     chid = parse_id("ch", ch) if ch is not None else None
@@ -160,7 +159,7 @@ def whole_ranges(call: Call, segments: list[Segment]) -> dict[int, dict[str, Any
     for s in segments:
         lo, hi = spans.get(s.chid, (s.start_ms, s.end_ms))
         spans[s.chid] = (min(lo, s.start_ms), max(hi, s.end_ms))
-    base = str(call.request.base_url)
+    base = public_base(call.request, call.svc)
     out: dict[int, dict[str, Any]] = {}
     for chid, (lo, hi) in spans.items():
         begin = format_iso(utc_from_ms(lo), call.svc.tz)
@@ -173,13 +172,26 @@ def whole_ranges(call: Call, segments: list[Segment]) -> dict[int, dict[str, Any
     return out
 
 
+def is_live_query(q: Any) -> bool:
+    when = q.get("when")
+    return q.get("id") is None and (when is None or when.strip().lower() == "now")
+
+
 def is_live(call: Call) -> bool:
-    when = call.query.get("when")
-    return call.query.get("id") is None and (when is None or when.strip().lower() == "now")
+    return is_live_query(call.query)
 
 
 async def vod(call: Call) -> Any:
     return await (live(call) if is_live(call) else recorded(call))
 
 
-routes = [Route("/api/vod", endpoint(vod))]
+#: Live video needs only a sign-in; recorded video (``id=`` or a past ``when=``) Playback.
+#: The ``range`` entries (``/api/view.mp4``) are added only for users with DataExport.
+RECORDED = Part(
+    "recorded video (id= or when= other than now)",
+    "when=2020-01-01T00:00:00Z",
+    lambda q: not is_live_query(q),
+    (Right.PLAYBACK,),
+)
+
+routes = [api_route("/api/vod", vod, needs(parts=(RECORDED,)))]

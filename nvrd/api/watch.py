@@ -24,11 +24,12 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import Route
 
 import nvrd
+from nvrd.api.access import PUBLIC, Part, needs
 from nvrd.api.context import Services, services
-from nvrd.api.endpoint import identify, set_session_cookie
+from nvrd.api.routing import page_route
+from nvrd.api.signin import authenticate, set_session_cookie
 from nvrd.auth.service import Identity
 from nvrd.core.errors import ApiError, Kind, not_found
 from nvrd.core.params import bounded_int, parse_bool
@@ -113,6 +114,18 @@ def _lang(svc: Services, text: str | None) -> str:
         return (text or "").strip()[:35]
 
 
+def _recorded(q: Any) -> bool:
+    when = (q.get("when") or "").strip().lower()
+    return bool(when) and when != "now"
+
+
+#: The player page: any signed-in user for live video, Playback for a past ``when=``.
+#: Refusals are shown in the page (with the matching status), not as JSON.
+ACCESS = needs(
+    parts=(Part("when= other than now", "when=2020-01-01T00:00:00Z", _recorded, (Right.PLAYBACK,)),)
+)
+
+
 def _auth_error(err: ApiError) -> PageError:
     if err.kind is Kind.TOO_MANY_ATTEMPTS:
         return PageError(429, "lockedOut", {"seconds": err.params.get("seconds")})
@@ -131,12 +144,14 @@ async def _check(
 ) -> tuple[Identity | None, PageError | None]:
     """Sign-in, channel and ``when``; fills ``config`` with what the page needs."""
     try:
-        identity = await identify(request, svc)
+        identity = await authenticate(request, svc)
     except ApiError as err:
         return None, _auth_error(err)
     user = identity.user
     if user is None:
         return identity, PageError(401, "signIn")
+    if ACCESS.refusal(user, request.query_params) is not None:
+        return identity, PageError(403, "noRight")
     chid = _channel_number(request.query_params.get("ch"))
     channel = await svc.channels.get(chid) if chid is not None else None
     if chid is None or channel is None:
@@ -148,8 +163,6 @@ async def _check(
             when = parse_time("when", when_text, svc.tz, svc.clock.now())
         except ApiError:
             return identity, PageError(400, "badWhen", {"when": when_text})
-        if not user.has(Right.PLAYBACK):
-            return identity, PageError(403, "noRight")
         config["live"] = False
         config["when"] = format_iso(when, svc.tz)
     return identity, None
@@ -187,7 +200,7 @@ async def watch_page(request: Request) -> Response:
     page = _PLACEHOLDER.sub(lambda m: values[m.group(1)], _template("watch.html"))
     response = HTMLResponse(page, status_code=error.status if error else 200, headers=PAGE_HEADERS)
     if identity is not None and identity.user is not None:
-        set_session_cookie(response, svc, identity)
+        set_session_cookie(response, svc, identity, request)
     return response
 
 
@@ -205,7 +218,7 @@ async def static_file(request: Request) -> Response:
 
 
 routes = [
-    Route("/watch", watch_page),
-    Route("/", index_page),
-    Route("/static/{name:path}", static_file),
+    page_route("/watch", watch_page, ACCESS),
+    page_route("/", index_page, PUBLIC),
+    page_route("/static/{name:path}", static_file, PUBLIC),
 ]

@@ -1,8 +1,9 @@
 """Who is making a request: explicit credentials or the session cookie.
 
-Any successful sign-in with explicit credentials (``auth=``, ``login=``,
-Basic) yields a session whose token the API layer sets as an HttpOnly
-cookie, unless the request already carries a live session of the same user.
+Every successful sign-in with explicit credentials (``auth=``, ``login=``,
+Basic) yields a new session whose token the API layer sets as an HttpOnly
+cookie, unless the request already carries a live session of the same user;
+two clients signing in with the same credentials get different sessions.
 Sessions end after ``idle_seconds`` without use, or on logout.
 """
 
@@ -12,7 +13,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from nvrd.auth.credentials import Credentials, from_request
 from nvrd.auth.lockout import Lockout
@@ -42,6 +43,9 @@ class Identity:
 
 ANONYMOUS = Identity(None)
 
+#: What a sign-in with explicit credentials gets: see Authenticator.identify.
+SessionKind = Literal["own", "shared", "none"]
+
 #: Receives what the event log should know: a privacy code and its parameters.
 AuditHook = Callable[[PrivacyCode, dict[str, Any]], None]
 
@@ -66,7 +70,8 @@ class Authenticator:
         self.lockout = lockout
         self.clock = clock
         self.idle_ms = idle_seconds * 1000
-        self._verified: dict[str, tuple[User, str, float]] = {}
+        #: sha256(uid, password) -> (uid, trusted until, the shared session of media requests)
+        self._verified: dict[str, tuple[str, float, str | None]] = {}
 
     def _now_ms(self) -> int:
         return self.clock.now_ms()
@@ -77,57 +82,81 @@ class Authenticator:
         authorization: str | None,
         cookie_token: str | None,
         client: str,
+        *,
+        session: SessionKind = "own",
     ) -> Identity:
-        """Raises 400 for malformed credentials, 401 for wrong ones, 429 when locked out."""
+        """Raises 400 for malformed credentials, 401 for wrong ones, 429 when locked out.
+
+        Each sign-in with explicit credentials gets a session of its own (``"own"``),
+        unless the request already carries a live session of the same user. Media files
+        that players fetch over and over with ``auth=`` and no cookie (``"shared"``) reuse
+        one session per credentials while it lives; websockets keep no cookie (``"none"``).
+        """
         creds = from_request(query, authorization)
         current = await self._from_cookie(cookie_token) if cookie_token else ANONYMOUS
         if creds is None:
             return current
-        cached = await self._cached(creds, client)
-        if cached is not None:
-            user, token = cached
-            return Identity(user, token, token != cookie_token, creds.via)
-        user = await self.sign_in(creds, client)
+        user = await self._cached(creds, client)
+        if user is None:
+            user = await self.sign_in(creds, client)
+            self._remember(creds, user)
         if current.user is not None and current.user.uid == user.uid:
-            token = current.session_token or ""
-            new = False
+            return Identity(user, current.session_token, False, creds.via)
+        if session == "none":
+            return Identity(user, None, False, creds.via)
+        if session == "shared":
+            token = await self._shared_session(creds, user)
         else:
             token = await self.sessions.create(user.uid, self._now_ms())
-            new = True
-        self._remember(creds, user, token)
-        return Identity(user, token, new, creds.via)
+        return Identity(user, token, True, creds.via)
+
+    async def _shared_session(self, creds: Credentials, user: User) -> str:
+        key = self._cache_key(creds)
+        hit = self._verified.get(key)
+        if hit is not None and hit[2] is not None and await self.sessions.get(hit[2]):
+            return hit[2]
+        token = await self.sessions.create(user.uid, self._now_ms())
+        if hit is not None:
+            self._verified[key] = (hit[0], hit[1], token)
+        return token
 
     # Players embedded in other sites cannot keep a cookie, so they send
     # ``auth=`` with every request (HLS parts, file ranges). A verified pair
-    # is remembered for a minute together with its session, so that such a
-    # request costs a lookup instead of a scrypt check and a new session.
+    # is remembered for a minute, so that such a request costs a lookup
+    # instead of a scrypt check. The user is read again on every hit, so a
+    # removed user or changed rights take effect at once.
 
     @staticmethod
     def _cache_key(creds: Credentials) -> str:
         return hashlib.sha256(f"{creds.uid}\0{creds.password}".encode()).hexdigest()
 
-    async def _cached(self, creds: Credentials, client: str) -> tuple[User, str] | None:
+    async def _cached(self, creds: Credentials, client: str) -> User | None:
         if self.lockout.locked_for(client) > 0:
             return None  # sign_in() answers the locked-out client
         key = self._cache_key(creds)
         hit = self._verified.get(key)
-        if hit is None or hit[2] < self.clock.monotonic():
+        if hit is None or hit[1] < self.clock.monotonic():
             self._verified.pop(key, None)
             return None
-        user, token, _ = hit
-        if await self.sessions.get(token) is None:  # logged out or user removed
+        user = await self.users.get(hit[0])
+        if user is None or not user.has(Right.REMOTE):
             self._verified.pop(key, None)
             return None
-        return user, token
+        return user
 
-    def _remember(self, creds: Credentials, user: User, token: str) -> None:
+    def _remember(self, creds: Credentials, user: User) -> None:
         now = self.clock.monotonic()
         if len(self._verified) >= _CACHE_MAX:
-            for k in [k for k, v in self._verified.items() if v[2] < now]:
+            for k in [k for k, v in self._verified.items() if v[1] < now]:
                 del self._verified[k]
             if len(self._verified) >= _CACHE_MAX:
                 self._verified.clear()
-        self._verified[self._cache_key(creds)] = (user, token, now + CREDENTIAL_CACHE_SECONDS)
+        self._verified[self._cache_key(creds)] = (user.uid, now + CREDENTIAL_CACHE_SECONDS, None)
+
+    def forget(self, uid: str) -> None:
+        """Drop remembered passwords of ``uid`` (its password changed)."""
+        for k in [k for k, v in self._verified.items() if v[0] == uid]:
+            del self._verified[k]
 
     async def sign_in(self, creds: Credentials, client: str) -> User:
         wait = self.lockout.locked_for(client)

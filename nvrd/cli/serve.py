@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from nvrd.cli.common import CliError, add_common, settings_from
+from nvrd.cli.tls import tls_options
 
 
 def add_parsers(sub: Any) -> None:
@@ -82,6 +83,9 @@ def run(args: argparse.Namespace) -> None:
         # deflate would cost CPU for every receiver of every message (docs/design/events.md).
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=5,
+        # Forwarding headers are believed only from [server] trusted_proxies (nvrd.api.proxies).
+        proxy_headers=False,
+        **tls_options(settings),
     )
     server = _server_class()(config)
     server.run()

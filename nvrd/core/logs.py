@@ -1,4 +1,8 @@
-"""Structured logging: one JSON object per line (or plain text), with ``extra=`` fields."""
+"""Structured logging: one JSON object per line (or plain text), with ``extra=`` fields.
+
+Every line is passed through ``nvrd.core.redact`` first: no credential reaches the log
+(query strings of the access log, websocket paths, camera URLs in ffmpeg messages).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from nvrd.core.redact import redact
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
@@ -26,7 +32,7 @@ class JsonFormatter(logging.Formatter):
         doc.update(_extras(record))
         if record.exc_info:
             doc["exc"] = self.formatException(record.exc_info)
-        return json.dumps(doc, ensure_ascii=False, default=str)
+        return redact(json.dumps(doc, ensure_ascii=False, default=str))
 
 
 class TextFormatter(logging.Formatter):
@@ -37,7 +43,7 @@ class TextFormatter(logging.Formatter):
             base += " " + " ".join(f"{k}={v}" for k, v in extras.items())
         if record.exc_info:
             base += "\n" + self.formatException(record.exc_info)
-        return base
+        return redact(base)
 
 
 def setup_logging(fmt: str = "json", level: str = "info") -> None:

@@ -33,9 +33,39 @@ class Source:
     loop: bool = True  # file channels: repeat (True) or play once
 
 
-def input_args(src: Source, io_timeout_s: float) -> list[str]:
+#: Protocols the one-entry concat script may open (RTSP over TCP, UDP or TLS).
+CONCAT_PROTOCOLS = "file,pipe,rtsp,rtsps,rtp,srtp,udp,tcp,tls,crypto"
+_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@]*@", re.I)
+
+
+def has_credentials(src: Source) -> bool:
+    return src.kind != "file" and bool(_USERINFO.match(src.url))
+
+
+def concat_script(src: Source, io_timeout_s: float) -> str:
+    """An ffconcat script that opens ``src`` with the options :func:`input_args` gives a
+    direct input. Handed to ffmpeg through a pipe, it keeps the camera's password off the
+    command line, which every local user can read in /proc/<pid>/cmdline."""
+    url = src.url.replace("'", "'\\''")
+    return (
+        "ffconcat version 1.0\n"
+        f"file '{url}'\n"
+        f"option rtsp_transport {'tcp' if src.tcp else 'udp'}\n"
+        f"option timeout {int(io_timeout_s * 1_000_000)}\n"
+        "option analyzeduration 2000000\n"
+    )
+
+
+def input_args(src: Source, io_timeout_s: float, script_fd: int | None = None) -> list[str]:
+    """The input options of ``src``; with ``script_fd`` (a pipe holding
+    :func:`concat_script`) the URL is read from there instead of the command line."""
     if src.kind == "file":
         return ["-re", "-stream_loop", "-1" if src.loop else "0", "-i", src.url]
+    if script_fd is not None:
+        return [
+            *("-f", "concat", "-safe", "0", "-protocol_whitelist", CONCAT_PROTOCOLS),
+            *("-analyzeduration", "2000000", "-i", f"pipe:{script_fd}"),
+        ]
     return [
         "-rtsp_transport",
         "tcp" if src.tcp else "udp",
@@ -92,9 +122,10 @@ def record_args(
     io_timeout_s: float = 5.0,
     extra_outputs: Sequence[str] = (),
     input_options: Sequence[str] = (),
+    script_fd: int | None = None,
 ) -> list[str]:
     """argv of the ingest process: pull ``src``, write segments at ``template`` (a pattern
-    with ``%06d``, the segment's number in the run)."""
+    with ``%06d``, the segment's number in the run). ``script_fd``: see :func:`input_args`."""
     return [
         ffmpeg,
         "-hide_banner",
@@ -107,7 +138,7 @@ def record_args(
         "-stats_period",
         "1",
         *input_options,
-        *input_args(src, io_timeout_s),
+        *input_args(src, io_timeout_s, script_fd),
         "-map",
         "0:v:0",
         "-c",

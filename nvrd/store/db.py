@@ -7,6 +7,8 @@ Alembic migrations in ``migrations/``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -52,6 +54,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def private_files(db: Path) -> None:
+    """The database and its -wal/-shm files hold password and session hashes: mode 0600."""
+    if not db.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+
+
 class Database:
     """Owns the engine. ``await open()`` migrates; ``await close()`` disposes."""
 
@@ -66,8 +79,21 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     async def open(self) -> None:
+        path = self.sqlite_path
+        if path is not None:
+            private_files(path)  # before SQLite creates it: it gives -wal/-shm the same mode
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade)
+        if path is not None:
+            private_files(path)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file of a file-backed SQLite database."""
+        name = self.engine.url.database if self.is_sqlite else None
+        if not name or name == ":memory:" or name.startswith("file:"):
+            return None
+        return Path(name)
 
     async def revision(self) -> str | None:
         async with self.engine.connect() as conn:

@@ -26,6 +26,8 @@ from nvrd.core.statuscodes import ChannelStatus
 from nvrd.media.ffargs import (
     Source,
     classify_failure,
+    concat_script,
+    has_credentials,
     live_pipe_output,
     parse_segment_start,
     record_args,
@@ -65,6 +67,10 @@ def run_id(now_ms: int) -> str:
     return out or "0"
 
 
+#: The concat script is written into the pipe before ffmpeg starts: at most one pipe buffer.
+MAX_SCRIPT = 32 * 1024
+
+
 @dataclass(frozen=True)
 class RunResult:
     failure: int | None  # the status code of a failed run; None: ended on purpose
@@ -100,9 +106,12 @@ class Run:
 
     # -- the process -----------------------------------------------------------
 
-    def _argv(self, live_w: int | None) -> list[str]:
+    def _source(self) -> Source:
         spec = self.ingest.spec
-        src = Source(spec.kind, spec.url_with_credentials(), spec.tcp, spec.playback == "repeat")
+        return Source(spec.kind, spec.url_with_credentials(), spec.tcp, spec.playback == "repeat")
+
+    def _argv(self, live_w: int | None, script_fd: int | None) -> list[str]:
+        src = self._source()
         extra = live_pipe_output(live_w) if live_w is not None else []
         log.info(
             "ingest starting",
@@ -120,7 +129,28 @@ class Run:
             self.ctx.settings.segment_seconds,
             self.ctx.settings.io_timeout_seconds,
             extra,
+            script_fd=script_fd,
         )
+
+    def _script_pipe(self) -> int | None:
+        """A pipe holding the concat script of a source with a password (its read end), so
+        that the password is not on ffmpeg's command line; None for other sources."""
+        src = self._source()
+        if not has_credentials(src):
+            return None
+        data = concat_script(src, self.ctx.settings.io_timeout_seconds).encode("utf-8")
+        if len(data) > MAX_SCRIPT:  # would not fit the pipe's buffer at once
+            log.warning("source URL too long for a concat script", extra={"chid": self.chid})
+            return None
+        read, write = os.pipe()
+        try:
+            os.write(write, data)
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        return read
 
     def _prepare_dirs(self) -> None:
         prepare_run_dirs(self.chdir)
@@ -129,16 +159,19 @@ class Run:
         hub = self.ingest.hub
         await asyncio.to_thread(self._prepare_dirs)
         live_r, live_w = os.pipe() if hub is not None else (None, None)
+        script = self._script_pipe()
         try:
-            argv = self._argv(live_w)
-            self._proc = await self.ctx.launcher.launch(argv, () if live_w is None else (live_w,))
+            argv = self._argv(live_w, script)
+            passed = tuple(fd for fd in (live_w, script) if fd is not None)
+            self._proc = await self.ctx.launcher.launch(argv, passed)
         except BaseException:
             if live_r is not None:
                 os.close(live_r)
             raise
         finally:
-            if live_w is not None:
-                os.close(live_w)
+            for fd in (live_w, script):
+                if fd is not None:
+                    os.close(fd)
         self.started = True
         live = await self._open_live(hub, live_r)
         return await self._follow(self._proc, [] if live is None else [live])

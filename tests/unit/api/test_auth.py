@@ -86,35 +86,34 @@ def test_session_idle_expiry(harness) -> None:  # type: ignore[no-untyped-def]
         assert c.get("/api/status").status_code == 401
 
 
-def test_repeated_auth_param_reuses_one_session(harness) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_auth_param_on_media_files_reuses_one_session(harness) -> None:  # type: ignore[no-untyped-def]
+    """Players fetch HLS parts and files with auth= and no cookie: one session, not one each."""
     from nvrd.store.schema import sessions
 
     h = harness()
     creds = b64(*VIEWER[:2])
+    engine = h.app.state.services.users._engine
+
+    async def count() -> int:
+        from sqlalchemy import func, select
+
+        async with engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(sessions))).scalar())
+
     with h.client() as c:
         cookies = set()
         for _ in range(5):
             c.cookies.clear()  # like a player in another site's iframe: no cookie comes back
-            r = c.get(f"/api/status?auth={creds}")
-            assert r.status_code == 200
+            r = c.get(f"/hls/ch1main/index.m3u8?auth={creds}")
+            assert r.status_code == 404  # signed in (no such stream), not 401
             cookies.add(r.cookies.get("nvrd_session"))
-        assert len(cookies) == 1  # the same session every time
-        engine = h.app.state.services.users._engine
-
-        async def count() -> int:
-            from sqlalchemy import func, select
-
-            async with engine.connect() as conn:
-                return int(
-                    (await conn.execute(select(func.count()).select_from(sessions))).scalar()
-                )
-
+        assert len(cookies) == 1
         assert c.portal.call(count) == 1  # type: ignore[union-attr]
         # after logout the cached pair no longer stands for a session: a new one is made
         c.cookies.set("nvrd_session", str(cookies.pop()))
         c.get("/api/auth?logout")
         c.cookies.clear()
-        r = c.get(f"/api/status?auth={creds}")
-        assert r.status_code == 200
+        assert c.get(f"/hls/ch1main/index.m3u8?auth={creds}").status_code == 404
         # a wrong password is never served from the cache
+        assert c.get(f"/hls/ch1main/index.m3u8?auth={b64('viewer', 'bad')}").status_code == 401
         assert c.get(f"/api/status?auth={b64('viewer', 'bad')}").status_code == 401

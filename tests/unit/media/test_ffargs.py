@@ -112,3 +112,23 @@ def test_redact() -> None:
     assert redact("rtsp://admin:s3cr%40t@10.0.0.5:554/s") == "rtsp://admin:***@10.0.0.5:554/s"
     assert redact("rtsp://10.0.0.5/s") == "rtsp://10.0.0.5/s"
     assert redact("/videos/a.mp4") == "/videos/a.mp4"
+
+
+def test_a_source_with_a_password_is_read_from_a_script_pipe() -> None:
+    from nvrd.media.ffargs import concat_script, has_credentials, input_args
+
+    src = Source("rtsp", "rtsp://cam:p'ss@10.0.0.5:554/live", tcp=False)
+    assert has_credentials(src)
+    assert not has_credentials(Source("rtsp", "rtsp://10.0.0.5/live"))
+    assert not has_credentials(Source("file", "/videos/a@b.mp4"))
+    argv = input_args(src, 5.0, script_fd=7)
+    assert "p'ss" not in " ".join(argv) and argv[-2:] == ["-i", "pipe:7"]
+    assert argv[argv.index("-f") + 1] == "concat"
+    script = concat_script(src, 5.0)
+    assert script.splitlines() == [
+        "ffconcat version 1.0",
+        "file 'rtsp://cam:p'\\''ss@10.0.0.5:554/live'",
+        "option rtsp_transport udp",
+        "option timeout 5000000",
+        "option analyzeduration 2000000",
+    ]
