@@ -1,0 +1,93 @@
+"""Reading the API description in tests: the route table as (path, method) pairs, and
+validating a response or a WebSocket message against the description's schemas."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+#: Starlette's ``{name:convertor}`` is OpenAPI's ``{name}``.
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}")
+#: Starlette answers HEAD on every GET route; the description lists GET only.
+IMPLIED = {"HEAD"}
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def openapi_path(starlette_path: str) -> str:
+    return _PARAM.sub(r"{\1}", starlette_path)
+
+
+def http_operations(routes: list[BaseRoute]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for r in routes:
+        if isinstance(r, Route):
+            for m in (r.methods or set()) - IMPLIED:
+                out.add((openapi_path(r.path), m.lower()))
+    return out
+
+
+def socket_paths(routes: list[BaseRoute]) -> set[str]:
+    return {openapi_path(r.path) for r in routes if isinstance(r, WebSocketRoute)}
+
+
+def documented_operations(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (path, method)
+        for path, item in doc["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+
+
+def validator(doc: dict[str, Any], schema: dict[str, Any]) -> Draft202012Validator:
+    """A validator of ``schema`` whose ``#/...`` references point into ``doc``."""
+    registry: Registry[Any] = Registry().with_resource(
+        _URI, Resource.from_contents(doc, default_specification=DRAFT202012)
+    )
+    return Draft202012Validator(_rebase(schema), registry=registry)
+
+
+_URI = "urn:nvrd:contract"
+
+
+def _rebase(schema: Any) -> Any:
+    """Local references (``#/components/...``) made absolute, into the registered ``doc``."""
+    if isinstance(schema, dict):
+        return {
+            k: f"{_URI}{v}" if k == "$ref" and str(v).startswith("#") else _rebase(v)
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_rebase(v) for v in schema]
+    return schema
+
+
+def response_schema(
+    doc: dict[str, Any], path: str, method: str, status: int
+) -> dict[str, Any] | None:
+    """The JSON schema of the documented answer (exact status, then ``4XX``-style), or
+    ``None`` when that answer has no JSON body."""
+    responses = doc["paths"][path][method]["responses"]
+    spec = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
+    assert spec is not None, f"{method.upper()} {path}: status {status} is not documented"
+    if "$ref" in spec:
+        spec = doc["components"]["responses"][spec["$ref"].rsplit("/", 1)[1]]
+    content = spec.get("content", {})
+    body = content.get("application/json")
+    return None if body is None else dict(body["schema"])
+
+
+def check_response(doc: dict[str, Any], path: str, method: str, status: int, body: Any) -> None:
+    schema = response_schema(doc, path, method, status)
+    if schema is not None:
+        validator(doc, schema).validate(body)
+
+
+def check_message(messages: dict[str, Any], name: str, message: Any) -> None:
+    """Validate one WebSocket message against ``$defs/<name>`` of the message schemas."""
+    validator(messages, {"$ref": f"#/$defs/{name}"}).validate(message)

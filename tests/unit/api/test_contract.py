@@ -1,0 +1,88 @@
+"""The API description and the route table agree; the description is valid OpenAPI 3.1 and
+the message schemas valid JSON Schema; both are served."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from jsonschema import Draft202012Validator
+
+from nvrd.api import contract
+from nvrd.app import routes
+from tests.support.contract import documented_operations, http_operations, socket_paths
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    return contract.openapi()
+
+
+@pytest.fixture(scope="module")
+def messages() -> dict[str, Any]:
+    return contract.messages()
+
+
+def test_every_route_is_documented(doc: dict[str, Any]) -> None:
+    missing = http_operations(routes()) - documented_operations(doc)
+    assert not missing, f"routes missing from openapi.yaml: {sorted(missing)}"
+
+
+def test_every_documented_operation_is_routed(doc: dict[str, Any]) -> None:
+    extra = documented_operations(doc) - http_operations(routes())
+    assert not extra, f"openapi.yaml documents what nvrd does not route: {sorted(extra)}"
+
+
+def test_every_socket_is_described(messages: dict[str, Any]) -> None:
+    assert socket_paths(routes()) == set(messages["sockets"])
+
+
+def test_socket_messages_name_defined_schemas(messages: dict[str, Any]) -> None:
+    defs = messages["$defs"]
+    for path, sock in messages["sockets"].items():
+        if "sameAs" in sock:
+            assert sock["sameAs"] in messages["sockets"], path
+            continue
+        for name in [*sock["server"], *sock["client"]]:
+            assert name in defs, f"{path}: no schema {name}"
+
+
+def test_message_schemas_are_valid(messages: dict[str, Any]) -> None:
+    Draft202012Validator.check_schema(messages)
+    for name, schema in messages["$defs"].items():
+        Draft202012Validator.check_schema(schema), name
+
+
+def test_description_is_valid_openapi(doc: dict[str, Any]) -> None:
+    schema = schemathesis.openapi.from_dict(doc)
+    assert schema.validate() is None
+    ops = {(r.ok().path, r.ok().method) for r in schema.get_all_operations()}
+    assert ops == documented_operations(doc)
+
+
+def test_every_schema_in_the_description_is_valid(doc: dict[str, Any]) -> None:
+    for name, schema in doc["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema), name
+
+
+def test_openapi_json_is_served(client: Any) -> None:
+    r = client.get("/api/openapi.json")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert body["openapi"] == "3.1.0"
+    assert "TS-API@0.9.20" in body["info"]["version"]
+    assert set(body["paths"]) == {p for p, _ in documented_operations(body)}
+
+
+def test_messages_json_is_served(client: Any) -> None:
+    r = client.get("/api/messages.json?indent=2")
+    assert r.status_code == 200
+    assert "/wsapi/subscribeEvents" in r.json()["sockets"]
+
+
+def test_description_rejects_unknown_parameters(client: Any) -> None:
+    r = client.get("/api/openapi.json?bogus=1")
+    assert r.status_code == 400
+    assert r.json()["code"] == -1
