@@ -196,7 +196,7 @@ def test_every_operation_answers_as_documented(
         if kind.startswith("application/json"):
             body = json.loads(r.content)
         try:
-            check_response(doc, path, method, r.status_code, body)
+            check_response(doc, path, method, r.status_code, kind, body)
         except Exception as exc:  # a jsonschema ValidationError or a missing status
             problems.append(f"{where}: {str(exc)[:400]}")
     assert not problems, "\n".join(problems)

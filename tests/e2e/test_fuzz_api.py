@@ -61,6 +61,7 @@ class Tally:
         self.cases = 0
         self.known: list[str] = []
         self.problems: list[str] = []
+        self.seconds: dict[str, float] = {}
 
 
 def _tame(case: Any) -> None:
@@ -113,10 +114,12 @@ def _fuzz(srv: ServerProcess, schema: Any, mode: GenerationMode, signed_in: bool
         def run(case: Any) -> None:
             _run_one(srv, case, headers, tally)
 
+        started = time.monotonic()
         try:
             run()
         except Unsatisfiable:  # nothing to make invalid (no parameters, no body)
             assert mode is GenerationMode.NEGATIVE, operation.label
+        tally.seconds[operation.label] = time.monotonic() - started
     return tally
 
 
@@ -129,6 +132,8 @@ def test_schemathesis(fuzzed: Any, mode: GenerationMode, signed_in: bool) -> Non
     tally = _fuzz(srv, schema, mode, signed_in)
     took = time.monotonic() - started
     print(f"{mode.value} signed_in={signed_in}: {tally.cases} cases in {took:.1f}s")
+    slowest = sorted(tally.seconds.items(), key=lambda kv: -kv[1])[:5]
+    print("  slowest:", ", ".join(f"{label} {s:.1f}s" for label, s in slowest))
     for line in tally.known:
         print("known (issue 9, hostile input):", line)
     assert tally.cases > 0

@@ -67,25 +67,27 @@ def _rebase(schema: Any) -> Any:
     return schema
 
 
-def response_schema(
-    doc: dict[str, Any], path: str, method: str, status: int
-) -> dict[str, Any] | None:
-    """The JSON schema of the documented answer (exact status, then ``4XX``-style), or
-    ``None`` when that answer has no JSON body."""
+def documented_response(doc: dict[str, Any], path: str, method: str, status: int) -> Any:
+    """The response object for ``status`` (exact, then ``4XX``-style), ``$ref`` resolved."""
     responses = doc["paths"][path][method]["responses"]
     spec = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
     assert spec is not None, f"{method.upper()} {path}: status {status} is not documented"
     if "$ref" in spec:
         spec = doc["components"]["responses"][spec["$ref"].rsplit("/", 1)[1]]
-    content = spec.get("content", {})
-    body = content.get("application/json")
-    return None if body is None else dict(body["schema"])
+    return spec
 
 
-def check_response(doc: dict[str, Any], path: str, method: str, status: int, body: Any) -> None:
-    schema = response_schema(doc, path, method, status)
-    if schema is not None:
-        validator(doc, schema).validate(body)
+def check_response(
+    doc: dict[str, Any], path: str, method: str, status: int, content_type: str, body: Any
+) -> None:
+    """The answer's status is documented, its media type is one the description lists for
+    that status, and a JSON body validates against the documented schema."""
+    content = documented_response(doc, path, method, status).get("content", {})
+    media = content_type.split(";")[0].strip().lower()
+    if content:
+        assert media in content, f"{media!r} is not documented ({sorted(content)})"
+    if media == "application/json":
+        validator(doc, dict(content[media]["schema"])).validate(body)
 
 
 def check_message(messages: dict[str, Any], name: str, message: Any) -> None:
