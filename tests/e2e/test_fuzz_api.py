@@ -58,6 +58,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> Iterato
 
 class Tally:
     def __init__(self) -> None:
+        self.session = requests.Session()
         self.cases = 0
         self.known: list[str] = []
         self.problems: list[str] = []
@@ -75,7 +76,9 @@ def _run_one(srv: ServerProcess, case: Any, headers: dict[str, str], tally: Tall
     tally.cases += 1
     started = time.monotonic()
     try:
-        response = case.call(base_url=srv.url, headers=headers, timeout=HANG_SECONDS)
+        response = case.call(
+            base_url=srv.url, session=tally.session, headers=headers, timeout=HANG_SECONDS
+        )
     except requests.Timeout:
         tally.problems.append(f"hang: {case.as_curl_command()}")
         return
@@ -120,6 +123,7 @@ def _fuzz(srv: ServerProcess, schema: Any, mode: GenerationMode, signed_in: bool
         except Unsatisfiable:  # nothing to make invalid (no parameters, no body)
             assert mode is GenerationMode.NEGATIVE, operation.label
         tally.seconds[operation.label] = time.monotonic() - started
+    tally.session.close()
     return tally
 
 

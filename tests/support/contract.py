@@ -9,7 +9,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 #: Starlette's ``{name:convertor}`` is OpenAPI's ``{name}``.
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[a-z]+)?\}")
@@ -22,17 +22,30 @@ def openapi_path(starlette_path: str) -> str:
     return _PARAM.sub(r"{\1}", starlette_path)
 
 
+def flatten(routes: list[BaseRoute], prefix: str = "") -> list[tuple[str, BaseRoute]]:
+    """Every route with its full path (mounted route lists included)."""
+    out: list[tuple[str, BaseRoute]] = []
+    for r in routes:
+        if isinstance(r, Mount):
+            out += flatten(list(r.routes), prefix + r.path)
+        elif isinstance(r, Route | WebSocketRoute):
+            out.append((prefix + r.path, r))
+        else:
+            raise AssertionError(f"a route the contract tests cannot read: {r!r}")
+    return out
+
+
 def http_operations(routes: list[BaseRoute]) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
-    for r in routes:
+    for path, r in flatten(routes):
         if isinstance(r, Route):
             for m in (r.methods or set()) - IMPLIED:
-                out.add((openapi_path(r.path), m.lower()))
+                out.add((openapi_path(path), m.lower()))
     return out
 
 
 def socket_paths(routes: list[BaseRoute]) -> set[str]:
-    return {openapi_path(r.path) for r in routes if isinstance(r, WebSocketRoute)}
+    return {openapi_path(p) for p, r in flatten(routes) if isinstance(r, WebSocketRoute)}
 
 
 def documented_operations(doc: dict[str, Any]) -> set[tuple[str, str]]:

@@ -86,3 +86,50 @@ def test_description_rejects_unknown_parameters(client: Any) -> None:
     r = client.get("/api/openapi.json?bogus=1")
     assert r.status_code == 400
     assert r.json()["code"] == -1
+
+
+def _params(doc: dict[str, Any], path: str) -> list[dict[str, Any]]:
+    """The parameters of ``GET path``, references resolved."""
+    out = []
+    for p in doc["paths"][path]["get"]["parameters"]:
+        if "$ref" in p:
+            p = doc["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]
+        out.append(p)
+    return out
+
+
+def _query_param(doc: dict[str, Any], path: str, name: str) -> dict[str, Any]:
+    for p in _params(doc, path):
+        if p["name"] == name and p["in"] == "query":
+            return dict(p["schema"])
+    raise AssertionError(f"{path}: no query parameter {name}")
+
+
+def test_enumerated_choices_are_the_implemented_ones(doc: dict[str, Any]) -> None:
+    from nvrd.api import enum as enum_api
+    from nvrd.api import find as find_api
+    from nvrd.api import system as system_api
+
+    assert set(_query_param(doc, "/api/enum", "what")["enum"]) == set(enum_api._WHAT)
+    assert set(_query_param(doc, "/api/find", "what")["enum"]) == set(find_api._WHAT) | set(
+        find_api.LATER
+    )
+    names = {p["name"] for p in _params(doc, "/api/system")}
+    assert names == set(system_api.ACTIONS) | {"indent", "lang"}
+
+
+def test_view_mp4_parameters_are_the_accepted_ones(doc: dict[str, Any]) -> None:
+    from nvrd.api.downloads import VIEW_PARAMS
+    from nvrd.core.params import COMMON_PARAMS
+
+    names = {p["name"] for p in _params(doc, "/api/view.mp4") if p["in"] == "query"}
+    assert names | COMMON_PARAMS == VIEW_PARAMS
+
+
+def test_socket_parameters_and_topics_are_the_implemented_ones(messages: dict[str, Any]) -> None:
+    from nvrd.api.eventmsg import BUS_TOPICS
+    from nvrd.export.params import PARAMS
+
+    assert set(messages["$defs"]["topic"]["enum"]) == set(BUS_TOPICS)
+    export_query = set(messages["sockets"]["/wsapi/dataExport"]["query"])
+    assert export_query == set(PARAMS) | {"indent"}
