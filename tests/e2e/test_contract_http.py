@@ -151,6 +151,13 @@ def cases(files: list[Recorded]) -> list[Case]:
         ),
         ("/api/event-videos/trigger", "put", "/api/event-videos/trigger", {"json": []}, 400),
         (
+            "/api/event-videos/trigger",
+            "put",
+            "/api/event-videos/trigger",
+            {"json": {"chid": 1, "title": "Door", "tasks": [{"command": "eventBackup"}]}},
+            200,
+        ),
+        (
             "/storage/{root}/{path}",
             g,
             f"/storage/0/{files[0].path.relative_to(files[0].path.parents[2])}",
