@@ -3,7 +3,7 @@ with channels, recordings, LPR sources: generated valid and invalid requests, wi
 without credentials. Zero 500s, zero hangs, every answer as documented (status, content
 type, headers, body).
 
-Counts: ``NVRD_FUZZ_EXAMPLES`` cases per operation and mode (default 8; 200 with
+Counts: ``NVRD_FUZZ_EXAMPLES`` cases per operation and mode (default 16; 200 with
 ``NVRD_FUZZ_LONG=1``, as ``make fuzz`` runs it). ``NVRD_FUZZ_OPS`` (a regular expression
 over ``METHOD /path``) narrows a run to some operations."""
 
@@ -36,7 +36,7 @@ from tests.e2e.server import ServerProcess
 pytestmark = [pytest.mark.e2e, pytest.mark.fuzz]
 
 LONG = os.environ.get("NVRD_FUZZ_LONG") == "1"
-EXAMPLES = int(os.environ.get("NVRD_FUZZ_EXAMPLES") or (200 if LONG else 8))
+EXAMPLES = int(os.environ.get("NVRD_FUZZ_EXAMPLES") or (200 if LONG else 16))
 #: Only the operations whose label (``POST /api/push``) matches this regular expression.
 ONLY = re.compile(os.environ.get("NVRD_FUZZ_OPS") or ".")
 #: A request that takes longer than this is a hang.
