@@ -7,7 +7,7 @@ STAMP := $(VENV)/.stamp-install
 SYSSTAMP := $(VENV)/.stamp-system
 NPMSTAMP := node_modules/.stamp-npm
 
-.PHONY: run test lint typecheck unit bench install system-deps clean
+.PHONY: run test lint typecheck unit fuzz bench install system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ test: install system-deps lint typecheck
 # The unit tests only (no server process, no cameras, no browser): the quick loop.
 unit: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+
+# The generated-input runs at length: schemathesis over every operation of the API
+# description and the hostile-input tests, with many more cases than `make test` runs.
+# NVRD_FUZZ_EXAMPLES sets the cases per operation and mode (default 200 here).
+fuzz: install system-deps
+	NVRD_FUZZ_LONG=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz -s tests
 
 bench: install system-deps
 	$(BIN)/python -m bench

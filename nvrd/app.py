@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute
 from nvrd import __version__
 from nvrd.api import auth as auth_api
 from nvrd.api import channel as channel_api
+from nvrd.api import contractdoc as contractdoc_api
 from nvrd.api import dataexport as dataexport_api
 from nvrd.api import device as device_api
 from nvrd.api import discover as discover_api
@@ -146,6 +147,7 @@ def routes() -> list[BaseRoute]:
         *dataexport_api.routes,
         *downloads_api.routes,
         *eventvideos_api.routes,
+        *contractdoc_api.routes,
     ]
 
 
