@@ -10,10 +10,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from starlette.routing import Route
-
 from nvrd.api import contract
-from nvrd.api.endpoint import Call, endpoint
+from nvrd.api.access import PUBLIC
+from nvrd.api.endpoint import Call
+from nvrd.api.routing import api_route
 from nvrd.core.errors import bad_request
 from nvrd.core.params import COMMON_PARAMS
 
@@ -29,11 +29,6 @@ def _document(build: Callable[[], dict[str, Any]], path: str) -> Any:
 
 
 routes = [
-    Route(
-        "/api/openapi.json", endpoint(_document(contract.openapi, "/api/openapi.json"), public=True)
-    ),
-    Route(
-        "/api/messages.json",
-        endpoint(_document(contract.messages, "/api/messages.json"), public=True),
-    ),
+    api_route("/api/openapi.json", _document(contract.openapi, "/api/openapi.json"), PUBLIC),
+    api_route("/api/messages.json", _document(contract.messages, "/api/messages.json"), PUBLIC),
 ]
