@@ -67,7 +67,11 @@ def srv(tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 def push(srv: ServerProcess, body: Any) -> None:
-    r = httpx.post(srv.url + "/api/push", json=body, auth=("admin", srv.admin_password()))
+    # A body of 1,000 events takes seconds on a loaded machine (a parking count per
+    # event): more than httpx's default 5 s.
+    r = httpx.post(
+        srv.url + "/api/push", json=body, auth=("admin", srv.admin_password()), timeout=60
+    )
     assert r.status_code == 200, r.text
 
 
