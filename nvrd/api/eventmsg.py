@@ -69,12 +69,6 @@ WS_TOPICS: dict[str, tuple[EventKind, ...]] = {
     "packing": (Packing,),
 }
 
-_CHANNEL_EVENTS: dict[EventKind, str] = {
-    ChannelAdded: "channelAdded",
-    ChannelRemoved: "channelRemoved",
-    ChannelSourceChanged: "videoSrcModified",
-}
-
 
 @dataclass(frozen=True)
 class Options:
@@ -181,30 +175,43 @@ class Renderer:
         }
 
     def channel_event(self, event: Event) -> dict[str, Any] | None:
-        if isinstance(event, ChannelSwapped):
-            if not self.opts.wants_any(event.chids):
-                return None
-            return self._channel(event.at_ms, "channelSwapped", list(event.chids))
-        chid = getattr(event, "chid", None)
-        if not isinstance(chid, int) or not self.opts.wants_chid(chid):
-            return None
-        at = event.at_ms
         match event:
+            case ChannelSwapped():
+                if not self.opts.wants_any(event.chids):
+                    return None
+                return self._channel(event.at_ms, "channelSwapped", list(event.chids))
             case ChannelStatusChanged():
-                return self._channel(at, "statusChanged", chid, status=self.status(event.code))
+                status = self.status(event.code)
+                return self._for(event.chid, event.at_ms, "statusChanged", status=status)
             case VideoStreamReady(changed=True):
-                return self._channel(at, "videoStreamChanged", chid)
+                return self._for(event.chid, event.at_ms, "videoStreamChanged")
             case VideoStreamReady():
-                src = stream_sources(self.svc, self.opts.base, chid)
+                if not self.opts.wants_chid(event.chid):
+                    return None
+                src = stream_sources(self.svc, self.opts.base, event.chid)
                 status = self.status(ChannelStatus.HAS_VIDEO)
-                return self._channel(at, "videoStreamReady", chid, status=status, src=src)
+                return self._for(
+                    event.chid, event.at_ms, "videoStreamReady", status=status, src=src
+                )
             case ChannelRenamed():
                 name = event.name
-                return self._channel(
-                    at, "nameChanged", chid, name=name, displayName=display_name(chid, name)
+                shown = display_name(event.chid, name)
+                return self._for(
+                    event.chid, event.at_ms, "nameChanged", name=name, displayName=shown
                 )
-        what = _CHANNEL_EVENTS.get(type(event))
-        return self._channel(at, what, chid) if what is not None else None
+            case ChannelAdded():
+                return self._for(event.chid, event.at_ms, "channelAdded")
+            case ChannelRemoved():
+                return self._for(event.chid, event.at_ms, "channelRemoved")
+            case ChannelSourceChanged():
+                return self._for(event.chid, event.at_ms, "videoSrcModified")
+        return None
+
+    def _for(self, chid: int, at_ms: int, what: str, **extra: Any) -> dict[str, Any] | None:
+        """A channelStatus message about ``chid`` (None when the subscriber filtered it out)."""
+        if not self.opts.wants_chid(chid):
+            return None
+        return self._channel(at_ms, what, chid, **extra)
 
     # -- recordingStatus ---------------------------------------------------
 

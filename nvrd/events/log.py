@@ -1,18 +1,22 @@
 """The event-log writer: turns what happens on the bus into event-log rows.
 
-It is one bus subscriber among others. What it records:
+It is one bus subscriber among others. Every row is stamped with the time
+the event happened (its ``at_ms``), not the time the writer got to it. What
+it records:
 
-- ``log`` events, published by whoever has something for the log (start and
-  stop, sign-in and sign-out, emergency calls, motion): written as given;
-- ``channelStatus``: "camera connected" when a channel reaches 200, and
-  "camera lost" when it fails; the lost entry lasts until the camera is back
-  (its ``end_ms`` becomes the second item of ``timeRange``);
-- ``channelAdded`` / ``channelRemoved``; ``recordingStatus`` with a new
-  failure time: "recording failure";
-- ``storage``: storage ready, full, path changed.
+- ``LogRequested``, published by whoever has something for the log (sign-in
+  and sign-out, emergency calls, motion, exports, failed tasks): written as
+  given;
+- ``ChannelStatusChanged``: "camera connected" when a channel reaches 200,
+  and "camera lost" when it fails; the lost entry lasts until the camera is
+  back (its ``end_ms`` becomes the second item of ``timeRange``);
+- ``ChannelAdded`` / ``ChannelRemoved``; ``RecordingStatusChanged`` with a
+  new failure time: "recording failure";
+- ``StorageChanged``: storage ready, full, path changed.
 
-Every row is then published as ``systemEvent`` with the stored entry (its id
-included), for the websocket topic of that name: all types, not only the
+Its own start-up and shutdown rows carry the writer's clock. Every row is
+then published as ``SystemEventLogged`` with the stored entry (its id
+included), for the websocket topic ``systemEvent``: all types, not only the
 "System log" type, so that a sign-in reaches subscribers too (each message
 carries ``type``/``typeName``; see docs/design/api-decisions.md).
 
