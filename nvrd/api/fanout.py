@@ -12,11 +12,12 @@ and it gets nothing more, without slowing the others.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from nvrd.core.dropqueue import DropQueue
 from nvrd.events.bus import EventBus, Subscription
 from nvrd.events.types import TOPIC, Event, EventKind, topic_of
 
@@ -40,7 +41,14 @@ class Rendering(Protocol):
 
 
 class Receiver:
-    """One websocket subscriber: its rendering and its queue of messages to send."""
+    """One websocket subscriber: its rendering and its bounded queue of messages to send.
+
+    The queue has the semantics of :class:`nvrd.core.dropqueue.DropQueue` (``maxsize``
+    waiting messages, then it is dropped: the consumer gets what it had, then
+    ``None``) on a plain deque with one waiter: a message costs an append and,
+    when the send loop is idle, one wake-up — it is paid once per subscriber
+    per event.
+    """
 
     def __init__(
         self,
@@ -54,17 +62,49 @@ class Receiver:
         self.renderer = renderer
         self.kinds = kinds
         self.name = name
-        self.queue: DropQueue[str] = DropQueue(maxsize)
+        self.maxsize = maxsize
+        self.dropped = False
+        self._ended = False
+        self._items: deque[str] = deque()
+        self._waiter: asyncio.Future[None] | None = None
 
-    @property
-    def dropped(self) -> bool:
-        return self.queue.dropped
+    def offer(self, text: str) -> bool:
+        """Queue ``text``; False when refused (the queue is dropped or ended)."""
+        if self._ended:
+            return False
+        if len(self._items) >= self.maxsize:
+            self.dropped = True
+            self.end()
+            return False
+        self._items.append(text)
+        self._wake()
+        return True
+
+    def end(self) -> None:
+        self._ended = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def qsize(self) -> int:
+        return len(self._items)
 
     async def get(self) -> str | None:
-        return await self.queue.get()
+        """The next message; ``None`` once the queue has ended and is empty."""
+        while not self._items:
+            if self._ended:
+                return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        return self._items.popleft()
 
     def get_nowait(self) -> str | None:
-        return self.queue.get_nowait()
+        return self._items.popleft() if self._items else None
 
     def close(self) -> None:
         self._fanout.remove(self)
@@ -93,7 +133,7 @@ class Fanout:
             self._receivers.discard(receiver)
             for kind in receiver.kinds:
                 self._index[kind].discard(receiver)
-        receiver.queue.end()
+        receiver.end()
 
     @property
     def receiver_count(self) -> int:
@@ -115,7 +155,7 @@ class Fanout:
                 texts[renderer.variant] = text
             if text is None:
                 continue
-            if not receiver.queue.offer(text) and receiver.queue.dropped:
+            if not receiver.offer(text) and receiver.dropped:
                 log.warning(
                     "slow event subscriber disconnected", extra={"subscriber": receiver.name}
                 )

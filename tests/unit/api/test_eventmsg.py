@@ -141,7 +141,7 @@ def test_receivers_get_only_the_kinds_they_asked_for() -> None:
     f.deliver(MotionChanged(at_ms=T0, updated=((1, False), (2, True))))
     f.deliver(ObjectSeen(at_ms=T0, chid=1, obj_id=1, type="car"))
     f.deliver(ObjectSeen(at_ms=T0, chid=1, obj_id=2, type="face"))
-    assert status.queue.qsize() == 1
+    assert status.qsize() == 1
     assert [json.loads(t) for t in pending(motion)] == [
         {"topic": "motionChanges", "updated": [{"chid": 2, "motion": True}]}
     ]
