@@ -9,8 +9,8 @@ malformed parameter with 4400, a topic the user has no right to (``LPR``
 needs the LPR right, as ``what=carNo`` does) with 4403, a subscriber that cannot keep up with 4408.
 The server pings every ``[events] ping_seconds`` (websocket ping frames).
 
-The subscription to the bus is made before the snapshots are read, so that
-nothing that happens in between is lost.
+The socket registers with the event fan-out (``api/fanout.py``) before the
+snapshots are read, so that nothing that happens in between is lost.
 """
 
 from __future__ import annotations
