@@ -129,14 +129,16 @@ def subscriber_process(url: str, n: int, out: Any) -> None:
     latencies: dict[int, list[float]] = {}
     counts: list[dict[int, int]] = [{} for _ in range(n)]
     closed = [False] * n
-    ready = 0
+    ready_seen = [False] * n
+    ready = failed = 0
 
     async def one(i: int) -> None:
-        nonlocal ready
+        nonlocal ready, failed
         try:
             async with connect(url, max_size=None, open_timeout=60) as ws:
                 await ws.recv()  # the subscriber id
                 ready += 1
+                ready_seen[i] = True
                 async for raw in ws:
                     plate = _plate(json.loads(raw))
                     if plate == STOP:
@@ -148,6 +150,8 @@ def subscriber_process(url: str, n: int, out: Any) -> None:
                     counts[i][phase] = counts[i].get(phase, 0) + 1
         except Exception:
             pass
+        if not ready_seen[i]:
+            failed += 1  # never connected: it must not hold up the start
         closed[i] = True
 
     async def main() -> None:
@@ -156,7 +160,7 @@ def subscriber_process(url: str, n: int, out: Any) -> None:
             tasks.append(asyncio.create_task(one(i)))
             if i % 50 == 49:
                 await asyncio.sleep(0.05)
-        while ready < n and not all(t.done() for t in tasks):
+        while ready + failed < n:
             await asyncio.sleep(0.1)
         out.send(("ready", ready))
         await asyncio.gather(*tasks)

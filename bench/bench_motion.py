@@ -133,6 +133,7 @@ async def reaction(sampling: str, rounds: int, gop: int) -> tuple[list[float], l
     from nvrd.channels.status import StatusBoard
     from nvrd.core.clock import SystemClock
     from nvrd.events.bus import EventBus
+    from nvrd.events.types import MotionChanged
     from nvrd.media.service import MediaService
     from nvrd.store.channels import Channel
     from nvrd.store.db import Database
@@ -152,13 +153,13 @@ async def reaction(sampling: str, rounds: int, gop: int) -> tuple[list[float], l
     await db.open()
     board = StatusBoard()
     media = MediaService(settings, RecordingIndex(db.engine), board, EventBus(), SystemClock())
-    sub = media.bus.subscribe(["motionChanges"], name="bench")
+    sub = media.bus.subscribe([MotionChanged], name="bench")
 
     async def next_change(want: bool) -> float:
         while True:
             event = await asyncio.wait_for(sub.get(), timeout=30)
             assert event is not None
-            if any(u["motion"] is want for u in event.data["updated"]):
+            if isinstance(event, MotionChanged) and any(m is want for _, m in event.updated):
                 return time.monotonic()
 
     try:

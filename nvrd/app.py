@@ -41,6 +41,7 @@ from nvrd.api import system as system_api
 from nvrd.api import vod as vod_api
 from nvrd.api import watch as watch_api
 from nvrd.api.context import Services
+from nvrd.api.fanout import Fanout
 from nvrd.api.proxies import TrustedProxies
 from nvrd.api.responses import api_error_handler, http_error_handler, internal_error_handler
 from nvrd.auth.bootstrap import ensure_demo_user, ensure_first_admin
@@ -62,6 +63,7 @@ from nvrd.devices.presets import CameraPresetMover
 from nvrd.events.bus import EventBus
 from nvrd.events.failures import report_failure
 from nvrd.events.log import EventLogWriter
+from nvrd.events.types import LogRequested
 from nvrd.export.backup import EventBackupService, PresetMover
 from nvrd.export.records import Records
 from nvrd.export.service import ExportService
@@ -191,10 +193,12 @@ def create_app(
     log_writer = EventLogWriter(bus, eventlog, clock)
 
     def audit(code: PrivacyCode, param: dict[str, Any]) -> None:
-        bus.publish("log", type=EventType.PRIVACY, code=code, param=param)
+        bus.publish(
+            LogRequested(at_ms=clock.now_ms(), type=EventType.PRIVACY, code=code, param=param)
+        )
 
     status_board = StatusBoard()
-    records = Records(bus.publish)
+    records = Records(bus.publish, clock.now_ms)
     recsearch = RecordingSearch(db.engine)
     export = ExportService(settings, recsearch, channels, records, tz)
     recordings = RecordingIndex(db.engine)
@@ -237,6 +241,7 @@ def create_app(
         recsearch=recsearch,
         status=status_board,
         bus=bus,
+        fanout=Fanout(bus, settings.events.subscriber_queue),
         media=media,
         reconciler=reconciler,
         health=HealthSampler(clock.monotonic, host=HostRoot(settings.server.host_root)),
@@ -294,6 +299,7 @@ def create_app(
         await svc.eventbackup.start()
         svc.reconciler.start(running)
         supervisor.spawn("session-purge", purge_sessions)
+        supervisor.spawn("event-fanout", svc.fanout.run)
         svc.lpr.start()
         log.info(
             "server started",
@@ -303,6 +309,7 @@ def create_app(
             yield
         finally:
             await supervisor.cancel("session-purge")
+            await supervisor.cancel("event-fanout")
             await svc.reconciler.stop()
             await svc.eventbackup.stop()
             await devices.stop()

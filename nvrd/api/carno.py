@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from nvrd.api.endpoint import Call
+from nvrd.api.pushmsg import score_value, watch_path
 from nvrd.api.signin import public_base
 from nvrd.core.clock import ms_from_datetime, utc_from_ms
 from nvrd.core.errors import bad_request
@@ -19,7 +20,6 @@ from nvrd.core.plates import search_key
 from nvrd.core.platesim import rank
 from nvrd.core.timefmt import format_iso, parse_time
 from nvrd.integrations.carexport import COLUMNS, FORMATS
-from nvrd.integrations.messages import score_value, watch_path
 from nvrd.store.lprlog import CarQuery, LprRecord
 
 DEFAULT_COUNT = 50

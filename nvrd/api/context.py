@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.requests import HTTPConnection
 
+from nvrd.api.fanout import Fanout
 from nvrd.auth.service import Authenticator
 from nvrd.channels.reconciler import ChannelReconciler
 from nvrd.channels.status import StatusBoard
@@ -45,6 +46,7 @@ class Services:
     recsearch: RecordingSearch
     status: StatusBoard
     bus: EventBus
+    fanout: Fanout
     media: MediaService
     reconciler: ChannelReconciler
     health: HealthSampler

@@ -1,11 +1,14 @@
-"""Websocket event messages: bus events rendered for one subscriber of /wsapi/subscribeEvents.
+"""Websocket event messages: bus events rendered for the subscribers of /wsapi/subscribeEvents.
 
 A subscriber's options (topics, ``ch``, ``lang``, ``verbose``, ``objectType``,
-``indent``, the host it connected to) decide what it receives and how. The
-bus carries host-independent data; URLs inside pushed messages are
-server-absolute paths (``/watch?ch=1``) that get the subscriber's scheme and
-host here. One rendering is shared by every subscriber with the same
-options (``Event.memo``), so a thousand subscribers cost one ``json.dumps``.
+``indent``, the host it connected to) decide what it receives and how. Every
+message is built here, from the typed events of :mod:`nvrd.events.types`
+(the pushed ones through :mod:`nvrd.api.pushmsg`), stamped with the time the
+event happened. The bus carries host-independent data; URLs inside pushed
+messages are server-absolute paths (``/watch?ch=1``) that get the
+subscriber's scheme and host here. :meth:`Renderer.variant` says what a
+rendering depends on besides the event, so that the fan-out renders (and
+encodes) each event once per variant, not once per subscriber.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nvrd.api import pushmsg
 from nvrd.api.context import Services
 from nvrd.api.eventlog import iso_ms, render_entry
 from nvrd.api.live import stream_sources
@@ -21,32 +25,49 @@ from nvrd.core.channelspec import display_name
 from nvrd.core.objects import OBJECT_TYPES
 from nvrd.core.statuscodes import ChannelStatus, status_key
 from nvrd.core.timefmt import format_iso
-from nvrd.events.bus import Event
+from nvrd.events.types import (
+    BodyTemperature,
+    ChannelAdded,
+    ChannelRemoved,
+    ChannelRenamed,
+    ChannelSourceChanged,
+    ChannelStatusChanged,
+    ChannelSwapped,
+    EmergencyCall,
+    Event,
+    EventKind,
+    LprRead,
+    MotionChanged,
+    ObjectSeen,
+    Packing,
+    ParkingCountChanged,
+    RecordingState,
+    RecordingStatusChanged,
+    SystemEventLogged,
+    VideoStreamReady,
+)
 
-#: The bus topics each websocket topic listens to.
-BUS_TOPICS: dict[str, tuple[str, ...]] = {
+#: The kinds of bus events each websocket topic (the guide's names) receives.
+WS_TOPICS: dict[str, tuple[EventKind, ...]] = {
     "channelStatus": (
-        "channelStatus",
-        "videoStream",
-        "channelAdded",
-        "channelRemoved",
-        "channelRenamed",
-        "channelSourceChanged",
-        "channelSwapped",
+        ChannelStatusChanged,
+        VideoStreamReady,
+        ChannelAdded,
+        ChannelRemoved,
+        ChannelRenamed,
+        ChannelSourceChanged,
+        ChannelSwapped,
     ),
-    "recordingStatus": ("recordingStatus",),
-    "motionChanges": ("motionChanges",),
-    "systemEvent": ("systemEvent",),
-    "LPR": ("LPR",),
-    "emergencyCall": ("emergencyCall",),
-    "parkingCount": ("parkingCount",),
-    "object": ("object", "bodyTemperature"),
-    "bodyTemperature": ("bodyTemperature",),
-    "packing": ("packing",),
+    "recordingStatus": (RecordingStatusChanged,),
+    "motionChanges": (MotionChanged,),
+    "systemEvent": (SystemEventLogged,),
+    "LPR": (LprRead,),
+    "emergencyCall": (EmergencyCall,),
+    "parkingCount": (ParkingCountChanged,),
+    "object": (ObjectSeen, BodyTemperature),
+    "bodyTemperature": (BodyTemperature,),
+    "packing": (Packing,),
 }
-
-#: Pushed messages, delivered as published (URLs made absolute).
-_PUSHED = frozenset({"LPR", "emergencyCall", "object", "bodyTemperature", "packing"})
 
 
 @dataclass(frozen=True)
@@ -59,10 +80,10 @@ class Options:
     indent: int | None
     base: str  # "http://host:port/"
 
-    def bus_topics(self) -> set[str]:
-        out: set[str] = set()
+    def kinds(self) -> set[EventKind]:
+        out: set[EventKind] = set()
         for t in self.topics:
-            out.update(BUS_TOPICS[t])
+            out.update(WS_TOPICS[t])
         return out
 
     def wants_object(self, otype: str) -> bool:
@@ -73,122 +94,142 @@ class Options:
     def wants_chid(self, chid: int) -> bool:
         return self.chids is None or chid in self.chids
 
-    def memo_key(self) -> tuple[Any, ...]:
-        """What the rendering of an event depends on, besides the event."""
-        return (self.lang, self.verbose, self.indent, self.base, self.chids)
+    def wants_any(self, chids: tuple[int, ...]) -> bool:
+        return self.chids is None or any(c in self.chids for c in chids)
 
 
 class Renderer:
     def __init__(self, svc: Services, opts: Options):
         self.svc = svc
         self.opts = opts
-        self._key = opts.memo_key()
+        #: What a rendering depends on, besides the event (the object filter is
+        #: applied before rendering, see :meth:`wants`).
+        self.variant: tuple[Any, ...] = (
+            opts.lang,
+            opts.verbose,
+            opts.indent,
+            opts.base,
+            opts.chids,
+        )
 
     def now(self) -> str:
         return format_iso(self.svc.clock.now(), self.svc.tz)
 
+    def iso(self, ms: int) -> str:
+        return iso_ms(ms, self.svc.tz)
+
     def dump(self, message: Any) -> str:
         return dump_json(message, self.opts.indent).decode("utf-8")
 
+    def wants(self, event: Event) -> bool:
+        """False for an object event this subscriber filtered out by ``objectType``."""
+        if isinstance(event, BodyTemperature):
+            if "bodyTemperature" in self.opts.topics:
+                return True
+            return "object" in self.opts.topics and self.opts.wants_object("bodyTemperature")
+        if isinstance(event, ObjectSeen):
+            return self.opts.wants_object(event.type)
+        return True
+
     def text(self, event: Event) -> str | None:
         """The message for ``event`` as sent (JSON text), or None when it is not for us."""
-        if event.topic in ("object", "bodyTemperature") and not self._object_wanted(event):
-            return None
-        try:
-            cached: str | None = event.memo[self._key]
-            return cached
-        except KeyError:
-            pass
         message = self.render(event)
-        out = self.dump(message) if message is not None else None
-        event.memo[self._key] = out
-        return out
-
-    def _object_wanted(self, event: Event) -> bool:
-        if event.topic == "bodyTemperature" and "bodyTemperature" in self.opts.topics:
-            return True
-        otype = str(event.data.get("objectType", event.topic))
-        return "object" in self.opts.topics and self.opts.wants_object(otype)
+        return self.dump(message) if message is not None else None
 
     def render(self, event: Event) -> dict[str, Any] | None:
-        d = event.data
-        topic = event.topic
-        if topic in _PUSHED:
-            return self.pushed(event)
-        if topic == "parkingCount":
-            return self.parking(d)
-        if topic == "motionChanges":
-            updated = [u for u in d.get("updated", []) if self.opts.wants_chid(int(u["chid"]))]
-            return {"topic": "motionChanges", "updated": updated} if updated else None
-        if topic == "systemEvent":
-            entry = render_entry(d["entry"], self.svc.i18n, self.opts.lang, self.svc.tz)
-            return {"topic": "systemEvent", **entry}
-        if topic == "recordingStatus":
-            if not self.opts.wants_chid(int(d["chid"])):
-                return None
-            return self.recording_message("statusChanged", [self.recording_item(d)])
-        return self.channel_event(topic, d)
+        match event:
+            case SystemEventLogged():
+                entry = render_entry(event.entry, self.svc.i18n, self.opts.lang, self.svc.tz)
+                return {"topic": "systemEvent", **entry}
+            case RecordingStatusChanged():
+                if not self.opts.wants_chid(event.state.chid):
+                    return None
+                items = [self.recording_item(event.state)]
+                return self.recording_message(self.iso(event.at_ms), "statusChanged", items)
+            case MotionChanged():
+                updated = [
+                    {"chid": chid, "motion": motion}
+                    for chid, motion in event.updated
+                    if self.opts.wants_chid(chid)
+                ]
+                return {"topic": "motionChanges", "updated": updated} if updated else None
+            case ParkingCountChanged():
+                return self.parking(event)
+            case LprRead() | EmergencyCall() | ObjectSeen() | BodyTemperature() | Packing():
+                return self.pushed(event)
+            case _:
+                return self.channel_event(event)
 
     # -- channelStatus -----------------------------------------------------
 
     def status(self, code: int) -> dict[str, Any]:
         return {"code": code, "message": self.svc.i18n.text(self.opts.lang, status_key(code))}
 
-    def _channel(self, event: str, chid: Any, **extra: Any) -> dict[str, Any]:
+    def _channel(self, at_ms: int, event: str, chid: Any, **extra: Any) -> dict[str, Any]:
         return {
-            "timestamp": self.now(),
+            "timestamp": self.iso(at_ms),
             "topic": "channelStatus",
             "event": event,
             "chid": chid,
             **extra,
         }
 
-    def channel_event(self, topic: str, d: dict[str, Any]) -> dict[str, Any] | None:
-        if topic == "channelSwapped":
-            pair = [int(c) for c in d["chids"]]
-            if not any(self.opts.wants_chid(c) for c in pair):
-                return None
-            return self._channel("channelSwapped", pair)
-        chid = int(d["chid"])
+    def channel_event(self, event: Event) -> dict[str, Any] | None:
+        match event:
+            case ChannelSwapped():
+                if not self.opts.wants_any(event.chids):
+                    return None
+                return self._channel(event.at_ms, "channelSwapped", list(event.chids))
+            case ChannelStatusChanged():
+                status = self.status(event.code)
+                return self._for(event.chid, event.at_ms, "statusChanged", status=status)
+            case VideoStreamReady(changed=True):
+                return self._for(event.chid, event.at_ms, "videoStreamChanged")
+            case VideoStreamReady():
+                if not self.opts.wants_chid(event.chid):
+                    return None
+                src = stream_sources(self.svc, self.opts.base, event.chid)
+                status = self.status(ChannelStatus.HAS_VIDEO)
+                return self._for(
+                    event.chid, event.at_ms, "videoStreamReady", status=status, src=src
+                )
+            case ChannelRenamed():
+                name = event.name
+                shown = display_name(event.chid, name)
+                return self._for(
+                    event.chid, event.at_ms, "nameChanged", name=name, displayName=shown
+                )
+            case ChannelAdded():
+                return self._for(event.chid, event.at_ms, "channelAdded")
+            case ChannelRemoved():
+                return self._for(event.chid, event.at_ms, "channelRemoved")
+            case ChannelSourceChanged():
+                return self._for(event.chid, event.at_ms, "videoSrcModified")
+        return None
+
+    def _for(self, chid: int, at_ms: int, what: str, **extra: Any) -> dict[str, Any] | None:
+        """A channelStatus message about ``chid`` (None when the subscriber filtered it out)."""
         if not self.opts.wants_chid(chid):
             return None
-        if topic == "channelStatus":
-            return self._channel("statusChanged", chid, status=self.status(int(d["code"])))
-        if topic == "videoStream":
-            if d.get("changed"):
-                return self._channel("videoStreamChanged", chid)
-            src = stream_sources(self.svc, self.opts.base, chid)
-            return self._channel(
-                "videoStreamReady", chid, status=self.status(ChannelStatus.HAS_VIDEO), src=src
-            )
-        if topic == "channelRenamed":
-            name = str(d.get("name", ""))
-            return self._channel(
-                "nameChanged", chid, name=name, displayName=display_name(chid, name)
-            )
-        names = {
-            "channelAdded": "channelAdded",
-            "channelRemoved": "channelRemoved",
-            "channelSourceChanged": "videoSrcModified",
-        }
-        return self._channel(names[topic], chid) if topic in names else None
+        return self._channel(at_ms, what, chid, **extra)
 
     # -- recordingStatus ---------------------------------------------------
 
-    def recording_item(self, d: dict[str, Any]) -> dict[str, Any]:
+    def recording_item(self, state: RecordingState) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "chid": int(d["chid"]),
-            "streaming": bool(d.get("streaming")),
-            "recording": bool(d.get("recording")),
+            "chid": state.chid,
+            "streaming": state.streaming,
+            "recording": state.recording,
         }
-        failed = d.get("failed_ms")
-        if failed is not None and not item["recording"]:
-            item["timestampRecordingFailure"] = iso_ms(int(failed), self.svc.tz)
+        if state.failed_ms is not None and not state.recording:
+            item["timestampRecordingFailure"] = self.iso(state.failed_ms)
         return item
 
-    def recording_message(self, event: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    def recording_message(
+        self, timestamp: str, event: str, items: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         return {
-            "timestamp": self.now(),
+            "timestamp": timestamp,
             "topic": "recordingStatus",
             "event": event,
             "channel": items,
@@ -209,20 +250,38 @@ class Renderer:
             return [self.absolute(v) for v in value]
         return value
 
-    def pushed(self, event: Event) -> dict[str, Any] | None:
-        d = event.data
-        chids = [int(c) for c in d.get("chids", [])]
-        if self.opts.chids is not None and not any(self.opts.wants_chid(c) for c in chids):
+    def pushed(
+        self, event: LprRead | EmergencyCall | ObjectSeen | BodyTemperature | Packing
+    ) -> dict[str, Any] | None:
+        tz = self.svc.tz
+        message: dict[str, Any]
+        match event:
+            case LprRead():
+                chids = tuple(c.chid for c in event.channels)
+                message = pushmsg.lpr_message(event, tz)
+            case EmergencyCall():
+                chids = event.chids
+                message = pushmsg.emergency_message(event, tz)
+            case ObjectSeen():
+                chids = (event.chid,)
+                message = pushmsg.object_message(event, tz)
+            case BodyTemperature():
+                chids = event.chids
+                message = pushmsg.body_temperature_message(event, tz)
+            case Packing():
+                chids = (event.channel.chid,)
+                message = pushmsg.packing_message(event, tz)
+        if not self.opts.wants_any(chids):
             return None
-        message: dict[str, Any] = self.absolute(d["message"])
-        if event.topic == "emergencyCall" and self.opts.verbose:
+        message = self.absolute(message)
+        if isinstance(event, EmergencyCall) and self.opts.verbose:
             for item in message.get("linkedChannel", []):
                 item["streams"] = stream_sources(self.svc, self.opts.base, int(item["chid"]))
         return message
 
-    def parking(self, d: dict[str, Any]) -> dict[str, Any] | None:
-        message = dict(d["message"])
-        updated = [u for u in message.get("updated", []) if self.opts.wants_chid(int(u["id"]))]
+    def parking(self, event: ParkingCountChanged) -> dict[str, Any] | None:
+        message = pushmsg.parking_message(event, self.svc.tz)
+        updated = [u for u in message["updated"] if self.opts.wants_chid(int(u["id"]))]
         if not updated:
             return None
         message["updated"] = updated

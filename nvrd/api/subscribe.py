@@ -11,8 +11,8 @@ same data, ``systemEvent`` that of ``what=eventLog``, ``LPR`` that of
 ``what=carNo``), a subscriber that cannot keep up with 4408.
 The server pings every ``[events] ping_seconds`` (websocket ping frames).
 
-The subscription to the bus is made before the snapshots are read, so that
-nothing that happens in between is lost.
+The socket registers with the event fan-out (``api/fanout.py``) before the
+snapshots are read, so that nothing that happens in between is lost.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from starlette.websockets import WebSocket
 from nvrd.api.access import Part, needs
 from nvrd.api.context import Services
 from nvrd.api.enum import display_name
-from nvrd.api.eventmsg import BUS_TOPICS, Options, Renderer
+from nvrd.api.eventmsg import WS_TOPICS, Options, Renderer
 from nvrd.api.find import WHAT_RIGHTS
 from nvrd.api.live import stream_sources
 from nvrd.api.routing import socket_route
@@ -37,7 +37,6 @@ from nvrd.core.errors import ApiError, bad_request
 from nvrd.core.objects import OBJECT_TYPES
 from nvrd.core.params import flag, parse_indent, parse_int_list, split_list
 from nvrd.core.rights import Right
-from nvrd.events.bus import Event
 from nvrd.store.users import User
 
 log = logging.getLogger("nvrd.events")
@@ -70,7 +69,7 @@ def parse_options(ws: WebSocket, svc: Services) -> Options:
     if not topics:
         raise bad_request("missingParam", name="topics")
     for t in topics:
-        if t not in BUS_TOPICS:
+        if t not in WS_TOPICS:
             raise bad_request("unknownItem", item=t, name="topics")
     chids = frozenset(parse_int_list("ch", q["ch"], lo=1)) if q.get("ch") is not None else None
     otypes = None
@@ -118,8 +117,8 @@ async def snapshots(svc: Services, r: Renderer) -> list[dict[str, Any]]:
                 }
             )
         elif topic == "recordingStatus":
-            items = [r.recording_item(svc.status.recording_fields(ch.chid)) for ch in channels]
-            out.append(r.recording_message("currentStatus", items))
+            items = [r.recording_item(svc.status.recording_state(ch.chid)) for ch in channels]
+            out.append(r.recording_message(r.now(), "currentStatus", items))
         elif topic == "motionChanges":
             states = svc.media.motion_states()
             updated = [{"chid": ch.chid, "motion": states.get(ch.chid, False)} for ch in channels]
@@ -138,22 +137,16 @@ async def subscribe_events(ws: WebSocket, svc: Services, user: User) -> None:
         return
     client = ws.client.host if ws.client else "unknown"
     subscriber_id = str(uuid.uuid4())
-    sub = svc.bus.subscribe(opts.bus_topics(), name=f"{client} {subscriber_id}")
     renderer = Renderer(svc, opts)
+    receiver = svc.fanout.add(renderer, opts.kinds(), name=f"{client} {subscriber_id}")
     try:
         await ws.send_text(renderer.dump({"subscriberId": subscriber_id, "topics": opts.topics}))
         for message in await snapshots(svc, renderer):
             await ws.send_text(renderer.dump(message))
     except Exception:
-        sub.close()
+        receiver.close()
         return
-
-    async def send(event: Event) -> None:
-        text = renderer.text(event)
-        if text is not None:
-            await ws.send_text(text)
-
-    outcome = await pump(ws, sub, send, svc.settings.events.send_timeout_seconds)
+    outcome = await pump(ws, receiver, ws.send_text, svc.settings.events.send_timeout_seconds)
     if outcome in ("stuck", "dropped"):
         log.warning(
             "event subscriber too slow; disconnected",

@@ -20,6 +20,13 @@ from typing import Protocol
 from nvrd.core.clock import Clock, SystemClock
 from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
+from nvrd.events.types import (
+    ChannelAdded,
+    ChannelRemoved,
+    ChannelRenamed,
+    ChannelSourceChanged,
+    ChannelSwapped,
+)
 from nvrd.store.channels import Channel
 
 log = logging.getLogger("nvrd.media")
@@ -82,7 +89,7 @@ class ChannelReconciler:
             for a, b in swapped:
                 for chid in (a, b):
                     await self._restart(now[chid])
-                self.bus.publish("channelSwapped", chids=[a, b])
+                self.bus.publish(ChannelSwapped(at_ms=self.clock.now_ms(), chids=(a, b)))
             done = {c for pair in swapped for c in pair}
             for chid in changed:
                 if chid in done:
@@ -90,15 +97,17 @@ class ChannelReconciler:
                 old, new = before[chid], now[chid]
                 if old.source != new.source:
                     await self._restart(new)
-                    self.bus.publish("channelSourceChanged", chid=chid)
+                    self.bus.publish(ChannelSourceChanged(at_ms=self.clock.now_ms(), chid=chid))
                 if old.title != new.title:
-                    self.bus.publish("channelRenamed", chid=chid, name=new.title)
+                    self.bus.publish(
+                        ChannelRenamed(at_ms=self.clock.now_ms(), chid=chid, name=new.title)
+                    )
             for chid in sorted(before.keys() - now.keys()):
                 await self.runner.remove(chid)
-                self.bus.publish("channelRemoved", chid=chid)
+                self.bus.publish(ChannelRemoved(at_ms=self.clock.now_ms(), chid=chid))
             for chid in sorted(now.keys() - before.keys()):
                 self.runner.add(now[chid])
-                self.bus.publish("channelAdded", chid=chid)
+                self.bus.publish(ChannelAdded(at_ms=self.clock.now_ms(), chid=chid))
 
     async def restart(self, chid: int, runner: Runner | None = None) -> None:
         """Restart one channel that runs (``runner``: only that part of it, e.g. its media

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from nvrd.core.clock import ms_from_datetime
 from nvrd.core.statuscodes import ChannelStatus
+from nvrd.events.types import RecordingState
 
 
 @dataclass
@@ -50,16 +50,16 @@ class StatusBoard:
         if self.on_recording is not None:
             self.on_recording(chid)
 
-    def recording_fields(self, chid: int) -> dict[str, Any]:
+    def recording_state(self, chid: int) -> RecordingState:
         """A channel's recording status as the bus carries it (``failed_ms``: epoch ms)."""
         state = self.state(chid)
         failed = state.recording_failed_at
-        return {
-            "chid": chid,
-            "streaming": state.streaming,
-            "recording": state.recording,
-            "failed_ms": ms_from_datetime(failed) if failed is not None else None,
-        }
+        return RecordingState(
+            chid=chid,
+            streaming=state.streaming,
+            recording=state.recording,
+            failed_ms=ms_from_datetime(failed) if failed is not None else None,
+        )
 
     def forget(self, chid: int) -> None:
         self._states.pop(chid, None)

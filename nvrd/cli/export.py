@@ -29,6 +29,7 @@ from nvrd.core.params import parse_int_list
 from nvrd.core.timefmt import parse_time
 from nvrd.events.bus import EventBus
 from nvrd.events.log import EventLogWriter
+from nvrd.events.types import LogRequested
 from nvrd.export.assemble import Part, export_parts, export_runs
 from nvrd.export.files import Member, Progress, Written, write_member, write_zip
 from nvrd.export.params import parse_size
@@ -157,8 +158,9 @@ class _Job:
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     tz = ZoneInfo(settings.server.timezone or _host_zone())
     bus = EventBus()
-    records = Records(bus.publish)
-    log_sub = bus.subscribe(["log"], name="cli export")
+    clock = SystemClock()
+    records = Records(bus.publish, clock.now_ms)
+    log_sub = bus.subscribe([LogRequested], name="cli export")
     async with opened(settings.db_url) as db:
         export = ExportService(
             settings, RecordingSearch(db.engine), ChannelStore(db.engine), records, tz
@@ -181,7 +183,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             code = 0
         finally:
             records.export_ended(uid, task, code, [f.path.name for f in files])
-            writer = EventLogWriter(bus, EventLogStore(db.engine), SystemClock())
+            writer = EventLogWriter(bus, EventLogStore(db.engine), clock)
             for event in log_sub.pending():
                 await writer.handle(event)
     if args.md5:

@@ -28,7 +28,8 @@ from nvrd.core.statuscodes import ChannelStatus
 from nvrd.devices.model import NO_CAPS, Caps, Code, DeviceError, DeviceState
 from nvrd.devices.sender import cancel_and_wait
 from nvrd.devices.session import DeviceSession
-from nvrd.events.bus import EventBus
+from nvrd.events.bus import EventBus, Subscription
+from nvrd.events.types import ChannelStatusChanged, LogRequested
 from nvrd.store.channels import Channel
 
 log = logging.getLogger("nvrd.devices")
@@ -66,7 +67,7 @@ class DeviceManager:
     # -- lifecycle ---------------------------------------------------------
 
     def start(self) -> None:
-        sub = self.bus.subscribe(["channelStatus"], name="devices")
+        sub = self.bus.subscribe([ChannelStatusChanged], name="devices")
         self._watch = asyncio.create_task(self._watch_status(sub), name="devices status")
 
     async def stop(self) -> None:
@@ -151,13 +152,13 @@ class DeviceManager:
 
     def log_event(self, chid: int, code: DeviceCode, param: dict[str, Any]) -> None:
         self.bus.publish(
-            "log",
-            type=int(EventType.DEVICE),
-            code=int(code),
-            param={"chid": chid, **param},
-            comment=None,
-            chid=chid,
-            time_ms=self.clock.now_ms(),
+            LogRequested(
+                at_ms=self.clock.now_ms(),
+                type=EventType.DEVICE,
+                code=code,
+                param={"chid": chid, **param},
+                chid=chid,
+            )
         )
 
     # -- internals ----------------------------------------------------------------
@@ -179,11 +180,11 @@ class DeviceManager:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _watch_status(self, sub: Any) -> None:
+    async def _watch_status(self, sub: Subscription) -> None:
         async for event in sub:
-            chid, code = event.data.get("chid"), event.data.get("code")
-            if not isinstance(chid, int) or chid not in self._sessions:
+            if not isinstance(event, ChannelStatusChanged) or event.chid not in self._sessions:
                 continue
+            chid, code = event.chid, event.code
             if code == ChannelStatus.CONNECTED:
                 if chid in self._lost:
                     self._sessions[chid].request_refresh()

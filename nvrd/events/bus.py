@@ -1,36 +1,30 @@
 """The in-process event bus: every producer publishes here, every consumer subscribes.
 
-Publishing never blocks and never waits for a subscriber. Each subscriber
-has a bounded queue; one that falls so far behind that its queue is full is
-disconnected (its ``dropped`` flag is set, it gets no further events, and
-that fact is logged) so that it cannot slow producers or other subscribers.
+Events are the typed dataclasses of :mod:`nvrd.events.types`; a subscriber
+names the kinds it wants (or none: all of them). Publishing never blocks
+and never waits for a subscriber: the bus keeps an index from each kind to
+the subscriptions that want it, and offers the event to those only. Each
+subscriber has a bounded queue; one that falls so far behind that its
+queue is full is disconnected (its ``dropped`` flag is set, it gets no
+further events, and that fact is logged) so that it cannot slow producers
+or other subscribers.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
 from nvrd.core.dropqueue import DropQueue
+from nvrd.events.types import TOPIC, Event, EventKind
 
 log = logging.getLogger("nvrd.events")
 
 
-@dataclass(frozen=True)
-class Event:
-    topic: str
-    data: dict[str, Any] = field(default_factory=dict)
-    #: Consumers that render one event the same way for many receivers (a
-    #: thousand websocket subscribers) keep the rendering here, keyed by how.
-    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-
-
 class Subscription:
-    def __init__(self, bus: EventBus, topics: frozenset[str] | None, maxsize: int, name: str):
+    def __init__(self, bus: EventBus, kinds: frozenset[EventKind], maxsize: int, name: str):
         self._bus = bus
-        self.topics = topics
+        self.kinds = kinds
         self.name = name
         self._queue: DropQueue[Event] = DropQueue(maxsize)
 
@@ -38,13 +32,17 @@ class Subscription:
     def dropped(self) -> bool:
         return self._queue.dropped
 
-    def wants(self, topic: str) -> bool:
-        return self.topics is None or topic in self.topics
+    def wants(self, kind: EventKind) -> bool:
+        return kind in self.kinds
 
     def _offer(self, event: Event) -> None:
         if not self._queue.offer(event) and self._queue.dropped:  # just now: it is unsubscribed
             log.warning("slow event subscriber disconnected", extra={"subscriber": self.name})
             self._bus.unsubscribe(self)
+
+    def queued(self) -> int:
+        """How many events wait to be taken."""
+        return self._queue.qsize()
 
     async def get(self) -> Event | None:
         """The next event, or ``None`` once the subscription has ended."""
@@ -75,30 +73,30 @@ class Subscription:
 
 class EventBus:
     def __init__(self, default_maxsize: int = 1000):
+        self._index: dict[EventKind, set[Subscription]] = {kind: set() for kind in TOPIC}
         self._subs: set[Subscription] = set()
         self.default_maxsize = default_maxsize
 
     def subscribe(
-        self, topics: Iterable[str] | None = None, maxsize: int | None = None, name: str = ""
+        self, kinds: Iterable[EventKind] | None = None, maxsize: int | None = None, name: str = ""
     ) -> Subscription:
-        sub = Subscription(
-            self,
-            frozenset(topics) if topics is not None else None,
-            maxsize or self.default_maxsize,
-            name,
-        )
+        """A subscription to the events of ``kinds`` (None: every kind)."""
+        wanted = frozenset(kinds) if kinds is not None else frozenset(TOPIC)
+        sub = Subscription(self, wanted, maxsize or self.default_maxsize, name)
+        for kind in wanted:
+            self._index[kind].add(sub)
         self._subs.add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
-        self._subs.discard(sub)
+        if sub in self._subs:
+            self._subs.discard(sub)
+            for kind in sub.kinds:
+                self._index[kind].discard(sub)
 
-    def publish(self, topic: str, **data: Any) -> Event:
-        event = Event(topic, data)
-        for sub in list(self._subs):
-            if sub.wants(topic):
-                sub._offer(event)
-        return event
+    def publish(self, event: Event) -> None:
+        for sub in list(self._index[type(event)]):
+            sub._offer(event)
 
     @property
     def subscriber_count(self) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from nvrd.core.clock import Clock
 from nvrd.core.eventtypes import EventType, SystemCode
 from nvrd.events.bus import EventBus
+from nvrd.events.types import LogRequested
 
 
 def report_failure(bus: EventBus, clock: Clock) -> Callable[[str, BaseException, int], None]:
@@ -18,17 +19,16 @@ def report_failure(bus: EventBus, clock: Clock) -> Callable[[str, BaseException,
         if restarts & (restarts - 1):
             return
         bus.publish(
-            "log",
-            type=int(EventType.SYSTEM),
-            code=int(SystemCode.SERVICE_FAILURE),
-            param={
-                "task": name,
-                "error": f"{type(exc).__name__}: {exc}"[:200],
-                "restarts": restarts,
-            },
-            comment=None,
-            chid=None,
-            time_ms=clock.now_ms(),
+            LogRequested(
+                at_ms=clock.now_ms(),
+                type=EventType.SYSTEM,
+                code=SystemCode.SERVICE_FAILURE,
+                param={
+                    "task": name,
+                    "error": f"{type(exc).__name__}: {exc}"[:200],
+                    "restarts": restarts,
+                },
+            )
         )
 
     return report

@@ -1,18 +1,22 @@
 """The event-log writer: turns what happens on the bus into event-log rows.
 
-It is one bus subscriber among others. What it records:
+It is one bus subscriber among others. Every row is stamped with the time
+the event happened (its ``at_ms``), not the time the writer got to it. What
+it records:
 
-- ``log`` events, published by whoever has something for the log (start and
-  stop, sign-in and sign-out, emergency calls, motion): written as given;
-- ``channelStatus``: "camera connected" when a channel reaches 200, and
-  "camera lost" when it fails; the lost entry lasts until the camera is back
-  (its ``end_ms`` becomes the second item of ``timeRange``);
-- ``channelAdded`` / ``channelRemoved``; ``recordingStatus`` with a new
-  failure time: "recording failure";
-- ``storage``: storage ready, full, path changed.
+- ``LogRequested``, published by whoever has something for the log (sign-in
+  and sign-out, emergency calls, motion, exports, failed tasks): written as
+  given;
+- ``ChannelStatusChanged``: "camera connected" when a channel reaches 200,
+  and "camera lost" when it fails; the lost entry lasts until the camera is
+  back (its ``end_ms`` becomes the second item of ``timeRange``);
+- ``ChannelAdded`` / ``ChannelRemoved``; ``RecordingStatusChanged`` with a
+  new failure time: "recording failure";
+- ``StorageChanged``: storage ready, full, path changed.
 
-Every row is then published as ``systemEvent`` with the stored entry (its id
-included), for the websocket topic of that name: all types, not only the
+Its own start-up and shutdown rows carry the writer's clock. Every row is
+then published as ``SystemEventLogged`` with the stored entry (its id
+included), for the websocket topic ``systemEvent``: all types, not only the
 "System log" type, so that a sign-in reaches subscribers too (each message
 carries ``type``/``typeName``; see docs/design/api-decisions.md).
 
@@ -35,7 +39,19 @@ from nvrd.core.clock import Clock, ms_from_datetime
 from nvrd.core.eventtypes import ChannelCode, EventType, LogEntry, SystemCode
 from nvrd.core.params import url_encode
 from nvrd.core.statuscodes import ChannelStatus
-from nvrd.events.bus import Event, EventBus, Subscription
+from nvrd.events.bus import EventBus, Subscription
+from nvrd.events.types import (
+    ChannelAdded,
+    ChannelRemoved,
+    ChannelStatusChanged,
+    Event,
+    EventKind,
+    LogRequested,
+    RecordingStatusChanged,
+    StorageChanged,
+    SystemEventLogged,
+    topic_of,
+)
 
 log = logging.getLogger("nvrd.events")
 
@@ -53,13 +69,14 @@ FAILURES = frozenset(
     }
 )
 
-TOPICS = (
-    "log",
-    "channelStatus",
-    "channelAdded",
-    "channelRemoved",
-    "recordingStatus",
-    "storage",
+#: The kinds of events the writer records.
+KINDS: tuple[EventKind, ...] = (
+    LogRequested,
+    ChannelStatusChanged,
+    ChannelAdded,
+    ChannelRemoved,
+    RecordingStatusChanged,
+    StorageChanged,
 )
 
 #: Events the writer may hold before it counts as stuck (it never should be).
@@ -83,8 +100,8 @@ class LogSink(Protocol):
     async def last(self, type_: int, codes: Sequence[int]) -> LogEntry | None: ...
 
 
-def _path(value: Any) -> str:
-    return url_encode(str(value))
+def _path(value: str) -> str:
+    return url_encode(value)
 
 
 class EventLogWriter:
@@ -103,7 +120,7 @@ class EventLogWriter:
 
     async def start(self) -> None:
         """Subscribe, note an unclean previous stop, and log the start-up."""
-        self._sub = self.bus.subscribe(TOPICS, maxsize=QUEUE, name="event log")
+        self._sub = self.bus.subscribe(KINDS, maxsize=QUEUE, name="event log")
         now = self.now_ms()
         last = await self.sink.last(
             EventType.SYSTEM,
@@ -141,44 +158,56 @@ class EventLogWriter:
             try:
                 await self.handle(event)
             except Exception:
-                log.exception("event log write failed", extra={"topic": event.topic})
+                log.exception("event log write failed", extra={"topic": topic_of(event)})
 
     async def write(self, entry: LogEntry) -> LogEntry:
         entry_id = await self.sink.append(entry)
         stored = dataclasses.replace(entry, id=entry_id)
-        self.bus.publish("systemEvent", entry=stored)
+        self.bus.publish(SystemEventLogged(at_ms=stored.begin_ms, entry=stored))
         return stored
 
     async def handle(self, event: Event) -> None:
-        d = event.data
-        now = int(d.get("time_ms") or self.now_ms())
-        topic = event.topic
-        if topic == "log":
-            chid = d.get("chid")
-            await self.write(
-                LogEntry(
-                    int(d["type"]),
-                    int(d["code"]),
-                    now,
-                    dict(d.get("param") or {}),
-                    d.get("comment"),
-                    int(chid) if chid is not None else None,
+        """Record one event, stamped with the time it happened."""
+        now = event.at_ms
+        match event:
+            case LogRequested():
+                await self.write(
+                    LogEntry(
+                        event.type,
+                        event.code,
+                        now,
+                        dict(event.param),
+                        event.comment,
+                        event.chid,
+                    )
                 )
-            )
-        elif topic == "channelStatus":
-            await self._channel_status(int(d["chid"]), int(d["code"]), now)
-        elif topic in ("channelAdded", "channelRemoved"):
-            chid = int(d["chid"])
-            code = ChannelCode.ADDED if topic == "channelAdded" else ChannelCode.REMOVED
-            await self.write(LogEntry(EventType.CHANNEL, code, now, {"chid": chid}, chid=chid))
-            if topic == "channelRemoved":
+            case ChannelStatusChanged():
+                await self._channel_status(event.chid, event.code, now)
+            case ChannelAdded():
+                await self.write(
+                    LogEntry(
+                        EventType.CHANNEL,
+                        ChannelCode.ADDED,
+                        now,
+                        {"chid": event.chid},
+                        chid=event.chid,
+                    )
+                )
+            case ChannelRemoved():
+                chid = event.chid
+                await self.write(
+                    LogEntry(EventType.CHANNEL, ChannelCode.REMOVED, now, {"chid": chid}, chid=chid)
+                )
                 await self._close_lost(chid, now)
                 self._codes.pop(chid, None)
                 self._failing.discard(chid)
-        elif topic == "recordingStatus":
-            await self._recording(int(d["chid"]), bool(d.get("recording")), d.get("failed_ms"))
-        elif topic == "storage":
-            await self._storage(d, now)
+            case RecordingStatusChanged():
+                state = event.state
+                await self._recording(state.chid, state.recording, state.failed_ms)
+            case StorageChanged():
+                await self._storage(event)
+            case _:
+                pass
 
     async def _channel_status(self, chid: int, code: int, now: int) -> None:
         before = self._codes.get(chid)
@@ -209,7 +238,7 @@ class EventLogWriter:
         if entry_id is not None:
             await self.sink.finish(entry_id, now)
 
-    async def _recording(self, chid: int, recording: bool, failed_ms: Any) -> None:
+    async def _recording(self, chid: int, recording: bool, failed_ms: int | None) -> None:
         """One "recording failure" per failure spell: not again until recording resumes."""
         if recording:
             self._failing.discard(chid)
@@ -221,22 +250,22 @@ class EventLogWriter:
             LogEntry(
                 EventType.CHANNEL,
                 ChannelCode.RECORDING_FAILURE,
-                int(failed_ms),
+                failed_ms,
                 {"chid": chid},
                 chid=chid,
             )
         )
 
-    async def _storage(self, d: dict[str, Any], now: int) -> None:
-        code = _STORAGE_CODES.get(str(d.get("kind")))
+    async def _storage(self, event: StorageChanged) -> None:
+        code = _STORAGE_CODES.get(event.kind)
         if code is None:
             return
         param: dict[str, Any] = {}
-        if "storagePath" in d:
-            param["storagePath"] = _path(d["storagePath"])
+        if event.storage_path is not None:
+            param["storagePath"] = _path(event.storage_path)
         if code == SystemCode.STORAGE_PATH_CHANGED:
-            param["storagePathBefore"] = _path(d.get("before", ""))
-            param["storagePathAfter"] = _path(d.get("after", ""))
-        if "statusCode" in d:
-            param["statusCode"] = int(d["statusCode"])
-        await self.write(LogEntry(EventType.SYSTEM, code, now, param))
+            param["storagePathBefore"] = _path(event.before or "")
+            param["storagePathAfter"] = _path(event.after or "")
+        if event.status_code is not None:
+            param["statusCode"] = event.status_code
+        await self.write(LogEntry(EventType.SYSTEM, code, event.at_ms, param))

@@ -15,13 +15,15 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from nvrd.core.eventtypes import EventBackupCode, EventType, PrivacyCode
+from nvrd.events.types import LogRequested
 
-Publish = Callable[..., object]
+Publish = Callable[[LogRequested], object]
 
 
 class Records:
-    def __init__(self, publish: Publish):
+    def __init__(self, publish: Publish, now_ms: Callable[[], int]):
         self._publish = publish
+        self._now_ms = now_ms
 
     def _log(
         self,
@@ -33,7 +35,14 @@ class Records:
         time_ms: int | None = None,
     ) -> None:
         self._publish(
-            "log", type=type_, code=code, param=param, comment=comment, chid=chid, time_ms=time_ms
+            LogRequested(
+                at_ms=time_ms if time_ms is not None else self._now_ms(),
+                type=type_,
+                code=code,
+                param=param,
+                comment=comment,
+                chid=chid,
+            )
         )
 
     def export_started(

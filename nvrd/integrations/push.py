@@ -12,10 +12,8 @@ that applies the items.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from nvrd.core.clock import ms_from_datetime
 from nvrd.core.errors import bad_request
@@ -27,7 +25,15 @@ from nvrd.core.pushspec import (
     PackingPush,
     PushItem,
 )
-from nvrd.integrations import messages
+from nvrd.events.types import (
+    BodyTemperature,
+    ChannelRef,
+    EmergencyCall,
+    Event,
+    LprRead,
+    ObjectSeen,
+    Packing,
+)
 from nvrd.store.integrations import EmergencyDevice, LprSource
 from nvrd.store.lprlog import LprRecord
 
@@ -38,12 +44,6 @@ class Devices:
 
     lpr: Mapping[str, LprSource]
     calls: Mapping[str, EmergencyDevice]
-
-
-@dataclass(frozen=True)
-class Publication:
-    topic: str
-    data: dict[str, Any]
 
 
 def _channel(chid: int, name: str, titles: Mapping[int, str]) -> None:
@@ -129,30 +129,70 @@ def lpr_record(item: LprPush, src: LprSource) -> LprRecord:
     )
 
 
-def publication(
-    item: PushItem, devices: Devices, titles: Mapping[int, str], tz: ZoneInfo
-) -> Publication:
+def refs(chids: Iterable[int], titles: Mapping[int, str]) -> tuple[ChannelRef, ...]:
+    """The channels ``chids`` as titled now ("" for one that is gone)."""
+    return tuple(ChannelRef(chid=c, title=titles.get(c, "")) for c in chids)
+
+
+def lpr_event(rec: LprRecord, src: LprSource, titles: Mapping[int, str]) -> LprRead:
+    """The bus event of one vehicle-number log entry (pushed or read by nvrd)."""
+    return LprRead(
+        at_ms=rec.when_ms,
+        time_begin_ms=rec.time_begin_ms,
+        device_code=src.code,
+        device_name=src.name,
+        channels=refs(src.chids, titles),
+        plate_no=rec.plate_no,
+        score=rec.score,
+        roi=rec.roi,
+        direction=rec.direction,
+        image=rec.image[0] if rec.image else None,
+        parking_entrance=src.entrance,
+        parking_exit=src.exit,
+    )
+
+
+def publication(item: PushItem, devices: Devices, titles: Mapping[int, str]) -> Event:
     """The bus event of one (checked) item."""
     if isinstance(item, LprPush):
         src = devices.lpr[item.src]
-        msg = messages.lpr_message(lpr_record(item, src), src, titles, tz)
-        return Publication("LPR", {"message": msg, "chids": src.chids})
+        return lpr_event(lpr_record(item, src), src, titles)
+    at_ms = time_ms(item)
     if isinstance(item, EmergencyPush):
         dev = devices.calls[item.src]
-        msg = messages.emergency_message(item, dev, titles, tz)
-        chids = list(dict.fromkeys([*dev.linked, *(item.camera or ())]))
-        return Publication("emergencyCall", {"message": msg, "chids": chids})
+        return EmergencyCall(
+            at_ms=at_ms,
+            caller=dev.code,
+            name=dev.name,
+            device=item.device,
+            event=item.event,
+            linked=refs(dev.linked, titles),
+            camera=item.camera,
+        )
     if isinstance(item, ObjectPush):
-        msg = messages.object_message(item, tz)
-        return Publication(
-            "object", {"message": msg, "chids": [item.chid], "objectType": item.type}
+        return ObjectSeen(
+            at_ms=at_ms,
+            chid=item.chid,
+            obj_id=item.obj_id,
+            type=item.type,
+            parent_id=item.parent_id,
+            likelihood=item.likelihood,
+            attributes=item.attributes,
+            image=item.image,
         )
     if isinstance(item, BodyTemperaturePush):
-        msg = messages.body_temperature_message(item, titles, tz)
-        chids = list(dict.fromkeys([item.chid, *item.linked]))
-        return Publication(
-            "bodyTemperature",
-            {"message": msg, "chids": chids, "objectType": "bodyTemperature"},
+        return BodyTemperature(
+            at_ms=at_ms,
+            chid=item.chid,
+            obj_id=item.obj_id,
+            linked=refs(item.linked, titles),
+            likelihood=item.likelihood,
+            temperature=item.temperature,
+            image=item.image,
         )
-    msg = messages.packing_message(item, titles, tz)
-    return Publication("packing", {"message": msg, "chids": [item.chid]})
+    return Packing(
+        at_ms=at_ms,
+        channel=refs([item.chid], titles)[0],
+        code=item.code,
+        event=item.event,
+    )

@@ -19,7 +19,8 @@ from nvrd.core.clock import Clock, ms_from_datetime
 from nvrd.core.eventtypes import EmergencyCallCode, EventType, SystemCode
 from nvrd.core.pushspec import EmergencyPush, LprPush, PushItem
 from nvrd.events.bus import EventBus
-from nvrd.integrations import messages, parking, push
+from nvrd.events.types import LogRequested, ParkingCountChanged
+from nvrd.integrations import parking, push
 from nvrd.integrations.entries import (
     configured_emergency_devices,
     configured_lpr_sources,
@@ -134,11 +135,7 @@ class IntegrationService:
         if lots is None:
             return False
         updated = parking.updated_items(lots, lot_id)
-        self._bus.publish(
-            "parkingCount",
-            message=messages.parking_message(updated, self._clock.now(), self._tz),
-            lots=[d["id"] for d in updated],
-        )
+        self._bus.publish(ParkingCountChanged(at_ms=self._clock.now_ms(), updated=tuple(updated)))
         return True
 
     async def record_lpr(self, rec: LprRecord, src: LprSource) -> int:
@@ -155,8 +152,7 @@ class IntegrationService:
         await self.lprlog.set_end(entry_id, end_ms)
 
     def _publish_lpr(self, rec: LprRecord, src: LprSource, titles: dict[int, str]) -> None:
-        msg = messages.lpr_message(rec, src, titles, self._tz)
-        self._bus.publish("LPR", message=msg, chids=src.chids)
+        self._bus.publish(push.lpr_event(rec, src, titles))
 
     async def _count_lpr(self, src: LprSource, direction: str | None) -> None:
         for lot_id, delta in parking.count_changes(src.entrance, src.exit, direction):
@@ -180,8 +176,7 @@ class IntegrationService:
             [push.lpr_record(i, devices.lpr[i.src]) for i in items if isinstance(i, LprPush)]
         )
         for item in items:
-            pub = push.publication(item, devices, titles, self._tz)
-            self._bus.publish(pub.topic, **pub.data)
+            self._bus.publish(push.publication(item, devices, titles))
             if isinstance(item, LprPush):
                 await self._count_lpr(devices.lpr[item.src], item.direction)
             elif isinstance(item, EmergencyPush):
@@ -194,13 +189,12 @@ class IntegrationService:
             if await self._register_source(code, now):
                 log.warning("LPR source %r registered from a push (no linked channels)", code)
                 self._bus.publish(
-                    "log",
-                    type=int(EventType.SYSTEM),
-                    code=int(SystemCode.SETTINGS_CHANGED),
-                    param={"lprSource": code, "registered": "push"},
-                    comment=None,
-                    chid=None,
-                    time_ms=now,
+                    LogRequested(
+                        at_ms=now,
+                        type=EventType.SYSTEM,
+                        code=SystemCode.SETTINGS_CHANGED,
+                        param={"lprSource": code, "registered": "push"},
+                    )
                 )
         self.invalidate()
         return await self.devices()
@@ -224,11 +218,11 @@ class IntegrationService:
         if ignored:
             param["ignoredCamera"] = list(ignored)
         self._bus.publish(
-            "log",
-            type=int(EventType.EMERGENCY_CALL),
-            code=int(_CALL_CODES[item.event]),
-            param=param,
-            comment=None,
-            chid=dev.linked[0] if dev.linked else None,
-            time_ms=push.time_ms(item),
+            LogRequested(
+                at_ms=push.time_ms(item),
+                type=EventType.EMERGENCY_CALL,
+                code=_CALL_CODES[item.event],
+                param=param,
+                chid=dev.linked[0] if dev.linked else None,
+            )
         )

@@ -26,6 +26,13 @@ from nvrd.core.statuscodes import ChannelStatus
 from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
 from nvrd.events.failures import report_failure
+from nvrd.events.types import (
+    ChannelStatusChanged,
+    LogRequested,
+    RecordingStatusChanged,
+    StorageChanged,
+    VideoStreamReady,
+)
 from nvrd.media.frames.source import FrameSource
 from nvrd.media.live.hls import HlsWindow
 from nvrd.media.live.hub import LiveHub
@@ -88,7 +95,7 @@ class MediaService:
             settings.storage_paths,
             index,
             int(settings.recording.min_free_mb * 1024 * 1024),
-            on_event=self._storage_event,
+            on_full=self._storage_full,
         )
         self.ingests: dict[int, ChannelIngest] = {}
         self._streamed: set[int] = set()
@@ -125,7 +132,14 @@ class MediaService:
         self._root = str(root) if root is not None else ""
         for s in self.settings.storage_paths:
             if s.usage != -1 and s.path.is_dir():
-                self._storage_event("ready", {"storagePath": str(s.path), "statusCode": 0})
+                self._storage_event(
+                    StorageChanged(
+                        at_ms=self.clock.now_ms(),
+                        kind="ready",
+                        storage_path=str(s.path),
+                        status_code=0,
+                    )
+                )
         interval = self.settings.recording.retention_interval_seconds
         self.supervisor.spawn(
             "retention", lambda: self.storage.run(interval, self._root_changed, self.clock)
@@ -239,13 +253,14 @@ class MediaService:
 
     def _status(self, chid: int, code: int) -> None:
         log.info("channel status", extra={"chid": chid, "code": code})
-        self.bus.publish("channelStatus", chid=chid, code=code)
+        now = self.clock.now_ms()
+        self.bus.publish(ChannelStatusChanged(at_ms=now, chid=chid, code=code))
         if code != ChannelStatus.CONNECTED:
             self.motion.lost(chid)
         if code == ChannelStatus.CONNECTED:
             # A stream that comes back is a new one (new ffmpeg, new init segment):
             # live viewers must reconnect.
-            self.bus.publish("videoStream", chid=chid, changed=chid in self._streamed)
+            self.bus.publish(VideoStreamReady(at_ms=now, chid=chid, changed=chid in self._streamed))
             self._streamed.add(chid)
 
     def _apply_shed(self, shed: tuple[str, ...]) -> None:
@@ -257,26 +272,35 @@ class MediaService:
 
     def _shed_event(self, shed: tuple[str, ...]) -> None:
         self.bus.publish(
-            "log",
-            type=int(EventType.SYSTEM),
-            code=int(SystemCode.LOAD_SHEDDING),
-            param={"shed": list(shed)},
-            comment=None,
-            chid=None,
-            time_ms=self.clock.now_ms(),
+            LogRequested(
+                at_ms=self.clock.now_ms(),
+                type=EventType.SYSTEM,
+                code=SystemCode.LOAD_SHEDDING,
+                param={"shed": list(shed)},
+            )
         )
 
     def _recording_changed(self, chid: int) -> None:
-        self.bus.publish("recordingStatus", **self.board.recording_fields(chid))
+        state = self.board.recording_state(chid)
+        self.bus.publish(RecordingStatusChanged(at_ms=self.clock.now_ms(), state=state))
 
-    def _storage_event(self, kind: str, data: dict[str, object]) -> None:
-        self.bus.publish("storage", kind=kind, **data)
+    def _storage_event(self, event: StorageChanged) -> None:
+        self.bus.publish(event)
+
+    def _storage_full(self, path: str) -> None:
+        self._storage_event(
+            StorageChanged(at_ms=self.clock.now_ms(), kind="storageFull", storage_path=path)
+        )
 
     def _root_changed(self) -> None:
         root = self.storage.writable_root()
         after = str(root) if root is not None else ""
         if after != self._root:
-            self._storage_event("rootChanged", {"before": self._root, "after": after})
+            self._storage_event(
+                StorageChanged(
+                    at_ms=self.clock.now_ms(), kind="rootChanged", before=self._root, after=after
+                )
+            )
             self._root = after
         for ingest in self.ingests.values():
             ingest.switch_root()

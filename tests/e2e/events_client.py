@@ -24,8 +24,10 @@ def events_url(srv: ServerProcess, query: str, uid: str = "admin", password: str
 
 
 class Subscriber:
-    def __init__(self, url: str):
-        self._ctx = connect(url, open_timeout=10, max_size=None)
+    def __init__(self, url: str, max_queue: int | None = 16):
+        # ``max_queue``: messages the client's reader thread buffers before it stops
+        # reading the socket; None reads on while the test does something else.
+        self._ctx = connect(url, open_timeout=10, max_size=None, max_queue=max_queue)
         self.ws: ClientConnection = self._ctx.__enter__()
         self.hello: dict[str, Any] = self.recv(10)
         self.seen: list[dict[str, Any]] = []

@@ -67,7 +67,11 @@ def srv(tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 def push(srv: ServerProcess, body: Any) -> None:
-    r = httpx.post(srv.url + "/api/push", json=body, auth=("admin", srv.admin_password()))
+    # A body of 1,000 events takes seconds on a loaded machine (a parking count per
+    # event): more than httpx's default 5 s.
+    r = httpx.post(
+        srv.url + "/api/push", json=body, auth=("admin", srv.admin_password()), timeout=60
+    )
     assert r.status_code == 200, r.text
 
 
@@ -191,7 +195,10 @@ def test_slow_subscriber_is_dropped_and_others_get_everything(srv: ServerProcess
     slow = stalled_subscriber(events_url(srv, "topics=LPR,emergencyCall&verbose"))
     pad = "X" * 50
     sent = 0
-    with Subscriber(events_url(srv, "topics=LPR")) as fast:
+    # The fast subscriber must keep reading while the test pushes: with the client's
+    # default 16-message buffer it stopped reading during each 1,000-event push, and a
+    # push slower than send_timeout_seconds (a loaded machine) got it dropped too.
+    with Subscriber(events_url(srv, "topics=LPR"), max_queue=None) as fast:
         while "event subscriber too slow" not in srv.stderr():
             assert sent < 40_000, "the stalled subscriber was never dropped"
             push(srv, [lpr("IN", f"P{k}{pad}") for k in range(sent, sent + 1000)])

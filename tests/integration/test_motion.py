@@ -19,6 +19,7 @@ import pytest
 from nvrd.channels.status import StatusBoard
 from nvrd.core.clock import SystemClock
 from nvrd.events.bus import EventBus, Subscription
+from nvrd.events.types import LogRequested, MotionChanged
 from nvrd.media.service import MediaService
 from nvrd.store.channels import Channel
 from nvrd.store.db import Database
@@ -38,10 +39,10 @@ async def wait_motion(sub: Subscription, chid: int, motion: bool, timeout: float
         except TimeoutError:
             break
         assert event is not None
-        if event.topic != "motionChanges":
+        if not isinstance(event, MotionChanged):
             continue
-        for item in event.data["updated"]:
-            if item["chid"] == chid and item["motion"] is motion:
+        for item_chid, item_motion in event.updated:
+            if item_chid == chid and item_motion is motion:
                 return time.monotonic()
     raise AssertionError(f"no motionChanges to {motion} for ch{chid} within {timeout} s")
 
@@ -85,7 +86,7 @@ async def media(tmp_path: Path) -> AsyncIterator[MediaService]:
 
 async def test_motion_follows_the_scene(media: MediaService, live_camera: LiveCameraServer) -> None:
     await asyncio.to_thread(live_camera.set_scene, "still")
-    sub = media.bus.subscribe(["motionChanges", "log"], name="test")
+    sub = media.bus.subscribe([MotionChanged, LogRequested], name="test")
     await media.start([Channel(1, "cam", {"source": live_camera.url()})])
     await wait_connected(media.board, 1, 20)
     await asyncio.sleep(4)  # a few keyframes of the still scene
@@ -98,9 +99,9 @@ async def test_motion_follows_the_scene(media: MediaService, live_camera: LiveCa
     print(f"motion on {seen - switched:.2f} s after the scene started moving")
     assert media.motion_states() == {1: True}
     logged = sub.pending()
-    assert [e.topic for e in logged] == ["log"]
-    assert logged[0].data["type"] == 2 and logged[0].data["code"] == 8
-    assert logged[0].data["chid"] == 1 and logged[0].data["param"] == {"chid": 1}
+    assert len(logged) == 1 and isinstance(logged[0], LogRequested)
+    assert logged[0].type == 2 and logged[0].code == 8
+    assert logged[0].chid == 1 and logged[0].param == {"chid": 1}
 
     await asyncio.sleep(3)  # still moving: motion stays on, nothing new is published
     assert media.motion_states() == {1: True}
@@ -119,7 +120,7 @@ async def test_motion_goes_off_when_the_camera_is_lost(
     tmp_path: Path, live_camera: LiveCameraServer
 ) -> None:
     async with media_service(tmp_path, hold=600) as media:  # only the loss can end it
-        sub = media.bus.subscribe(["motionChanges"], name="test")
+        sub = media.bus.subscribe([MotionChanged], name="test")
         await media.start([Channel(1, "cam", {"source": live_camera.url()})])
         await wait_connected(media.board, 1, 20)
         await wait_motion(sub, 1, True, 8)  # the camera starts on its moving scene

@@ -13,6 +13,7 @@ from nvrd.devices.manager import DeviceManager
 from nvrd.devices.model import Code, DeviceError
 from nvrd.devices.presets import CameraPresetMover
 from nvrd.events.bus import EventBus
+from nvrd.events.types import ChannelStatusChanged
 from nvrd.store.channels import Channel
 from tests.support.soap_device import SoapDevice
 
@@ -63,12 +64,12 @@ async def test_main_source_reconnect_and_source_change() -> None:
         assert given is not None and mgr.main_source(1, given) == given
 
         reads = dev.operations().count("GetDeviceInformation")
-        bus.publish("channelStatus", chid=1, code=200)
+        bus.publish(ChannelStatusChanged(at_ms=0, chid=1, code=200))
         await asyncio.sleep(0.2)
         assert dev.operations().count("GetDeviceInformation") == reads  # first connect
         dev.main_uri = "rtsp://127.0.0.1:9/two"
-        bus.publish("channelStatus", chid=1, code=408)
-        bus.publish("channelStatus", chid=1, code=200)  # reconnected: read again
+        bus.publish(ChannelStatusChanged(at_ms=0, chid=1, code=408))
+        bus.publish(ChannelStatusChanged(at_ms=0, chid=1, code=200))  # reconnected: read again
         await wait(lambda: dev.operations().count("GetDeviceInformation") > reads)
         await wait(lambda: restarted == [1, 1])  # a new main stream restarts the media
         resolved = mgr.main_source(1, spec)

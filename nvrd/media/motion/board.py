@@ -29,6 +29,7 @@ from nvrd.config import MotionSettings
 from nvrd.core.clock import Clock, wait_set
 from nvrd.core.eventtypes import ChannelCode, EventType
 from nvrd.events.bus import EventBus
+from nvrd.events.types import LogRequested, MotionChanged
 from nvrd.media.frames.source import Frame, FrameSource, FrameSubscription
 from nvrd.media.frames.spec import FrameSpec
 from nvrd.media.motion.detector import MotionDetector, MotionParams
@@ -173,9 +174,7 @@ class MotionBoard:
         updated = self.changes()
         if not updated:
             return False
-        self.bus.publish(
-            "motionChanges", updated=[{"chid": chid, "motion": m} for chid, m in updated]
-        )
+        self.bus.publish(MotionChanged(at_ms=self.clock.now_ms(), updated=tuple(updated)))
         for chid, motion in updated:
             if motion:
                 self._log_motion(chid)
@@ -188,13 +187,13 @@ class MotionBoard:
             return
         self._logged[chid] = mono
         self.bus.publish(
-            "log",
-            type=int(EventType.CHANNEL),
-            code=int(ChannelCode.MOTION_DETECTED),
-            param={"chid": chid},
-            comment=None,
-            chid=chid,
-            time_ms=self.clock.now_ms(),
+            LogRequested(
+                at_ms=self.clock.now_ms(),
+                type=EventType.CHANNEL,
+                code=ChannelCode.MOTION_DETECTED,
+                param={"chid": chid},
+                chid=chid,
+            )
         )
 
     async def run(self) -> None:

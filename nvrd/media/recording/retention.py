@@ -51,13 +51,13 @@ class RetentionPool:
         paths: list[StorageSettings],
         index: RecordingIndex,
         min_free_bytes: int,
-        on_event: Callable[[str, dict[str, object]], None],
+        on_full: Callable[[str], None],
         disk_usage: DiskUsage = _disk_usage,
     ):
         self.paths = paths
         self.index = index
         self.min_free_bytes = min_free_bytes
-        self.on_event = on_event
+        self.on_full = on_full
         self.disk_usage = disk_usage
         self.full: set[str] = set()
         self.deleted_segments = 0
@@ -91,7 +91,7 @@ class RetentionPool:
             elif s.usage == WRITE_ONCE and key not in self.full and await self.short_by(s) > 0:
                 self.full.add(key)
                 log.warning("write-once storage full; recording moves on", extra={"path": key})
-                self.on_event("storageFull", {"storagePath": key, "usage": s.usage})
+                self.on_full(key)
         return self.writable_root() != before
 
     async def _make_room(self, s: StorageSettings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from nvrd.events.types import ChannelStatusChanged
 from tests.conftest import ADMIN, VIEWER
 
 SETTINGS_USER = ("installer", "inst-pass", "Settings,Remote", False)
@@ -179,7 +180,7 @@ def test_messages_follow_lang(admin: TestClient) -> None:
 
 def test_status_events_are_published(admin: TestClient) -> None:
     bus = admin.app.state.services.bus  # type: ignore[attr-defined]
-    sub = bus.subscribe(["channelStatus"])
+    sub = bus.subscribe([ChannelStatusChanged])
     admin.post("/api/channel", json=[FILE])
     import time
 
@@ -191,6 +192,6 @@ def test_status_events_are_published(admin: TestClient) -> None:
         except Exception:
             time.sleep(0.05)
             continue
-        if ev is not None:
-            codes.append(ev.data["code"])
+        if isinstance(ev, ChannelStatusChanged):
+            codes.append(ev.code)
     assert 1404 in codes

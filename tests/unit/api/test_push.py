@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from starlette.testclient import TestClient
 
-from nvrd.events.bus import Event, Subscription
+from nvrd.api import pushmsg
+from nvrd.events.bus import Subscription
+from nvrd.events.types import (
+    TOPIC,
+    BodyTemperature,
+    EmergencyCall,
+    Event,
+    LogRequested,
+    LprRead,
+    ObjectSeen,
+    Packing,
+    ParkingCountChanged,
+    topic_of,
+)
 from tests.conftest import ADMIN, VIEWER, AppHarness, b64
 
 CONFIG: dict[str, Any] = {
@@ -58,7 +73,59 @@ CALL = {
     "event": "callStart",
     "when": "2018-06-27T10:56:16.316-05:00",
 }
-TOPICS = ["LPR", "emergencyCall", "object", "bodyTemperature", "packing", "parkingCount", "log"]
+KINDS = [
+    LprRead,
+    EmergencyCall,
+    ObjectSeen,
+    BodyTemperature,
+    Packing,
+    ParkingCountChanged,
+    LogRequested,
+]
+TZ = ZoneInfo("America/Chicago")
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A published event with the websocket message it makes (built by api/pushmsg)."""
+
+    topic: str
+    data: dict[str, Any]
+
+
+def seen(event: Event) -> Seen:
+    data: dict[str, Any]
+    match event:
+        case LprRead():
+            msg = pushmsg.lpr_message(event, TZ)
+            data = {"message": msg, "chids": [c.chid for c in event.channels]}
+        case EmergencyCall():
+            data = {"message": pushmsg.emergency_message(event, TZ), "chids": list(event.chids)}
+        case ObjectSeen():
+            msg = pushmsg.object_message(event, TZ)
+            data = {"message": msg, "chids": [event.chid], "objectType": event.type}
+        case BodyTemperature():
+            msg = pushmsg.body_temperature_message(event, TZ)
+            data = {"message": msg, "chids": list(event.chids), "objectType": "bodyTemperature"}
+        case Packing():
+            msg = pushmsg.packing_message(event, TZ)
+            data = {"message": msg, "chids": [event.channel.chid]}
+        case ParkingCountChanged():
+            msg = pushmsg.parking_message(event, TZ)
+            data = {"message": msg, "lots": [u["id"] for u in event.updated]}
+        case LogRequested():
+            data = {
+                "type": event.type,
+                "code": event.code,
+                "param": event.param,
+                "comment": event.comment,
+                "chid": event.chid,
+                "time_ms": event.at_ms,
+            }
+        case _:
+            raise AssertionError(f"not published by a push: {event}")
+    assert TOPIC[type(event)] == topic_of(event)
+    return Seen(topic_of(event), data)
 
 
 @pytest.fixture
@@ -74,17 +141,17 @@ def client(app: AppHarness) -> Iterator[TestClient]:
 
 
 def subscribe(c: TestClient) -> Subscription:
-    return c.app.state.services.bus.subscribe(TOPICS)  # type: ignore[attr-defined,no-any-return]
+    return c.app.state.services.bus.subscribe(KINDS)  # type: ignore[attr-defined,no-any-return]
 
 
-def drain(sub: Subscription) -> list[Event]:
+def drain(sub: Subscription) -> list[Seen]:
     """What was published, less the sign-in entries of the event log."""
     out = []
     while not sub._queue.empty():
         event = sub.get_nowait()
         assert event is not None
-        if event.topic != "log" or event.data["type"] == 5:
-            out.append(event)
+        if not isinstance(event, LogRequested) or event.type == 5:
+            out.append(seen(event))
     return out
 
 
@@ -339,7 +406,7 @@ def test_error_messages_follow_lang(client: TestClient) -> None:
 
 
 def test_parking_counts_follow_entries_and_exits_and_persist(app: AppHarness) -> None:
-    def push(c: TestClient, src: str, direction: str | None) -> list[Event]:
+    def push(c: TestClient, src: str, direction: str | None) -> list[Seen]:
         sub = subscribe(c)
         item: dict[str, Any] = {"topic": "LPR", "src": src, "plateNo": "A1"}
         if direction:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,10 +10,24 @@ import pytest
 from sqlalchemy import update
 
 from nvrd.channels.reconciler import ChannelReconciler
+from nvrd.core.clock import FakeClock
 from nvrd.events.bus import EventBus
+from nvrd.events.types import (
+    ChannelAdded,
+    ChannelRemoved,
+    ChannelRenamed,
+    ChannelSourceChanged,
+    ChannelSwapped,
+    Event,
+)
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.schema import channels
+
+
+def untimed(events: list[Event]) -> list[Event]:
+    """The events with their time set to 0 (the reconciler's loop moves the fake clock)."""
+    return [dataclasses.replace(e, at_ms=0) for e in events]
 
 
 class Runner:
@@ -39,7 +54,8 @@ async def test_changes_are_applied_and_announced(store: ChannelStore) -> None:
     bus = EventBus()
     sub = bus.subscribe()
     runner = Runner()
-    sync = ChannelReconciler(store, runner, bus, interval=3600)
+    clock = FakeClock()
+    sync = ChannelReconciler(store, runner, bus, interval=3600, clock=clock)
     sync.start(await store.all())
     await sync.apply()
     assert runner.calls == [] and sub._queue.empty()
@@ -48,16 +64,16 @@ async def test_changes_are_applied_and_announced(store: ChannelStore) -> None:
     await store.add_many([(3, "C", {"source": "c.mp4"})], 16, 0)
     await sync.apply()
     assert runner.calls == [("add", 3)]
-    assert [(e.topic, e.data) for e in sub.pending()] == [
-        ("channelRenamed", {"chid": 1, "name": "Front"}),
-        ("channelAdded", {"chid": 3}),
+    assert untimed(sub.pending()) == [
+        ChannelRenamed(at_ms=0, chid=1, name="Front"),
+        ChannelAdded(at_ms=0, chid=3),
     ]
 
     runner.calls.clear()
     assert await store.swap(2, 3)
     await sync.apply()
     assert runner.calls == [("remove", 2), ("add", 2), ("remove", 3), ("add", 3)]
-    assert [(e.topic, e.data) for e in sub.pending()] == [("channelSwapped", {"chids": [2, 3]})]
+    assert untimed(sub.pending()) == [ChannelSwapped(at_ms=0, chids=(2, 3))]
     ch2 = await store.get(2)
     assert ch2 is not None and ch2.title == "C" and ch2.source == {"source": "c.mp4"}
 
@@ -65,7 +81,7 @@ async def test_changes_are_applied_and_announced(store: ChannelStore) -> None:
     assert await store.delete([1]) == [1]
     await sync.apply()
     assert runner.calls == [("remove", 1)]
-    assert [(e.topic, e.data) for e in sub.pending()] == [("channelRemoved", {"chid": 1})]
+    assert untimed(sub.pending()) == [ChannelRemoved(at_ms=0, chid=1)]
     assert not await store.swap(1, 2) and not await store.swap(2, 2)
 
     runner.calls.clear()
@@ -75,6 +91,6 @@ async def test_changes_are_applied_and_announced(store: ChannelStore) -> None:
         )
     await sync.apply()
     assert runner.calls == [("remove", 2), ("add", 2)]
-    assert [(e.topic, e.data) for e in sub.pending()] == [("channelSourceChanged", {"chid": 2})]
+    assert untimed(sub.pending()) == [ChannelSourceChanged(at_ms=0, chid=2)]
     assert not await store.rename(9, "x")
     await sync.stop()

@@ -1,20 +1,63 @@
 import asyncio
+import dataclasses
+
+import pytest
 
 from nvrd.events.bus import EventBus
+from nvrd.events.types import (
+    TOPIC,
+    TOPICS,
+    ChannelAdded,
+    ChannelStatusChanged,
+    LogRequested,
+    RecordingState,
+    RecordingStatusChanged,
+    topic_of,
+)
 
 
-async def test_topics_and_order() -> None:
+def status(i: int, code: int = 200) -> ChannelStatusChanged:
+    return ChannelStatusChanged(at_ms=1000 + i, chid=i, code=code)
+
+
+def test_events_are_frozen_keyword_only_and_carry_their_time() -> None:
+    e = status(1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.code = 500  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        ChannelStatusChanged(1, 1, 200)  # type: ignore[misc]
+    for kind in TOPIC:
+        assert dataclasses.is_dataclass(kind)
+        assert "at_ms" in {f.name for f in dataclasses.fields(kind)}, kind
+
+
+def test_one_list_of_topics() -> None:
+    assert len(set(TOPICS)) == len(TOPICS) == len(TOPIC)
+    assert topic_of(status(1)) == "channelStatus"
+    assert topic_of(ChannelAdded(at_ms=0, chid=1)) == "channelAdded"
+
+
+async def test_kinds_and_order() -> None:
     bus = EventBus()
-    a = bus.subscribe(["channelStatus"])
+    a = bus.subscribe([ChannelStatusChanged])
     b = bus.subscribe()
-    bus.publish("channelStatus", chid=1, code=200)
-    bus.publish("recordingStatus", chid=1)
-    assert (await a.get()).data == {"chid": 1, "code": 200}  # type: ignore[union-attr]
-    assert [(await b.get()).topic for _ in range(2)] == [  # type: ignore[union-attr]
-        "channelStatus",
-        "recordingStatus",
-    ]
-    assert a._queue.empty()
+    rec = RecordingStatusChanged(
+        at_ms=5, state=RecordingState(chid=1, streaming=True, recording=True)
+    )
+    bus.publish(status(1))
+    bus.publish(rec)
+    assert await a.get() == status(1)
+    assert [await b.get() for _ in range(2)] == [status(1), rec]
+    assert a.get_nowait() is None
+
+
+async def test_only_subscribers_of_a_kind_are_offered_it() -> None:
+    bus = EventBus()
+    subs = [bus.subscribe([LogRequested]) for _ in range(3)]
+    other = bus.subscribe([ChannelStatusChanged])
+    bus.publish(LogRequested(at_ms=1, type=0, code=1))
+    assert all(s.queued() == 1 for s in subs)
+    assert other.queued() == 0
 
 
 async def test_slow_subscriber_is_dropped_without_hurting_others() -> None:
@@ -23,13 +66,17 @@ async def test_slow_subscriber_is_dropped_without_hurting_others() -> None:
     fast = bus.subscribe(maxsize=3, name="fast")
     got = []
     for i in range(10):
-        bus.publish("t", i=i)
-        got.append((await fast.get()).data["i"])  # type: ignore[union-attr]
+        bus.publish(status(i))
+        event = await fast.get()
+        assert isinstance(event, ChannelStatusChanged)
+        got.append(event.chid)
     assert got == list(range(10))
     assert slow.dropped and not fast.dropped
     assert bus.subscriber_count == 1
-    seen = [e.data["i"] async for e in slow]
-    assert seen == [0, 1, 2]  # what fitted before it fell behind, then the end
+    seen = [e.at_ms async for e in slow]
+    assert seen == [1000, 1001, 1002]  # what fitted before it fell behind, then the end
+    bus.publish(status(11))  # a dropped subscriber is no longer offered anything
+    assert fast.queued() == 1
 
 
 async def test_close_ends_iteration() -> None:
@@ -37,22 +84,21 @@ async def test_close_ends_iteration() -> None:
     sub = bus.subscribe()
 
     async def consume() -> list[int]:
-        return [e.data["i"] async for e in sub]
+        return [e.at_ms async for e in sub]
 
     task = asyncio.create_task(consume())
-    bus.publish("t", i=1)
+    bus.publish(status(1))
     await asyncio.sleep(0)
     sub.close()
-    assert await task == [1]
+    assert await task == [1001]
     assert bus.subscriber_count == 0
 
 
 async def test_get_nowait_is_none_when_empty_or_ended() -> None:
     bus = EventBus()
-    sub = bus.subscribe(["t"])
+    sub = bus.subscribe([ChannelStatusChanged])
     assert sub.get_nowait() is None  # nothing queued: no exception
-    bus.publish("t", i=1)
-    first = sub.get_nowait()
-    assert first is not None and first.data == {"i": 1}
+    bus.publish(status(1))
+    assert sub.get_nowait() == status(1)
     sub.close()
     assert sub.get_nowait() is None

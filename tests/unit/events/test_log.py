@@ -9,11 +9,24 @@ from pathlib import Path
 
 import pytest
 
+from nvrd.core.clock import FakeClock
 from nvrd.core.eventtypes import ChannelCode, EventType, PrivacyCode, SystemCode
 from nvrd.events.bus import EventBus
 from nvrd.events.log import EventLogWriter
+from nvrd.events.types import (
+    ChannelAdded,
+    ChannelRemoved,
+    ChannelStatusChanged,
+    LogRequested,
+    RecordingState,
+    RecordingStatusChanged,
+    StorageChanged,
+    SystemEventLogged,
+)
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore, LogQuery
+
+T0 = 1_772_366_400_000  # 2026-03-01 12:00 UTC
 
 
 class StepClock:
@@ -52,15 +65,16 @@ async def settle(bus: EventBus, writer: EventLogWriter) -> None:
 
 async def test_start_stop_and_abnormal_shutdown(store: EventLogStore) -> None:
     bus = EventBus()
-    system = bus.subscribe(["systemEvent"])
+    system = bus.subscribe([SystemEventLogged])
     clock = StepClock()
     w = EventLogWriter(bus, store, clock)
     await w.start()
     await w.stop()
     assert await rows(store) == [(0, SystemCode.STARTUP), (0, SystemCode.SHUTDOWN)]
     published = [system.get_nowait(), system.get_nowait()]
-    assert [e.data["entry"].code for e in published if e] == [1, 2]
-    assert all(e and e.data["entry"].id > 0 for e in published)
+    entries = [e.entry for e in published if isinstance(e, SystemEventLogged)]
+    assert [e.code for e in entries] == [1, 2]
+    assert all(e.id > 0 for e in entries)
 
     crashed = EventLogWriter(bus, store, clock)
     await crashed.start()  # and never stopped: the process died
@@ -79,8 +93,8 @@ async def test_camera_lost_lasts_until_connected(store: EventLogStore) -> None:
     bus = EventBus()
     w = EventLogWriter(bus, store, StepClock())
     await w.start()
-    for code in (-3, 200, 408, -4, 408, -4, 200):
-        bus.publish("channelStatus", chid=3, code=code)
+    for i, code in enumerate((-3, 200, 408, -4, 408, -4, 200)):
+        bus.publish(ChannelStatusChanged(at_ms=T0 + i, chid=3, code=code))
     await settle(bus, w)
     _, entries = await store.search(LogQuery(types=[EventType.CHANNEL], ascending=True))
     assert [e.code for e in entries] == [
@@ -90,7 +104,7 @@ async def test_camera_lost_lasts_until_connected(store: EventLogStore) -> None:
     ]
     lost = entries[1]
     assert lost.chid == 3 and lost.param == {"chid": 3, "statusCode": 408}
-    assert lost.end_ms is not None and lost.end_ms > lost.begin_ms
+    assert (lost.begin_ms, lost.end_ms) == (T0 + 2, T0 + 6)  # the events' own times
     await w.stop()
 
 
@@ -105,9 +119,8 @@ async def test_recording_failure_once_per_spell(store: EventLogStore) -> None:
         (None, True),
         (3000, False),
     ):
-        bus.publish(
-            "recordingStatus", chid=1, streaming=False, recording=recording, failed_ms=failed
-        )
+        state = RecordingState(chid=1, streaming=False, recording=recording, failed_ms=failed)
+        bus.publish(RecordingStatusChanged(at_ms=T0, state=state))
     await settle(bus, w)
     _, entries = await store.search(LogQuery(types=[EventType.CHANNEL], ascending=True))
     assert [(e.code, e.begin_ms) for e in entries] == [
@@ -119,16 +132,16 @@ async def test_recording_failure_once_per_spell(store: EventLogStore) -> None:
 
 async def test_log_storage_and_channel_events(store: EventLogStore) -> None:
     bus = EventBus()
-    system = bus.subscribe(["systemEvent"])
+    system = bus.subscribe([SystemEventLogged])
     w = EventLogWriter(bus, store, StepClock())
     await w.start()
-    bus.publish("storage", kind="ready", storagePath="/rec/a b", statusCode=0)
-    bus.publish("storage", kind="rootChanged", before="/rec/a", after="/rec/b")
-    bus.publish("storage", kind="unknownKind")
-    bus.publish("channelAdded", chid=4)
-    bus.publish("channelRemoved", chid=4)
+    bus.publish(StorageChanged(at_ms=T0, kind="ready", storage_path="/rec/a b", status_code=0))
+    bus.publish(StorageChanged(at_ms=T0, kind="rootChanged", before="/rec/a", after="/rec/b"))
+    bus.publish(StorageChanged(at_ms=T0, kind="unknownKind"))
+    bus.publish(ChannelAdded(at_ms=T0, chid=4))
+    bus.publish(ChannelRemoved(at_ms=T0, chid=4))
     bus.publish(
-        "log", type=EventType.PRIVACY, code=PrivacyCode.SIGN_IN, param={"uid": "a"}, time_ms=5
+        LogRequested(at_ms=5, type=EventType.PRIVACY, code=PrivacyCode.SIGN_IN, param={"uid": "a"})
     )
     await settle(bus, w)
     _, entries = await store.search(LogQuery(ascending=True, max_count=100))
@@ -146,7 +159,7 @@ async def test_log_storage_and_channel_events(store: EventLogStore) -> None:
         (1, PrivacyCode.SIGN_IN, {"uid": "a"}),
     ]
     assert entries[-1].begin_ms == 5
-    codes = [e.data["entry"].code for e in system.pending()]
+    codes = [e.entry.code for e in system.pending() if isinstance(e, SystemEventLogged)]
     assert codes == [
         SystemCode.STARTUP,
         SystemCode.STORAGE_READY,
@@ -156,3 +169,35 @@ async def test_log_storage_and_channel_events(store: EventLogStore) -> None:
         PrivacyCode.SIGN_IN,
     ]
     await w.stop()
+
+
+async def test_rows_and_system_events_carry_the_events_time_not_the_writers(
+    store: EventLogStore,
+) -> None:
+    """The writer's clock stands still far from the events: every row has the event's time."""
+    bus = EventBus()
+    system = bus.subscribe([SystemEventLogged])
+    clock = FakeClock(datetime(2030, 1, 1, tzinfo=UTC))
+    w = EventLogWriter(bus, store, clock)
+    await w.start()
+    bus.publish(ChannelStatusChanged(at_ms=T0 + 100, chid=1, code=200))
+    bus.publish(ChannelStatusChanged(at_ms=T0 + 200, chid=1, code=408))
+    bus.publish(ChannelAdded(at_ms=T0 + 300, chid=2))
+    bus.publish(StorageChanged(at_ms=T0 + 400, kind="storageFull", storage_path="/r"))
+    await settle(bus, w)
+    clock.advance(5)
+    await w.stop()
+    _, entries = await store.search(LogQuery(ascending=True, max_count=100))
+    entries.sort(key=lambda e: e.id)
+    stop_ms = clock.now_ms()
+    assert [(e.code, e.begin_ms, e.end_ms) for e in entries] == [
+        (SystemCode.STARTUP, stop_ms - 5000, None),
+        (ChannelCode.CAMERA_CONNECTED, T0 + 100, None),
+        (ChannelCode.CAMERA_LOST, T0 + 200, stop_ms),  # still lost at the stop
+        (ChannelCode.ADDED, T0 + 300, None),
+        (SystemCode.STORAGE_FULL, T0 + 400, None),
+        (SystemCode.SHUTDOWN, stop_ms, None),
+    ]
+    published = [e for e in system.pending() if isinstance(e, SystemEventLogged)]
+    assert [e.at_ms for e in published][1:5] == [T0 + 100, T0 + 200, T0 + 300, T0 + 400]
+    assert all(e.at_ms == e.entry.begin_ms for e in published)

@@ -12,6 +12,7 @@ import pytest
 from nvrd.config import ConfigError, EventStorageSettings, Settings
 from nvrd.core.clock import FakeClock
 from nvrd.events.bus import EventBus
+from nvrd.events.types import LogRequested
 from nvrd.export.backup import EventBackupService
 from nvrd.export.records import Records
 from nvrd.export.service import ExportService
@@ -33,8 +34,8 @@ def backup(
     settings: Settings, db: Database, clock: FakeClock, bus: EventBus, **es: float
 ) -> EventBackupService:
     export = ExportService(
-        settings, RecordingSearch(db.engine), ChannelStore(db.engine), Records(bus.publish),
-        ZoneInfo("UTC"),
+        settings, RecordingSearch(db.engine), ChannelStore(db.engine),
+        Records(bus.publish, clock.now_ms), ZoneInfo("UTC"),
     )  # fmt: skip
     cfg = EventStorageSettings(index_wait_seconds=0, **es)  # type: ignore[arg-type]
     return EventBackupService(
@@ -61,7 +62,7 @@ async def test_recording_retention_and_fsck_never_touch_event_clips(
         await asyncio.to_thread(record, settings, 1, media_dir / "cam1.mp4", T0, 40, 5)
         clock = FakeClock(datetime.fromtimestamp(T0 / 1000 + 3600, UTC))
         bus = EventBus()
-        log = bus.subscribe(["log"])
+        log = bus.subscribe([LogRequested])
         svc = backup(settings, db, clock, bus)
         await svc.start()
         trigger = Trigger(1, T0 + 20_000, "door forced", {"door": 3}, Backup(5000, 5000, (1,)))
@@ -71,7 +72,7 @@ async def test_recording_retention_and_fsck_never_touch_event_clips(
         assert clip.state == SAVED
         path = settings.event_storage_path / urls[0].removeprefix("/event-storage/")
         assert path.is_file() and path.stat().st_size == clip.size
-        kinds = [(e.data["type"], e.data["code"]) for e in log.pending()]
+        kinds = [(e.type, e.code) for e in log.pending() if isinstance(e, LogRequested)]
         assert kinds == [(7, 1), (7, 2)]
         # storage "full": overwrite retention deletes every recording but the newest
         index = RecordingIndex(db.engine)

@@ -19,6 +19,7 @@ from nvrd.core.clock import SystemClock
 from nvrd.core.eventtypes import EventType, SystemCode
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.events.bus import EventBus
+from nvrd.events.types import ChannelStatusChanged, LogRequested
 from nvrd.media.service import MediaService
 from nvrd.store.channels import Channel
 from nvrd.store.db import Database
@@ -42,7 +43,7 @@ async def test_a_missing_ffmpeg_is_reported_and_retried(tmp_path: Path, db: Data
         motion={"enabled": False},
     )
     bus = EventBus()
-    sub = bus.subscribe(["channelStatus", "log"])
+    sub = bus.subscribe([ChannelStatusChanged, LogRequested])
     board = StatusBoard()
     media = MediaService(settings, RecordingIndex(db.engine), board, bus, SystemClock())
     await media.start([Channel(1, "Gate", {"source": "rtsp://127.0.0.1:9/none"}, "config")])
@@ -53,11 +54,11 @@ async def test_a_missing_ffmpeg_is_reported_and_retried(tmp_path: Path, db: Data
         while len(failures) < 2 and time.monotonic() < deadline:
             event = await asyncio.wait_for(sub.get(), deadline - time.monotonic())
             assert event is not None
-            if event.topic == "channelStatus":
-                codes.append(event.data["code"])
-            elif event.data.get("code") == SystemCode.SERVICE_FAILURE:
-                assert event.data["type"] == EventType.SYSTEM
-                failures.append(event.data["param"])
+            if isinstance(event, ChannelStatusChanged):
+                codes.append(event.code)
+            elif isinstance(event, LogRequested) and event.code == SystemCode.SERVICE_FAILURE:
+                assert event.type == EventType.SYSTEM
+                failures.append(event.param)
         assert len(failures) == 2, "the failure was not reported, or not retried"
         assert failures[0]["task"] == "ingest-ch1" and "no-such-ffmpeg" in str(failures[0]["error"])
         assert ChannelStatus.SERVICE_FAILURE in codes

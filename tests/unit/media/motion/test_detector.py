@@ -11,6 +11,7 @@ import pytest
 from nvrd.config import ConfigError, MotionSettings, load_settings
 from nvrd.core.clock import FakeClock
 from nvrd.events.bus import EventBus, Subscription
+from nvrd.events.types import LogRequested, MotionChanged, topic_of
 from nvrd.media.frames.spec import FrameSpec
 from nvrd.media.motion.board import PUBLISH_INTERVAL, MotionBoard, MotionFeed
 from nvrd.media.motion.detector import FrameSplitter, MotionDetector, MotionParams, changed_pixels
@@ -180,7 +181,7 @@ def board(
     values: dict[str, object] = {"min_changed": 0.02, "hold_seconds": 3, **kw}
     settings = MotionSettings.model_validate({"width": W, "height": H, **values})
     bus = EventBus()
-    sub = bus.subscribe(["motionChanges", "log"])
+    sub = bus.subscribe([MotionChanged, LogRequested])
     b = MotionBoard(settings, bus, clock)
     feeds: dict[int, MotionFeed] = {}
     for chid in (1, 2):
@@ -188,6 +189,11 @@ def board(
         assert feed is not None
         feeds[chid] = feed
     return b, sub, feeds
+
+
+def updates(sub: Subscription) -> list[tuple[tuple[int, bool], ...]]:
+    """The ``updated`` of each motion event queued now."""
+    return [e.updated for e in sub.pending() if isinstance(e, MotionChanged)]
 
 
 def move(feed: MotionFeed, clock: FakeClock) -> None:
@@ -204,21 +210,15 @@ def test_board_publishes_only_changes() -> None:
     move(feeds[2], clock)
     assert b.publish_changes() is True
     events = sub.pending()
-    assert events[0].topic == "motionChanges"
-    assert events[0].data == {"updated": [{"chid": 2, "motion": True}]}
-    assert events[1].topic == "log"
-    assert events[1].data == {
-        "type": 2,
-        "code": 8,
-        "param": {"chid": 2},
-        "comment": None,
-        "chid": 2,
-        "time_ms": int(clock.now().timestamp() * 1000),
-    }
+    at = clock.now_ms()
+    assert events == [
+        MotionChanged(at_ms=at, updated=((2, True),)),
+        LogRequested(at_ms=at, type=2, code=8, param={"chid": 2}, chid=2),
+    ]
     assert b.publish_changes() is False  # still moving: nothing new
     clock.advance(3.1)  # the hold has passed
     assert b.publish_changes() is True
-    assert [e.data for e in sub.pending()] == [{"updated": [{"chid": 2, "motion": False}]}]
+    assert sub.pending() == [MotionChanged(at_ms=clock.now_ms(), updated=((2, False),))]
 
 
 def test_board_rate_limits_the_log() -> None:
@@ -230,13 +230,13 @@ def test_board_rate_limits_the_log() -> None:
         b.publish_changes()
         clock.advance(10)
         b.publish_changes()
-        topics += [e.topic for e in sub.pending()]
+        topics += [topic_of(e) for e in sub.pending()]
     assert topics.count("motionChanges") == 6
     assert topics.count("log") == 1
     clock.advance(60)
     move(feeds[1], clock)
     b.publish_changes()
-    assert [e.topic for e in sub.pending()] == ["motionChanges", "log"]
+    assert [topic_of(e) for e in sub.pending()] == ["motionChanges", "log"]
 
 
 def test_lost_stream_ends_motion() -> None:
@@ -250,9 +250,7 @@ def test_lost_stream_ends_motion() -> None:
     b.lost(2)  # the channel status left 200
     assert b.states() == {1: False, 2: False}
     b.publish_changes()
-    assert [e.data for e in sub.pending()] == [
-        {"updated": [{"chid": 1, "motion": False}, {"chid": 2, "motion": False}]}
-    ]
+    assert updates(sub) == [((1, False), (2, False))]
 
 
 def test_forgotten_channel_is_published_off_once() -> None:
@@ -264,7 +262,7 @@ def test_forgotten_channel_is_published_off_once() -> None:
     b.forget(1)
     assert b.states() == {2: False}
     b.publish_changes()
-    assert [e.data for e in sub.pending()] == [{"updated": [{"chid": 1, "motion": False}]}]
+    assert updates(sub) == [((1, False),)]
     assert b.publish_changes() is False
 
 
@@ -300,12 +298,12 @@ async def test_run_publishes_at_most_once_per_second() -> None:
     try:
         move(feeds[1], clock)
         got = await asyncio.wait_for(sub.get(), 2)
-        assert got is not None and got.data == {"updated": [{"chid": 1, "motion": True}]}
+        assert isinstance(got, MotionChanged) and got.updated == ((1, True),)
         first = clock.monotonic()
         sub.pending()
         move(feeds[2], clock)  # right after a publication: waits for the next second
         got = await asyncio.wait_for(sub.get(), 2)
-        assert got is not None and got.data == {"updated": [{"chid": 2, "motion": True}]}
+        assert isinstance(got, MotionChanged) and got.updated == ((2, True),)
         assert clock.monotonic() - first >= PUBLISH_INTERVAL  # fake time: no real wait
     finally:
         task.cancel()
@@ -319,7 +317,7 @@ def test_external_motion_replaces_the_detector() -> None:
     b.set_external(1, True)  # the camera says motion; its pictures say nothing
     assert b.states() == {1: True, 2: False}
     assert b.publish_changes() is True
-    assert sub.pending()[0].data == {"updated": [{"chid": 1, "motion": True}]}
+    assert updates(sub)[0] == ((1, True),)
     move(feeds[1], clock)
     b.set_external(1, False)  # the camera's word wins over the detector's
     assert b.states()[1] is False

@@ -39,7 +39,7 @@ async def fill(root: Path, src: Path, index: RecordingIndex, n: int) -> None:
 
 
 def pool(paths: list[StorageSettings], index: RecordingIndex, disk: Disk, events: list[str]):  # type: ignore[no-untyped-def]
-    return RetentionPool(paths, index, 100 * MB, lambda kind, d: events.append(kind), disk)
+    return RetentionPool(paths, index, 100 * MB, lambda path: events.append("storageFull"), disk)
 
 
 async def test_overwrite_deletes_the_oldest_but_never_the_newest(
