@@ -84,17 +84,10 @@ def live_pipe_output(fd: int) -> list[str]:
     ]
 
 
-def record_args(
-    ffmpeg: str,
-    src: Source,
-    template: str,
-    segment_seconds: float,
-    io_timeout_s: float = 5.0,
-    extra_outputs: Sequence[str] = (),
-    input_options: Sequence[str] = (),
+def _ingest_head(
+    ffmpeg: str, src: Source, io_timeout_s: float, input_options: Sequence[str]
 ) -> list[str]:
-    """argv of the ingest process: pull ``src``, write segments at ``template`` (a pattern
-    with ``%06d``, the segment's number in the run)."""
+    """What every ingest process starts with: messages, progress on stdout, the input."""
     return [
         ffmpeg,
         "-hide_banner",
@@ -108,6 +101,28 @@ def record_args(
         "1",
         *input_options,
         *input_args(src, io_timeout_s),
+    ]
+
+
+def live_only_args(ffmpeg: str, src: Source, live_fd: int, io_timeout_s: float = 5.0) -> list[str]:
+    """argv of an ingest that does not record (a sub stream with ``[recording] substream``
+    off): pull ``src`` into the live pipe only."""
+    return [*_ingest_head(ffmpeg, src, io_timeout_s, ()), *live_pipe_output(live_fd)]
+
+
+def record_args(
+    ffmpeg: str,
+    src: Source,
+    template: str,
+    segment_seconds: float,
+    io_timeout_s: float = 5.0,
+    extra_outputs: Sequence[str] = (),
+    input_options: Sequence[str] = (),
+) -> list[str]:
+    """argv of the ingest process: pull ``src``, write segments at ``template`` (a pattern
+    with ``%06d``, the segment's number in the run)."""
+    return [
+        *_ingest_head(ffmpeg, src, io_timeout_s, input_options),
         "-map",
         "0:v:0",
         "-c",
