@@ -329,6 +329,10 @@ class MediaService:
             return None
         return (self.hubs if stream == MAIN else self.sub_hubs).get(chid)
 
+    def has_sub(self, chid: int) -> bool:
+        """Whether the channel shows a sub stream live."""
+        return chid in self.sub_hubs
+
     def streams(self, chid: int) -> list[tuple[str, LiveHub | None]]:
         """The live streams of a running channel: ``main``, then ``sub`` when the camera
         has one (each with its hub, None when the live hub is off)."""
