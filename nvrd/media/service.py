@@ -212,7 +212,10 @@ class MediaService:
         """The channel's frame source, on its sub stream when it has one (cheaper to
         decode), with motion subscribed to it."""
         hub = self.sub_hubs.get(chid) or self.hubs.get(chid)
-        if hub is None or chid in self.frames or chid not in self._specs:
+        if hub is None or chid not in self._specs:
+            return
+        if chid in self.frames:  # a sub stream that came later: the pictures move to it
+            self.frames[chid].move_to(hub)
             return
         source = FrameSource(chid, hub, self.ffmpeg, self.clock, self.supervisor)
         self.frames[chid] = source
@@ -242,7 +245,7 @@ class MediaService:
         )
         self.sub_ingests[ch.chid] = ingest
         ingest.start()
-        self._attach_frames(ch.chid)  # a sub stream that came later: motion moves to it
+        self._attach_frames(ch.chid)
 
     async def remove_sub(self, chid: int) -> None:
         """Stop the channel's sub stream (motion goes back to the main stream)."""
@@ -253,10 +256,13 @@ class MediaService:
         if hub is None:
             return
         source = self.frames.get(chid)
+        main = self.hubs.get(chid)
         if source is not None and source.hub is hub:
-            del self.frames[chid]
-            await source.close()
-            self._attach_frames(chid)
+            if main is not None and chid in self._specs:
+                source.move_to(main)
+            else:
+                del self.frames[chid]
+                await source.close()
         hub.close_all()
         self.sub_board.forget(chid)
 

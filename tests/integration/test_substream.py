@@ -255,9 +255,13 @@ async def test_motion_on_the_sub_stream(
         assert svc.sub_hubs[1].width == 320  # the pictures came from the sub stream
         cam.set_scene("still")
         await wait_motion(events, 1, False, 12)
-        # the sub stream goes away: motion moves back to the main stream
+        # the sub stream goes away: motion moves back to the main stream, and works there
+        starts = svc.frames[1].stats().decoder_starts
         await svc.remove_sub(1)
         assert svc.frames[1].hub is svc.hubs[1]
+        cam.set_scene("moving")
+        await wait_motion(events, 1, True, 12)
+        assert svc.frames[1].stats().decoder_starts > starts  # a decoder of the main stream
     finally:
         await svc.stop()
         await db.close()

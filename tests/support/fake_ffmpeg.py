@@ -65,8 +65,9 @@ Script = Callable[[int, Sequence[str]], list[Step]]
 
 
 def output_pattern(argv: Sequence[str]) -> str:
-    """The segment pattern of an ingest command line (``.../writing/<run>-%06d.mp4``)."""
-    return next(a for a in argv if a.endswith("-%06d.mp4"))
+    """The segment pattern of an ingest command line (``.../writing/<run>-%06d.mp4``; ""
+    for an ingest that does not record)."""
+    return next((a for a in argv if a.endswith("-%06d.mp4")), "")
 
 
 class FakeProcess:
