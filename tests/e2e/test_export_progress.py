@@ -73,7 +73,9 @@ def srv(tmp_path_factory: pytest.TempPathFactory, media_dir: Path) -> Iterator[S
     server.stop()
 
 
-@pytest.mark.parametrize(("interval", "seconds"), [("40ms", 0.04), ("0.04s", 0.04), ("0.04", 0.04)])
+@pytest.mark.parametrize(
+    ("interval", "seconds"), [("25ms", 0.025), ("0.025s", 0.025), ("0.025", 0.025)]
+)
 def test_file_writing_at_the_status_interval(
     srv: ServerProcess, interval: str, seconds: float
 ) -> None:
@@ -85,13 +87,14 @@ def test_file_writing_at_the_status_interval(
     begin = names.index("fileBegin")
     end = names.index("fileEnd")
     writing = [(t, m) for t, m in msgs[begin + 1 : end] if m.get("stage") == "fileWriting"]
-    assert len(writing) >= 3, f"{len(writing)} fileWriting in {msgs[end][0] - msgs[begin][0]:.2f} s"
+    span = msgs[end][0] - msgs[begin][0]
+    print(f"{interval}: {len(writing)} fileWriting while the file took {span:.3f} s")
+    assert len(writing) >= 3, f"{len(writing)} fileWriting in {span:.2f} s"
     times = [msgs[begin][0], *(t for t, _ in writing)]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     median = statistics.median(gaps)
     assert seconds * 0.5 <= median <= seconds * 3 + 0.05, (interval, gaps)
     # as many as the writing time allows (the box is shared: allow for late wake-ups)
-    span = msgs[end][0] - msgs[begin][0]
     assert len(writing) <= span / seconds + 2
     overall = [int(m["overallProgress"][:-1]) for _, m in writing]
     channel = [int(m["channel"]["progress"][:-1]) for _, m in writing]
