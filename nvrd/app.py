@@ -209,6 +209,7 @@ def create_app(
         bus, clock, media.motion, onvif.timeout_seconds, onvif.poll_seconds, onvif.events
     )
     media.resolve_source = devices.main_source
+    media.resolve_sub = devices.sub_source
     reconciler = ChannelReconciler(
         channels, ChannelParts(devices, media), bus, clock=clock, supervisor=supervisor
     )
@@ -216,7 +217,11 @@ def create_app(
     async def camera_source_changed(chid: int) -> None:
         await reconciler.restart(chid, media)
 
+    async def camera_sub_changed(chid: int) -> None:
+        await reconciler.restart(chid, media.sub_runner)
+
     devices.on_source_changed = camera_source_changed
+    devices.on_sub_changed = camera_sub_changed
     mover = preset_mover or CameraPresetMover(devices)
     integrations = IntegrationService(
         db.engine,

@@ -178,6 +178,9 @@ class RecordingSettings(_Strict):
     #: channels nobody watches) is paused until they are quiet again; recording never is.
     shed_load: bool = True
     shed_busy: Annotated[float, Field(gt=0.5, le=1)] = 0.95
+    #: Record the cameras' sub streams too (indexed apart: ``/api/vod?stream=sub``). Off:
+    #: a sub stream is only shown live and analysed (motion).
+    substream: bool = False
 
 
 class LiveSettings(_Strict):

@@ -61,10 +61,11 @@ async def live_socket(ws: WebSocket, svc: Services, user: User) -> None:
     except ApiError as err:
         await close_if_open(ws, 4400, err.key)
         return
-    if query.get("stream", "main") != "main" or (hub := svc.media.hub(chid)) is None:
+    stream = query.get("stream", "main")
+    if stream not in ("main", "sub") or (hub := svc.media.hub(chid, stream)) is None:
         await close_if_open(ws, 4404, "no such live stream")
         return
-    viewer = hub.subscribe(name=f"{client} ch{chid}")
+    viewer = hub.subscribe(name=f"{client} ch{chid}{stream}")
 
     async def send(msg: Message) -> None:
         if isinstance(msg, str):
@@ -90,32 +91,31 @@ def live_sources(call: Call, chid: int) -> list[dict[str, Any]]:
 
 
 def stream_sources(svc: Services, base: str, chid: int) -> list[dict[str, Any]]:
-    """The live streams of a channel, with URLs below ``base`` (``http://host/``)."""
-    if chid not in svc.media.ingests:
-        return []
-    hub = svc.media.hub(chid)
-    width, height = (hub.width, hub.height) if hub is not None else (0, 0)
-    common = {"label": resolution_label(height), "size": [width, height]}
+    """The live streams of a channel (main, then the camera's sub stream when it has
+    one), with URLs below ``base`` (``http://host/``)."""
     out: list[dict[str, Any]] = []
-    if svc.settings.live.hls:
-        out.append(
-            {
-                "protocol": "hls",
-                "profile": "main",
-                "src": f"{base}hls/ch{chid}main/index.m3u8",
-                "type": "application/x-mpegurl",
-                **common,
-            }
-        )
-    if hub is not None:
-        ws_base = "wss" + base[5:] if base.startswith("https") else "ws" + base[4:]
-        out.append(
-            {
-                "protocol": "ws",
-                "profile": "main",
-                "src": f"{ws_base}wsapi/live?ch={chid}&stream=main",
-                "type": "video/mp4",
-                **common,
-            }
-        )
+    for profile, hub in svc.media.streams(chid):
+        width, height = (hub.width, hub.height) if hub is not None else (0, 0)
+        common = {"label": resolution_label(height), "size": [width, height]}
+        if svc.settings.live.hls and (hub is not None or profile == "main"):
+            out.append(
+                {
+                    "protocol": "hls",
+                    "profile": profile,
+                    "src": f"{base}hls/ch{chid}{profile}/index.m3u8",
+                    "type": "application/x-mpegurl",
+                    **common,
+                }
+            )
+        if hub is not None and svc.settings.live.lowlatency:
+            ws_base = "wss" + base[5:] if base.startswith("https") else "ws" + base[4:]
+            out.append(
+                {
+                    "protocol": "ws",
+                    "profile": profile,
+                    "src": f"{ws_base}wsapi/live?ch={chid}&stream={profile}",
+                    "type": "video/mp4",
+                    **common,
+                }
+            )
     return out

@@ -103,7 +103,9 @@ async def _by_id(call: Call, file_id: int, chid: int | None, limit: int) -> list
     return await search.from_id(file_id, limit)
 
 
-async def _by_time(call: Call, chid: int | None, when_text: str, limit: int) -> list[Segment]:
+async def _by_time(
+    call: Call, chid: int | None, when_text: str, limit: int, stream: str
+) -> list[Segment]:
     q = call.query
     if chid is None:
         raise bad_request("missingParam", name="ch")
@@ -117,12 +119,12 @@ async def _by_time(call: Call, chid: int | None, when_text: str, limit: int) -> 
     begin_ms = ms_from_datetime(when)
     end_ms = begin_ms + duration // timedelta(milliseconds=1)
     search = call.svc.recsearch
-    found = await search.overlapping(chid, begin_ms, end_ms, limit)
+    found = await search.overlapping(chid, begin_ms, end_ms, limit, stream)
     if found or otherwise is None:
         return found
     if otherwise == "nearBefore":
-        return await search.nearest_before(chid, begin_ms, limit)
-    return await search.nearest_after(chid, end_ms, limit)
+        return await search.nearest_before(chid, begin_ms, limit, stream)
+    return await search.nearest_after(chid, end_ms, limit, stream)
 
 
 async def recorded(call: Call) -> Any:
@@ -135,13 +137,14 @@ async def recorded(call: Call) -> Any:
     nxt, prev = flag(q, "next"), flag(q, "prev")
     if nxt and prev:
         raise bad_request("oneAction", names="next, prev")
+    stream = _choice(call, "stream", STREAMS) or "main"  # sub: a camera's recorded sub stream
     id_text = q.get("id")
     if id_text is not None:
         segments = await _by_id(call, parse_id("id", id_text), chid, limit)
     elif nxt or prev:
         raise bad_request("missingParam", name="id")
     else:
-        segments = await _by_time(call, chid, q["when"], limit)
+        segments = await _by_time(call, chid, q["when"], limit, stream)
     roots = {str(s.path): i for i, s in enumerate(call.svc.settings.storage_paths)}
     titles = await _titles(call)
     listed = [s for s in segments if s.root in roots]

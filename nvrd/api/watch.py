@@ -184,6 +184,9 @@ async def watch_page(request: Request) -> Response:
         "auth": q.get("auth") or None,
         "timezone": svc.tz.key,
         "transport": q.get("transport") or "auto",
+        # the camera's sub stream, shown in small players (stream=main|sub forces one)
+        "sub": chid is not None and svc.media.has_sub(chid),
+        "stream": q.get("stream") if q.get("stream") in ("main", "sub") else "auto",
         "error": None,
     }
     identity, error = await _check(request, svc, config)

@@ -7,6 +7,9 @@ that has a ``device.url``, and what the rest of nvrd asks of them.
   channel added by ``device.url`` alone; when the camera's main stream becomes
   known or changes, :attr:`on_source_changed` is called so that the channel's
   ingest restarts on it;
+* it asks :meth:`sub_source` for the camera's sub stream (its lowest-resolution
+  profile) unless the channel says ``substream: false``; when only that changes,
+  :attr:`on_sub_changed` restarts the sub stream alone;
 * a camera that reconnects (its channel status is 200 again after a loss)
   is read again;
 * camera motion events go to the motion board (:class:`MotionSink`),
@@ -57,6 +60,8 @@ class DeviceManager:
         self.use_events = events
         #: Called (and awaited) when an ONVIF channel's main stream URL became known or changed.
         self.on_source_changed: Callable[[int], Awaitable[None]] | None = None
+        #: Called (and awaited) when only its sub stream URL became known or changed.
+        self.on_sub_changed: Callable[[int], Awaitable[None]] | None = None
         self._sessions: dict[int, DeviceSession] = {}
         self._lost: set[int] = set()
         self._seen: set[int] = set()
@@ -123,6 +128,16 @@ class DeviceManager:
             return None
         return dataclasses.replace(spec, source=state.main.uri)
 
+    def sub_source(self, chid: int, spec: ChannelSpec) -> ChannelSpec | None:
+        """The camera's sub stream as a spec to ingest (``None``: the channel says
+        ``substream: false``, the camera has one profile, or it has not been read)."""
+        if spec.kind != "onvif" or not spec.substream:
+            return None
+        state = self.state(chid)
+        if state is None or state.sub is None or not state.sub.uri:
+            return None
+        return dataclasses.replace(spec, source=state.sub.uri)
+
     async def reload(self, chid: int) -> DeviceState:
         session = self._sessions.get(chid)
         if session is None:
@@ -133,12 +148,17 @@ class DeviceManager:
 
     def state_changed(self, chid: int, before: DeviceState | None, after: DeviceState) -> None:
         session = self._sessions.get(chid)
-        if session is None or session.spec.source:
+        if session is None:
             return
         old = before.main.uri if before and before.main else ""
         new = after.main.uri if after.main else ""
-        if new and new != old:
-            self._background(self._source_changed(chid))
+        if new and new != old and not session.spec.source:
+            self._background(self._source_changed(chid))  # the sub stream restarts with it
+            return
+        old_sub = before.sub.uri if before and before.sub else ""
+        new_sub = after.sub.uri if after.sub else ""
+        if session.spec.substream and new_sub != old_sub and self.on_sub_changed is not None:
+            self._background(self.on_sub_changed(chid))
 
     def motion(self, chid: int, motion: bool | None) -> None:
         if motion is None:

@@ -105,20 +105,30 @@ def _copy(plan: Plan, fd: int, progress: Progress) -> None:
 def write_zip(
     members: list[Member], path: Path, password: bytes, progress: Progress, md5: bool
 ) -> Written:
-    """``members`` in one AES-256 encrypted zip at ``path``."""
+    """``members`` in one AES-256 encrypted zip at ``path``.
+
+    A write that fails (the disk is full) raises its own ``OSError``: the zip is written
+    into a file nvrd opened, so pyzipper's refusal to close a zip whose member is still
+    open (a ``ValueError`` that would hide the ``ENOSPC``) never happens.
+    """
     try:
-        with pyzipper.AESZipFile(
-            path, "w", compression=pyzipper.ZIP_STORED, encryption=pyzipper.WZ_AES
-        ) as zf:
-            zf.setpassword(password)
-            zf.setencryption(pyzipper.WZ_AES, nbits=256)
-            for m in members:
-                info = zf.zipinfo_cls(m.name, date_time=_zip_time(m))
-                info.file_size = m.size
-                info.compress_type = pyzipper.ZIP_STORED
-                info.external_attr = 0o600 << 16
-                with zf.open(info, "w") as dst:
-                    _pour(m, dst, progress, None)
+        with path.open("wb") as raw:
+            zf = pyzipper.AESZipFile(
+                raw, "w", compression=pyzipper.ZIP_STORED, encryption=pyzipper.WZ_AES
+            )
+            try:
+                zf.setpassword(password)
+                zf.setencryption(pyzipper.WZ_AES, nbits=256)
+                for m in members:
+                    info = zf.zipinfo_cls(m.name, date_time=_zip_time(m))
+                    info.file_size = m.size
+                    info.compress_type = pyzipper.ZIP_STORED
+                    info.external_attr = 0o600 << 16
+                    with zf.open(info, "w") as dst:
+                        _pour(m, dst, progress, None)
+                zf.close()
+            finally:
+                zf.fp = None  # after a failure: nothing more to write (nor on collection)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -114,18 +114,15 @@ def live_pipe_output(fd: int) -> list[str]:
     ]
 
 
-def record_args(
+def _ingest_head(
     ffmpeg: str,
     src: Source,
-    template: str,
-    segment_seconds: float,
-    io_timeout_s: float = 5.0,
-    extra_outputs: Sequence[str] = (),
-    input_options: Sequence[str] = (),
+    io_timeout_s: float,
+    input_options: Sequence[str],
     script_fd: int | None = None,
 ) -> list[str]:
-    """argv of the ingest process: pull ``src``, write segments at ``template`` (a pattern
-    with ``%06d``, the segment's number in the run). ``script_fd``: see :func:`input_args`."""
+    """What every ingest process starts with: messages, progress on stdout, the input
+    (``script_fd``: see :func:`input_args`)."""
     return [
         ffmpeg,
         "-hide_banner",
@@ -139,6 +136,36 @@ def record_args(
         "1",
         *input_options,
         *input_args(src, io_timeout_s, script_fd),
+    ]
+
+
+def live_only_args(
+    ffmpeg: str,
+    src: Source,
+    live_fd: int,
+    io_timeout_s: float = 5.0,
+    script_fd: int | None = None,
+) -> list[str]:
+    """argv of an ingest that does not record (a sub stream with ``[recording] substream``
+    off): pull ``src`` into the live pipe only."""
+    head = _ingest_head(ffmpeg, src, io_timeout_s, (), script_fd)
+    return [*head, *live_pipe_output(live_fd)]
+
+
+def record_args(
+    ffmpeg: str,
+    src: Source,
+    template: str,
+    segment_seconds: float,
+    io_timeout_s: float = 5.0,
+    extra_outputs: Sequence[str] = (),
+    input_options: Sequence[str] = (),
+    script_fd: int | None = None,
+) -> list[str]:
+    """argv of the ingest process: pull ``src``, write segments at ``template`` (a pattern
+    with ``%06d``, the segment's number in the run). ``script_fd``: see :func:`input_args`."""
+    return [
+        *_ingest_head(ffmpeg, src, io_timeout_s, input_options, script_fd),
         "-map",
         "0:v:0",
         "-c",

@@ -1,4 +1,11 @@
-"""The media service: one ingest per channel, the storage pool and its retention.
+"""The media service: one ingest per channel stream, the storage pool and its retention.
+
+A channel whose camera offers a second, smaller stream (``resolve_sub``: an
+ONVIF camera's lowest-resolution profile) gets a second ingest for it, its
+own camera connection supervised like the main one: its live hub serves
+``/hls/ch<N>sub/`` and ``/wsapi/live?stream=sub``, motion decodes it instead
+of the main stream, and it is recorded (indexed as ``stream = sub``) only with
+``[recording] substream``. Its status never touches the channel's.
 
 Start-up order: make sure writable storage exists, repair what a crash left
 (``fsck.check_all(repair=True)``), then start retention and the ingests.
@@ -7,6 +14,7 @@ Start-up order: make sure writable storage exists, repair what a crash left
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import re
@@ -43,11 +51,11 @@ from nvrd.media.recording.launcher import FfmpegLauncher, Launcher
 from nvrd.media.recording.retention import RetentionPool
 from nvrd.media.shedding import LoadShedder
 from nvrd.store.channels import Channel
-from nvrd.store.recordings import RecordingIndex
+from nvrd.store.recordings import MAIN, SUB, RecordingIndex
 
 log = logging.getLogger("nvrd.media")
 
-_STREAM = re.compile(r"^ch(\d+)(main)$")
+_STREAM = re.compile(r"^ch(\d+)(main|sub)$")
 _HLS_FILE = re.compile(r"^(index\.m3u8|init\.mp4|seg_(?P<seq>\d{1,9})\.m4s)$")
 
 
@@ -64,6 +72,10 @@ SourceResolver = Callable[[int, ChannelSpec], ChannelSpec | None]
 
 def _given_source(chid: int, spec: ChannelSpec) -> ChannelSpec | None:
     return spec if spec.source else None
+
+
+def _no_sub(chid: int, spec: ChannelSpec) -> ChannelSpec | None:
+    return None
 
 
 def default_ffmpeg() -> str:
@@ -85,6 +97,7 @@ class MediaService:
         supervisor: Supervisor | None = None,
         launcher: Launcher | None = None,
         resolve_source: SourceResolver | None = None,
+        resolve_sub: SourceResolver | None = None,
     ):
         self.settings = settings
         self.index = index
@@ -98,6 +111,11 @@ class MediaService:
             on_full=self._storage_full,
         )
         self.ingests: dict[int, ChannelIngest] = {}
+        #: The sub streams: their ingests, live hubs and status (apart from the channel's).
+        self.sub_ingests: dict[int, ChannelIngest] = {}
+        self.sub_hubs: dict[int, LiveHub] = {}
+        self.sub_board = StatusBoard()
+        self._specs: dict[int, ChannelSpec] = {}
         self._streamed: set[int] = set()
         self._root = ""
         board.on_recording = self._recording_changed
@@ -114,7 +132,12 @@ class MediaService:
         )
         self._ffmpeg = settings.recording.ffmpeg
         self._ctx: IngestContext | None = None
+        self._sub_ctx: IngestContext | None = None
         self.resolve_source = resolve_source or _given_source
+        #: The camera's sub stream of a channel (``None``: it has none, or not yet known).
+        self.resolve_sub = resolve_sub or _no_sub
+        #: Restarts only the sub streams of a channel (for the reconciler's ``restart``).
+        self.sub_runner = SubStreams(self)
 
     @property
     def ffmpeg(self) -> str:
@@ -153,13 +176,16 @@ class MediaService:
     async def stop(self) -> None:
         for name in ("retention", "motion", "load-shedding"):
             await self.supervisor.cancel(name)
-        await asyncio.gather(*(ing.stop() for ing in self.ingests.values()))
+        ingests = [*self.ingests.values(), *self.sub_ingests.values()]
+        await asyncio.gather(*(ing.stop() for ing in ingests))
         self.ingests.clear()
+        self.sub_ingests.clear()
         await asyncio.gather(*(f.close() for f in self.frames.values()))
         self.frames.clear()
-        for hub in self.hubs.values():
+        for hub in [*self.hubs.values(), *self.sub_hubs.values()]:
             hub.close_all()
         self.hubs.clear()
+        self.sub_hubs.clear()
 
     def add(self, ch: Channel) -> None:
         spec = ChannelSpec.from_doc(ch.source, ch.title)
@@ -171,17 +197,12 @@ class MediaService:
             self.board.set_code(ch.chid, int(ChannelStatus.CONNECTING))
             return
         spec = resolved
-        live = self.settings.live
-        feed = self.motion.feed_for(ch.chid)
-        hub = None
-        if live.lowlatency or live.hls or feed is not None:
-            hls = HlsWindow(live.hls_seconds) if live.hls else None
-            hub = LiveHub(ch.chid, "main", live.viewer_queue, hls=hls, clock=self.clock)
+        self._specs[ch.chid] = spec
+        hub = self._new_hub(ch.chid, MAIN) if self._wants_hub() else None
+        if hub is not None:
             self.hubs[ch.chid] = hub
-            source = FrameSource(ch.chid, hub, self.ffmpeg, self.clock, self.supervisor)
-            self.frames[ch.chid] = source
-            if feed is not None:
-                feed.attach(source)
+        self.add_sub(ch)
+        self._attach_frames(ch.chid)
         ingest = ChannelIngest(
             ch.chid,
             spec,
@@ -192,6 +213,84 @@ class MediaService:
         )
         self.ingests[ch.chid] = ingest
         ingest.start()
+
+    def _wants_hub(self) -> bool:
+        live = self.settings.live
+        return live.lowlatency or live.hls or self.settings.motion.enabled
+
+    def _new_hub(self, chid: int, stream: str) -> LiveHub:
+        live = self.settings.live
+        hls = HlsWindow(live.hls_seconds) if live.hls else None
+        return LiveHub(chid, stream, live.viewer_queue, hls=hls, clock=self.clock)
+
+    def _attach_frames(self, chid: int) -> None:
+        """The channel's frame source, on its sub stream when it has one (cheaper to
+        decode), with motion subscribed to it."""
+        hub = self.sub_hubs.get(chid) or self.hubs.get(chid)
+        if hub is None or chid not in self._specs:
+            return
+        if chid in self.frames:  # a sub stream that came later: the pictures move to it
+            self.frames[chid].move_to(hub)
+            return
+        source = FrameSource(chid, hub, self.ffmpeg, self.clock, self.supervisor)
+        self.frames[chid] = source
+        feed = self.motion.feed_for(chid)
+        if feed is not None:
+            feed.attach(source)
+
+    def add_sub(self, ch: Channel) -> None:
+        """Start the channel's sub stream, if its camera has one (and it is of use)."""
+        spec = self._specs.get(ch.chid)
+        if spec is None or ch.chid in self.sub_ingests:
+            return
+        sub = self.resolve_sub(ch.chid, spec)
+        record = self.settings.recording.substream
+        if sub is None or not (self._wants_hub() or record):
+            return
+        hub = self._new_hub(ch.chid, SUB) if self._wants_hub() else None
+        if hub is not None:
+            self.sub_hubs[ch.chid] = hub
+        ingest = ChannelIngest(
+            ch.chid,
+            sub,
+            self.sub_context(),
+            functools.partial(self._sub_status, ch.chid),
+            hub,
+            self.supervisor.reporter,
+        )
+        self.sub_ingests[ch.chid] = ingest
+        ingest.start()
+        self._attach_frames(ch.chid)
+
+    async def remove_sub(self, chid: int) -> None:
+        """Stop the channel's sub stream (motion goes back to the main stream)."""
+        ingest = self.sub_ingests.pop(chid, None)
+        if ingest is not None:
+            await ingest.stop()
+        hub = self.sub_hubs.pop(chid, None)
+        if hub is None:
+            return
+        source = self.frames.get(chid)
+        main = self.hubs.get(chid)
+        if source is not None and source.hub is hub:
+            if main is not None and chid in self._specs:
+                source.move_to(main)
+            else:
+                del self.frames[chid]
+                await source.close()
+        hub.close_all()
+        self.sub_board.forget(chid)
+
+    def sub_context(self) -> IngestContext:
+        """What every sub stream's ingest shares: its own status board, recorded or not."""
+        if self._sub_ctx is None:
+            self._sub_ctx = dataclasses.replace(
+                self.context(),
+                board=self.sub_board,
+                stream=SUB,
+                record=self.settings.recording.substream,
+            )
+        return self._sub_ctx
 
     def context(self) -> IngestContext:
         """What every ingest shares (built once the ffmpeg path is known)."""
@@ -210,6 +309,8 @@ class MediaService:
         return self._ctx
 
     async def remove(self, chid: int) -> None:
+        self._specs.pop(chid, None)  # first: the sub stream's end moves no frames
+        await self.remove_sub(chid)
         ingest = self.ingests.pop(chid, None)
         if ingest is not None:
             await ingest.stop()
@@ -229,7 +330,8 @@ class MediaService:
         m = _STREAM.match(stream)
         if m is None or not self.settings.live.hls or int(m.group(1)) not in self.ingests:
             return None
-        hub = self.hubs.get(int(m.group(1)))
+        hubs = self.hubs if m.group(2) == MAIN else self.sub_hubs
+        hub = hubs.get(int(m.group(1)))
         window = hub.hls if hub is not None else None
         name_m = _HLS_FILE.match(name)
         if window is None or name_m is None:
@@ -242,9 +344,25 @@ class MediaService:
             return window.init
         return window.part(int(name_m.group("seq")))
 
-    def hub(self, chid: int) -> LiveHub | None:
-        """The channel's low-latency stream (None when it is off)."""
-        return self.hubs.get(chid) if self.settings.live.lowlatency else None
+    def hub(self, chid: int, stream: str = MAIN) -> LiveHub | None:
+        """The channel's low-latency stream (None when it is off, or no such stream)."""
+        if not self.settings.live.lowlatency:
+            return None
+        return (self.hubs if stream == MAIN else self.sub_hubs).get(chid)
+
+    def has_sub(self, chid: int) -> bool:
+        """Whether the channel shows a sub stream live."""
+        return chid in self.sub_hubs
+
+    def streams(self, chid: int) -> list[tuple[str, LiveHub | None]]:
+        """The live streams of a running channel: ``main``, then ``sub`` when the camera
+        has one (each with its hub, None when the live hub is off)."""
+        if chid not in self.ingests:
+            return []
+        out: list[tuple[str, LiveHub | None]] = [(MAIN, self.hubs.get(chid))]
+        if chid in self.sub_hubs:
+            out.append((SUB, self.sub_hubs[chid]))
+        return out
 
     def motion_states(self) -> dict[int, bool]:
         """Motion now, per channel (False without detection or before any picture)."""
@@ -263,10 +381,17 @@ class MediaService:
             self.bus.publish(VideoStreamReady(at_ms=now, chid=chid, changed=chid in self._streamed))
             self._streamed.add(chid)
 
+    def _sub_status(self, chid: int, code: int) -> None:
+        log.info("sub stream status", extra={"chid": chid, "code": code})
+        source = self.frames.get(chid)
+        on_sub = source is not None and source.hub is self.sub_hubs.get(chid)
+        if code != ChannelStatus.CONNECTED and on_sub:  # motion's pictures stopped
+            self.motion.lost(chid)
+
     def _apply_shed(self, shed: tuple[str, ...]) -> None:
         for source in self.frames.values():
             source.set_shed("motion" in shed)
-        for hub in self.hubs.values():
+        for hub in [*self.hubs.values(), *self.sub_hubs.values()]:
             if hub.hls is not None:
                 hub.hls.paused = "hls" in shed
 
@@ -302,7 +427,7 @@ class MediaService:
                 )
             )
             self._root = after
-        for ingest in self.ingests.values():
+        for ingest in [*self.ingests.values(), *self.sub_ingests.values()]:
             ingest.switch_root()
 
     def segment_path(self, root_index: int, rel: str) -> Path | None:
@@ -316,3 +441,17 @@ class MediaService:
         if not target.is_relative_to(root) or target.suffix != ".mp4" or not target.is_file():
             return None
         return target
+
+
+class SubStreams:
+    """The sub streams of the channels as a reconciler runner: restarting a channel through
+    it restarts only its sub stream (its camera told a new sub stream URL)."""
+
+    def __init__(self, media: MediaService):
+        self.media = media
+
+    def add(self, ch: Channel) -> None:
+        self.media.add_sub(ch)
+
+    async def remove(self, chid: int) -> None:
+        await self.media.remove_sub(chid)

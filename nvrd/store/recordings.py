@@ -18,6 +18,9 @@ from nvrd.store.schema import recordings
 
 NORMAL = 0
 DELETING = 1
+#: The streams of a channel: its main stream, and a camera's lower-resolution one.
+MAIN = "main"
+SUB = "sub"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class NewSegment:
     codec: str = ""
     width: int = 0
     height: int = 0
+    stream: str = MAIN
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ def row_segment(row: Row[object]) -> Segment:
         codec=m["codec"],
         width=m["width"],
         height=m["height"],
+        stream=m["stream"],
         file_id=m["file_id"],
         state=m["state"],
     )
@@ -75,6 +80,7 @@ class RecordingIndex:
                     codec=seg.codec,
                     width=seg.width,
                     height=seg.height,
+                    stream=seg.stream,
                     state=NORMAL,
                 )
                 .returning(recordings.c.file_id)

@@ -27,7 +27,7 @@ from sqlalchemy import BigInteger, Select, and_, case, literal, literal_column, 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nvrd.core.recbuckets import BUCKET_MS
-from nvrd.store.recordings import NORMAL, Segment, row_segment
+from nvrd.store.recordings import MAIN, NORMAL, Segment, row_segment
 from nvrd.store.schema import recordings
 
 #: Longer than any segment the recorder writes (15 minutes plus a keyframe interval).
@@ -36,9 +36,10 @@ MAX_SEGMENT_MS = 3_600_000
 _r = recordings.c
 
 
-def _window(begin_ms: int | None, end_ms: int | None) -> list[Any]:
-    """Conditions for "overlaps ``[begin_ms, end_ms)``" (``None`` = unbounded)."""
-    cond: list[Any] = [_r.state == NORMAL]
+def _window(begin_ms: int | None, end_ms: int | None, stream: str = MAIN) -> list[Any]:
+    """Conditions for "overlaps ``[begin_ms, end_ms)``" (``None`` = unbounded), in one
+    stream of the channels (the main one unless asked)."""
+    cond: list[Any] = [_r.state == NORMAL, _r.stream == stream]
     if begin_ms is not None:
         cond.append(_r.end_ms > begin_ms)
         cond.append(_r.start_ms > begin_ms - MAX_SEGMENT_MS)
@@ -116,11 +117,13 @@ class RecordingSearch:
         )
         return found[0] if found else None
 
-    async def overlapping(self, chid: int, begin_ms: int, end_ms: int, limit: int) -> list[Segment]:
-        """Files of ``chid`` overlapping ``[begin_ms, end_ms)``, oldest first."""
+    async def overlapping(
+        self, chid: int, begin_ms: int, end_ms: int, limit: int, stream: str = MAIN
+    ) -> list[Segment]:
+        """Files of ``chid`` (of ``stream``) overlapping ``[begin_ms, end_ms)``, oldest first."""
         return await self._segments(
             select(recordings)
-            .where(_r.chid == chid, *_window(begin_ms, end_ms))
+            .where(_r.chid == chid, *_window(begin_ms, end_ms, stream))
             .order_by(_r.start_ms, _r.file_id)
             .limit(limit)
         )
@@ -153,7 +156,7 @@ class RecordingSearch:
         )
         return await self._segments(
             select(recordings)
-            .where(_r.chid == ref.chid, _r.state == NORMAL, earlier)
+            .where(_r.chid == ref.chid, _r.stream == ref.stream, _r.state == NORMAL, earlier)
             .order_by(_r.start_ms.desc(), _r.file_id.desc())
             .limit(limit)
         )
@@ -167,25 +170,29 @@ class RecordingSearch:
         )
         return await self._segments(
             select(recordings)
-            .where(_r.chid == ref.chid, _r.state == NORMAL, later)
+            .where(_r.chid == ref.chid, _r.stream == ref.stream, _r.state == NORMAL, later)
             .order_by(_r.start_ms, _r.file_id)
             .limit(limit)
         )
 
-    async def nearest_before(self, chid: int, t_ms: int, limit: int) -> list[Segment]:
+    async def nearest_before(
+        self, chid: int, t_ms: int, limit: int, stream: str = MAIN
+    ) -> list[Segment]:
         """Files of ``chid`` starting before ``t_ms``, nearest first (descending time)."""
         return await self._segments(
             select(recordings)
-            .where(_r.chid == chid, _r.state == NORMAL, _r.start_ms < t_ms)
+            .where(_r.chid == chid, _r.stream == stream, _r.state == NORMAL, _r.start_ms < t_ms)
             .order_by(_r.start_ms.desc(), _r.file_id.desc())
             .limit(limit)
         )
 
-    async def nearest_after(self, chid: int, t_ms: int, limit: int) -> list[Segment]:
+    async def nearest_after(
+        self, chid: int, t_ms: int, limit: int, stream: str = MAIN
+    ) -> list[Segment]:
         """Files of ``chid`` starting at or after ``t_ms``, nearest first (ascending)."""
         return await self._segments(
             select(recordings)
-            .where(_r.chid == chid, _r.state == NORMAL, _r.start_ms >= t_ms)
+            .where(_r.chid == chid, _r.stream == stream, _r.state == NORMAL, _r.start_ms >= t_ms)
             .order_by(_r.start_ms, _r.file_id)
             .limit(limit)
         )

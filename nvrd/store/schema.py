@@ -73,6 +73,7 @@ channels = Table(
 #: (UTC in the path, so names never collide across DST changes).
 #: ``start_ms``/``end_ms`` are wall-clock UTC milliseconds of the media inside.
 #: ``state`` is 0 for a normal row, 1 while retention is deleting the file.
+#: ``stream`` is ``main``, or ``sub`` for a camera's recorded sub stream.
 recordings = Table(
     "recordings",
     metadata,
@@ -87,6 +88,7 @@ recordings = Table(
     Column("width", Integer, nullable=False, default=0),
     Column("height", Integer, nullable=False, default=0),
     Column("state", Integer, nullable=False, default=0),
+    Column("stream", String(8), nullable=False, default="main", server_default="main"),
     Index("ix_recordings_chid_start", "chid", "start_ms"),
     Index("ix_recordings_root_start", "root", "start_ms"),
     UniqueConstraint("root", "rel_path", name="uq_recordings_root_rel_path"),

@@ -379,6 +379,7 @@
     lastProgress: 0,
     lastTime: -1,
     streamLost: false,
+    stream: 'main', // main or sub (liveStream)
     retryTimer: null,
     pending: false, // a retry is scheduled
   };
@@ -415,7 +416,28 @@
     clearTimeout(rec.pollTimer);
   }
 
+  // Which of the channel's streams to show: the camera's sub stream (lower resolution) in a
+  // small player, the main one otherwise; stream=main|sub in the page's URL decides instead.
+  const SMALL_PLAYER_PX = 800; // the player's width in device pixels below which sub is shown
+
+  function liveStream() {
+    if (!cfg.sub) return 'main';
+    if (cfg.stream === 'main' || cfg.stream === 'sub') return cfg.stream;
+    const width = (playerEl.clientWidth || window.innerWidth) * (window.devicePixelRatio || 1);
+    return width < SMALL_PLAYER_PX ? 'sub' : 'main';
+  }
+
+  let resizeTimer = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      if (cfg.live && !cfg.error && liveStream() !== live.stream) startLive();
+    }, 500);
+  });
+
   function startLive() {
+    live.stream = liveStream();
+    playerEl.dataset.stream = live.stream;
     setState('loading');
     showMessage('loading');
     const mse = 'MediaSource' in window;
@@ -465,7 +487,7 @@
     const u = new URL('wsapi/live', location.href);
     u.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
     u.searchParams.set('ch', String(cfg.ch));
-    u.searchParams.set('stream', 'main');
+    u.searchParams.set('stream', live.stream);
     if (authValue) u.searchParams.set('auth', authValue);
     return u.href;
   }
@@ -637,7 +659,7 @@
   }
 
   function hlsUrl() {
-    return new URL(`hls/ch${cfg.ch}main/index.m3u8`, location.href).href;
+    return new URL(`hls/ch${cfg.ch}${live.stream}/index.m3u8`, location.href).href;
   }
 
   async function startHls() {

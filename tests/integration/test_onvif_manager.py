@@ -103,3 +103,44 @@ async def test_reload_while_following_events(caplog: Any) -> None:
         await mgr.stop()
         assert sink.seen[-1] == (1, None)  # back to nvrd's own detection
     assert "camera task failed" not in caplog.text
+
+
+async def test_sub_source_and_a_new_sub_stream_restarting_only_it() -> None:
+    """The sub stream is the camera's smallest profile unless the channel says
+    ``substream: false``; a camera whose sub stream URL changes restarts the sub stream
+    alone (``on_sub_changed``), not the channel's media."""
+    with SoapDevice(main_uri="rtsp://127.0.0.1:9/one", sub_uri="rtsp://127.0.0.1:9/small") as dev:
+        bus = EventBus()
+        mgr = DeviceManager(bus, SystemClock(), Sink(), 2.0, 1, False)
+        mains: list[int] = []
+        subs: list[int] = []
+
+        async def main_changed(chid: int) -> None:
+            mains.append(chid)
+
+        async def sub_changed(chid: int) -> None:
+            subs.append(chid)
+
+        mgr.on_source_changed, mgr.on_sub_changed = main_changed, sub_changed
+        mgr.start()
+        ch = channel(dev.url, "rtsp://127.0.0.1:9/given")  # main given: only the sub follows
+        spec = ChannelSpec.from_doc(ch.source)
+        assert spec is not None
+        mgr.add(ch)
+        assert mgr.sub_source(1, spec) is None  # not read yet
+        await wait(lambda: subs == [1])
+        sub = mgr.sub_source(1, spec)
+        assert sub is not None and sub.source == "rtsp://127.0.0.1:9/small"
+        assert sub.url_with_credentials() == "rtsp://admin:secret@127.0.0.1:9/small"
+        off = ChannelSpec.from_doc({**ch.source, "substream": False})
+        assert off is not None and mgr.sub_source(1, off) is None
+        plain = ChannelSpec("rtsp", "rtsp://127.0.0.1:9/one")
+        assert mgr.sub_source(1, plain) is None  # an RTSP channel has no camera to ask
+
+        dev.sub_uri = "rtsp://127.0.0.1:9/smaller"
+        await mgr.reload(1)
+        await wait(lambda: subs == [1, 1])
+        assert mains == []  # the main stream (given) was left alone
+        sub = mgr.sub_source(1, spec)
+        assert sub is not None and sub.source.endswith("/smaller")
+        await mgr.stop()

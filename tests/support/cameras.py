@@ -244,7 +244,8 @@ def live_camera_unavailable() -> str | None:
 class LiveCameraServer(_ServerProcess):
     """Live H.264 camera (videotestsrc + clockoverlay + x264enc) at ``/live``, DIGEST auth.
 
-    URL: ``rtsp://USER:PASSWORD@127.0.0.1:PORT/live``. Only ``/live`` exists (others: 404).
+    URL: ``rtsp://USER:PASSWORD@127.0.0.1:PORT/live``. Only ``/live`` exists (others: 404),
+    and with ``sub_size`` a second, smaller stream at ``/sub`` (a camera with two streams).
     Without credentials or with wrong ones the server answers 401.
     """
 
@@ -257,9 +258,11 @@ class LiveCameraServer(_ServerProcess):
         size: str = "640x360",
         fps: int = 25,
         gop: int = 25,
+        sub_size: str | None = None,
     ) -> None:
         super().__init__()
         self.user, self.password = user, password
+        self.sub_size = sub_size
         self.width, self.height = (int(v) for v in size.lower().split("x"))
         self.fps, self.gop = fps, gop
         self.scene_file = self._workdir / "scene"
@@ -271,6 +274,8 @@ class LiveCameraServer(_ServerProcess):
         cmd += ["--width", str(self.width), "--height", str(self.height)]
         cmd += ["--fps", str(self.fps), "--gop", str(self.gop)]
         cmd += ["--scene-file", str(self.scene_file)]
+        if self.sub_size:
+            cmd += ["--sub-size", self.sub_size]
         if self.user is not None:
             cmd += ["--user", self.user, "--password", self.password or ""]
         return cmd

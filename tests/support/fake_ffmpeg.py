@@ -12,6 +12,7 @@ this one makes the supervision, timing and stop paths deterministic.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -65,8 +66,9 @@ Script = Callable[[int, Sequence[str]], list[Step]]
 
 
 def output_pattern(argv: Sequence[str]) -> str:
-    """The segment pattern of an ingest command line (``.../writing/<run>-%06d.mp4``)."""
-    return next(a for a in argv if a.endswith("-%06d.mp4"))
+    """The segment pattern of an ingest command line (``.../writing/<run>-%06d.mp4``; ""
+    for an ingest that does not record)."""
+    return next((a for a in argv if a.endswith("-%06d.mp4")), "")
 
 
 class FakeProcess:
@@ -76,6 +78,7 @@ class FakeProcess:
         FakeProcess._next_pid += 1
         self.argv = list(argv)
         self.clock = clock
+        self.input = ""  # the URL opened (set by the launcher)
         self.interrupts = 0
         self.killed = False
         self.media_ms = 0
@@ -182,5 +185,18 @@ class FakeLauncher:
 
     async def launch(self, argv: Sequence[str], pass_fds: Sequence[int] = ()) -> FakeProcess:
         proc = FakeProcess(argv, self.script(len(self.processes), argv), self.clock)
+        proc.input = opened_input(argv, pass_fds)
         self.processes.append(proc)
         return proc
+
+
+def opened_input(argv: Sequence[str], pass_fds: Sequence[int]) -> str:
+    """What ffmpeg would open: the ``-i`` argument, or the URL of the ffconcat script a
+    source with a password is handed through (``-f concat ... -i pipe:N``, N passed)."""
+    given = argv[argv.index("-i") + 1] if "-i" in argv else ""
+    fd = int(given[5:]) if given.startswith("pipe:") and given[5:].isdigit() else -1
+    if fd not in pass_fds or "concat" not in argv:
+        return given
+    script = os.read(fd, 1 << 16).decode("utf-8")
+    line = next(x for x in script.splitlines() if x.startswith("file '"))
+    return line[len("file '") : -1].replace("'\\''", "'")

@@ -3,9 +3,11 @@
 Run with the SYSTEM python (Debian's python3-gi + gir1.2-gst-rtsp-server-1.0), not a venv:
 
     /usr/bin/python3 gst_rtsp_camera.py --port 8554 [--user cam --password secret]
-        [--width 640 --height 360 --fps 25 --gop 25] [--scene-file PATH]
+        [--width 640 --height 360 --fps 25 --gop 25] [--scene-file PATH] [--sub-size 320x180]
 
-Serves ``rtsp://[user:password@]127.0.0.1:PORT/live`` (one shared pipeline for all clients).
+Serves ``rtsp://[user:password@]127.0.0.1:PORT/live`` (one shared pipeline for all clients),
+and with --sub-size a second, smaller stream of the same scene at ``/sub`` (a camera's sub
+stream: its own pipeline and encoder).
 With --user/--password every request needs DIGEST authentication (no anonymous access).
 The scene is read from --scene-file every 200 ms: ``still`` shows static SMPTE 100% colour bars
 with the clock hidden (nothing changes between frames), ``moving`` (default) a bouncing ball
@@ -28,6 +30,7 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 MOUNT = "/live"
+SUB_MOUNT = "/sub"
 ROLE = "camera-user"
 SCENES: dict[str, tuple[str, bool]] = {
     # scene -> (videotestsrc pattern, hide the clock overlay)
@@ -60,18 +63,27 @@ class Camera:
         self.server = GstRtspServer.RTSPServer()
         self.server.set_address(args.host)
         self.server.set_service(str(args.port))
-        self.factory = GstRtspServer.RTSPMediaFactory()
-        self.factory.set_shared(True)
-        self.factory.connect("media-configure", self.on_media_configure)
         self.read_scene()
-        self.factory.set_launch(self.launch())
+        self.factories: list[tuple[Any, tuple[int, int]]] = []
+        self.factory = self.add_mount(MOUNT, (args.width, args.height))
+        if args.sub_size:
+            w, h = (int(v) for v in args.sub_size.lower().split("x"))
+            self.add_mount(SUB_MOUNT, (w, h))
         if args.user is not None:
             self.setup_auth(args.user, args.password or "")
-        self.server.get_mount_points().add_factory(MOUNT, self.factory)
 
-    def launch(self) -> str:
+    def add_mount(self, mount: str, size: tuple[int, int]) -> Any:
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_shared(True)
+        factory.connect("media-configure", self.on_media_configure)
+        factory.set_launch(self.launch(size))
+        self.server.get_mount_points().add_factory(mount, factory)
+        self.factories.append((factory, size))
+        return factory
+
+    def launch(self, size: tuple[int, int]) -> str:
         a = self.args
-        return build_launch(a.width, a.height, a.fps, a.gop, self.scene)
+        return build_launch(size[0], size[1], a.fps, a.gop, self.scene)
 
     def setup_auth(self, user: str, password: str) -> None:
         auth = GstRtspServer.RTSPAuth()
@@ -84,7 +96,8 @@ class Camera:
         role = Gst.Structure.new_from_string(
             f"{ROLE}, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
         )
-        self.factory.add_role_from_structure(role)
+        for factory, _ in self.factories:
+            factory.add_role_from_structure(role)
 
     def on_media_configure(self, _factory: Any, media: Any) -> None:
         self.medias.append(media)
@@ -125,7 +138,8 @@ class Camera:
             self.loop.quit()
             return False
         if self.read_scene():
-            self.factory.set_launch(self.launch())  # for medias constructed later
+            for factory, size in self.factories:  # for medias constructed later
+                factory.set_launch(self.launch(size))
             for media in list(self.medias):
                 self.apply_scene(media)
             print(f"gst_rtsp_camera: scene {self.scene}", flush=True)
@@ -161,6 +175,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fps", type=int, default=25)
     p.add_argument("--gop", type=int, default=25)
     p.add_argument("--scene-file")
+    p.add_argument("--sub-size", help="also serve /sub at this size (WxH)")
     return p.parse_args(argv)
 
 

@@ -119,6 +119,8 @@ class IpycamDevice:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
+        if self._proc is not None and self._proc.stderr is not None:
+            self._proc.stderr.close()  # else a ResourceWarning when it is collected
         self._proc = None
 
     def saved_presets(self) -> str:

@@ -176,6 +176,18 @@ class FrameSource:
             self._subs.remove(sub)
             self._changed.set()
 
+    def move_to(self, hub: LiveHub) -> None:
+        """Take the pictures from another stream of the channel (its camera's sub stream
+        came or went): the decoder starts again on that stream; subscribers stay."""
+        if hub is self.hub or self._closed:
+            return
+        with contextlib.suppress(ValueError):
+            self.hub.taps.remove(self._on_piece)
+        self.hub = hub
+        hub.taps.append(self._on_piece)
+        self._stale = True
+        self._changed.set()
+
     def set_shed(self, shed: bool) -> None:
         if shed != self.shed:
             self.shed = shed

@@ -39,7 +39,7 @@ from nvrd.media.recording.segments import (
 from nvrd.store.recordings import DELETING, RecordingIndex
 
 log = logging.getLogger("nvrd.fsck")
-_CHDIR = re.compile(r"^ch(\d+)$")
+_CHDIR = re.compile(r"^ch(\d+)(sub)?$")
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,9 @@ class Finding:
     repaired: bool = False
 
 
-def _segment_files(root: Path) -> list[tuple[int, Path]]:
-    out: list[tuple[int, Path]] = []
+def _segment_files(root: Path) -> list[tuple[int, str, Path]]:
+    """Every segment file under a root: its channel, its stream and its path."""
+    out: list[tuple[int, str, Path]] = []
     if not root.is_dir():
         return out
     for chdir in sorted(root.iterdir()):
@@ -60,7 +61,7 @@ def _segment_files(root: Path) -> list[tuple[int, Path]]:
             continue
         for f in sorted(chdir.glob("*/*.mp4")):
             if is_segment_name(f) or is_writing_name(f):
-                out.append((int(m.group(1)), f))
+                out.append((int(m.group(1)), m.group(2) or "main", f))
     return out
 
 
@@ -111,7 +112,7 @@ async def check_root(
         for jf in Journal.all_in(chdir):
             journal_files.append(jf)
             journals.update(Journal.read_file(jf))
-    for chid, f in await asyncio.to_thread(_segment_files, root):
+    for chid, stream, f in await asyncio.to_thread(_segment_files, root):
         rel = f.relative_to(root).as_posix()
         if rel in by_path:
             continue
@@ -119,7 +120,7 @@ async def check_root(
         start = await _orphan_start(f, journals, rel) if repair else None
         if start is not None:
             run = run_of(f) if is_writing_name(f) else None
-            file_id = await index_finished(index, Finished(chid, root, f, start, None, run))
+            file_id = await index_finished(index, Finished(chid, root, f, start, None, run, stream))
             detail = f"indexed as fileId {file_id}" if file_id else "removed (nothing playable)"
         findings.append(Finding("orphan-file", rel, detail if repair else "no row", repair))
     for jf in journal_files:

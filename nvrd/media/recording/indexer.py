@@ -36,13 +36,14 @@ class Finished:
     #: The run that wrote it, when it is still under its ``writing/`` name: it is then
     #: renamed to its final name before the row is committed.
     run: str | None = None
+    stream: str = "main"
 
 
 def _final_path(job: Finished) -> Path:
     """The file's final path; the next free millisecond if another file already has it."""
     start = job.start_ms
     while True:
-        dest = channel_dir(job.root, job.chid) / final_name(start, job.run or "")
+        dest = channel_dir(job.root, job.chid, job.stream) / final_name(start, job.run or "")
         if not dest.exists():
             return dest
         start += 1
@@ -108,5 +109,6 @@ async def index_finished(index: RecordingIndex, job: Finished) -> int | None:
             codec=info.codec,
             width=info.width,
             height=info.height,
+            stream=job.stream,
         )
     )

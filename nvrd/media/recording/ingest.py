@@ -52,6 +52,10 @@ class IngestContext:
     supervisor: Supervisor
     limiter: StartLimiter | None = None
     on_segment: Callable[[int, int], None] | None = None
+    #: Which of the channel's streams this ingest pulls (``main`` or ``sub``), and whether
+    #: it records it (a sub stream that is not recorded only feeds its live hub).
+    stream: str = "main"
+    record: bool = True
 
 
 class ChannelIngest:
@@ -79,13 +83,19 @@ class ChannelIngest:
         self._stop_event = asyncio.Event()
         self._tasks: list[Supervised] = []
 
+    @property
+    def name(self) -> str:
+        """``ch<N>``, or ``ch<N>sub`` for a sub stream (task names, logs)."""
+        stream = self.ctx.stream
+        return f"ch{self.chid}" if stream == "main" else f"ch{self.chid}{stream}"
+
     # -- lifecycle ---------------------------------------------------------
 
     def start(self) -> None:
         sup = self.ctx.supervisor
         self._tasks = [
-            sup.spawn(f"index-ch{self.chid}", self.worker.run, reporter=self.on_failure),
-            sup.spawn(f"ingest-ch{self.chid}", self._supervise, reporter=self._failed),
+            sup.spawn(f"index-{self.name}", self.worker.run, reporter=self.on_failure),
+            sup.spawn(f"ingest-{self.name}", self._supervise, reporter=self._failed),
         ]
 
     async def stop(self) -> None:
@@ -154,6 +164,8 @@ class ChannelIngest:
         settings = self.ctx.settings
         while not self._stopping:
             root = self.ctx.writable_root()
+            if root is None and not self.ctx.record:
+                root = Path(".")  # nothing is written
             if root is None:
                 self._set_recording(False, False, failed=True)
                 log.error("no writable storage", extra={"chid": self.chid})

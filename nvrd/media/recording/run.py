@@ -28,6 +28,7 @@ from nvrd.media.ffargs import (
     classify_failure,
     concat_script,
     has_credentials,
+    live_only_args,
     live_pipe_output,
     parse_segment_start,
     record_args,
@@ -84,7 +85,7 @@ class Run:
         self.chid = ingest.chid
         self.root = root
         self.run_id = run_id(self.ctx.clock.now_ms())
-        self.chdir = channel_dir(root, self.chid)
+        self.chdir = channel_dir(root, self.chid, self.ctx.stream)
         self.journal = Journal(self.chdir, self.run_id)
         self.timeline = RunTimeline()
         self.errors: deque[str] = deque(maxlen=40)
@@ -117,11 +118,17 @@ class Run:
             "ingest starting",
             extra={
                 "chid": self.chid,
+                "stream": self.ctx.stream,
                 "source": redact(src.url),
                 "run": self.run_id,
-                "root": str(self.root),
+                "root": str(self.root) if self.ctx.record else "",
             },
         )
+        if not self.ctx.record:
+            assert live_w is not None, "an ingest that does not record feeds a live hub"
+            return live_only_args(
+                self.ctx.ffmpeg, src, live_w, self.ctx.settings.io_timeout_seconds, script_fd
+            )
         return record_args(
             self.ctx.ffmpeg,
             src,
@@ -157,7 +164,8 @@ class Run:
 
     async def execute(self) -> RunResult:
         hub = self.ingest.hub
-        await asyncio.to_thread(self._prepare_dirs)
+        if self.ctx.record:
+            await asyncio.to_thread(self._prepare_dirs)
         live_r, live_w = os.pipe() if hub is not None else (None, None)
         script = self._script_pipe()
         try:
@@ -309,7 +317,13 @@ class Run:
 
     def _finished(self, cut: Cut) -> Finished:
         return Finished(
-            self.chid, self.root, cut.path, cut.start_ms, cut.duration_ms, run=self.run_id
+            self.chid,
+            self.root,
+            cut.path,
+            cut.start_ms,
+            cut.duration_ms,
+            run=self.run_id,
+            stream=self.ctx.stream,
         )
 
     def _finish(self) -> None:

@@ -5,6 +5,7 @@ Layout under a storage root::
     ch<N>/writing/<run>-<n>.mp4                       being written by ffmpeg
     ch<N>/<YYYY-MM-DD>/<YYYYmmddTHHMMSS.mmm>Z-<run>.mp4  finished and indexed
     ch<N>/<run>.journal                               segment starts of a running run
+    ch<N>sub/...                                      the same for a recorded sub stream
 
 ffmpeg numbers a run's segments (``<n>``: 6 digits, from 0); when a segment
 is finished, the indexer renames it to its start time to the millisecond
@@ -37,8 +38,9 @@ JOURNAL_SUFFIX = ".journal"
 WRITING_DIR = "writing"
 
 
-def channel_dir(root: Path, chid: int) -> Path:
-    return root / f"ch{chid}"
+def channel_dir(root: Path, chid: int, stream: str = "main") -> Path:
+    """Where a channel's stream is recorded: ``ch<N>`` (main) or ``ch<N>sub``."""
+    return root / (f"ch{chid}" if stream == "main" else f"ch{chid}{stream}")
 
 
 def writing_dir(chdir: Path) -> Path:

@@ -127,9 +127,9 @@ def test_view_mp4_parameters_are_the_accepted_ones(doc: dict[str, Any]) -> None:
 
 
 def test_socket_parameters_and_topics_are_the_implemented_ones(messages: dict[str, Any]) -> None:
-    from nvrd.api.eventmsg import BUS_TOPICS
+    from nvrd.api.eventmsg import WS_TOPICS
     from nvrd.export.params import PARAMS
 
-    assert set(messages["$defs"]["topic"]["enum"]) == set(BUS_TOPICS)
+    assert set(messages["$defs"]["topic"]["enum"]) == set(WS_TOPICS)
     export_query = set(messages["sockets"]["/wsapi/dataExport"]["query"])
     assert export_query == set(PARAMS) | {"indent"}

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from starlette.testclient import TestClient
 
-from nvrd.api import pushmsg
 from nvrd.events.bus import Subscription
 from nvrd.events.types import (
-    TOPIC,
-    BodyTemperature,
-    EmergencyCall,
-    Event,
     LogRequested,
-    LprRead,
-    ObjectSeen,
-    Packing,
-    ParkingCountChanged,
-    topic_of,
 )
 from tests.conftest import ADMIN, VIEWER, AppHarness, b64
+from tests.support.pushed import KINDS, Seen, seen
 
 CONFIG: dict[str, Any] = {
     "server": {"timezone": "America/Chicago"},
@@ -73,59 +62,6 @@ CALL = {
     "event": "callStart",
     "when": "2018-06-27T10:56:16.316-05:00",
 }
-KINDS = [
-    LprRead,
-    EmergencyCall,
-    ObjectSeen,
-    BodyTemperature,
-    Packing,
-    ParkingCountChanged,
-    LogRequested,
-]
-TZ = ZoneInfo("America/Chicago")
-
-
-@dataclass(frozen=True)
-class Seen:
-    """A published event with the websocket message it makes (built by api/pushmsg)."""
-
-    topic: str
-    data: dict[str, Any]
-
-
-def seen(event: Event) -> Seen:
-    data: dict[str, Any]
-    match event:
-        case LprRead():
-            msg = pushmsg.lpr_message(event, TZ)
-            data = {"message": msg, "chids": [c.chid for c in event.channels]}
-        case EmergencyCall():
-            data = {"message": pushmsg.emergency_message(event, TZ), "chids": list(event.chids)}
-        case ObjectSeen():
-            msg = pushmsg.object_message(event, TZ)
-            data = {"message": msg, "chids": [event.chid], "objectType": event.type}
-        case BodyTemperature():
-            msg = pushmsg.body_temperature_message(event, TZ)
-            data = {"message": msg, "chids": list(event.chids), "objectType": "bodyTemperature"}
-        case Packing():
-            msg = pushmsg.packing_message(event, TZ)
-            data = {"message": msg, "chids": [event.channel.chid]}
-        case ParkingCountChanged():
-            msg = pushmsg.parking_message(event, TZ)
-            data = {"message": msg, "lots": [u["id"] for u in event.updated]}
-        case LogRequested():
-            data = {
-                "type": event.type,
-                "code": event.code,
-                "param": event.param,
-                "comment": event.comment,
-                "chid": event.chid,
-                "time_ms": event.at_ms,
-            }
-        case _:
-            raise AssertionError(f"not published by a push: {event}")
-    assert TOPIC[type(event)] == topic_of(event)
-    return Seen(topic_of(event), data)
 
 
 @pytest.fixture

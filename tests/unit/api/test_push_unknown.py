@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from nvrd.events.bus import Event
+from nvrd.events.types import LogRequested
 from tests.conftest import ADMIN, VIEWER, AppHarness
+from tests.support.pushed import KINDS, Seen, seen
 
 CONFIG: dict[str, Any] = {
     "channel": [{"chid": 1, "title": "Camera1"}, {"chid": 2, "title": "Camera2"}],
@@ -30,16 +31,15 @@ CALL = {
 LPR = {"topic": "LPR", "src": "1-1-7", "plateNo": "DSP963", "when": "2018-06-27T10:42:06.575Z"}
 
 
-def published(c: TestClient, body: Any, status: int = 200) -> list[Event]:
-    sub = c.app.state.services.bus.subscribe(["LPR", "emergencyCall", "log"])  # type: ignore[attr-defined]
+def published(c: TestClient, body: Any, status: int = 200) -> list[Seen]:
+    """What the push published, less the sign-in entries of the event log."""
+    sub = c.app.state.services.bus.subscribe(KINDS)  # type: ignore[attr-defined]
     r = c.post("/api/push", json=body)
     assert r.status_code == status, r.text
     out = []
-    while not sub._queue.empty():
-        event = sub.get_nowait()
-        assert event is not None
-        if event.topic != "log" or event.data["type"] != 1:  # not sign-ins
-            out.append(event)
+    for event in sub.pending():
+        if not isinstance(event, LogRequested) or event.type != 1:
+            out.append(seen(event))
     sub.close()
     return out
 

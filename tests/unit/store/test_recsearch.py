@@ -155,3 +155,43 @@ async def test_day_buckets_take_the_part_inside_the_window(db: Database) -> None
     assert await search.intervals([1], T0 + 39 * MIN, T0 + 41 * MIN) == {
         1: [(T0 - 5 * MIN, T0 + 40 * MIN)]
     }
+
+
+async def test_the_sub_stream_is_searched_apart(db: Database) -> None:
+    """A recorded sub stream's rows are found only when asked for (``stream="sub"``);
+    every other search (recDays, recMinutes, export, ``/api/vod``) sees the main stream,
+    and next/previous stay within the file's stream."""
+    index = RecordingIndex(db.engine)
+    main = [await add(db, 1, T0 + k * MIN, T0 + (k + 1) * MIN) for k in range(3)]
+    sub = [
+        await index.add(
+            NewSegment(
+                1,
+                "/rec",
+                f"ch1sub/{k}.mp4",
+                T0 + k * MIN,
+                T0 + (k + 1) * MIN,
+                10,
+                "h264",
+                320,
+                180,
+                stream="sub",
+            )
+        )
+        for k in range(3)
+    ]
+    search = RecordingSearch(db.engine)
+    assert ids(await search.overlapping(1, T0, T0 + 3 * MIN, 10)) == main
+    assert ids(await search.overlapping(1, T0, T0 + 3 * MIN, 10, "sub")) == sub
+    assert ids(await search.nearest_before(1, T0 + 3 * MIN, 1, "sub")) == sub[2:]
+    assert ids(await search.nearest_after(1, T0 + MIN, 1, "sub")) == sub[1:2]
+    assert ids(await search.nearest_after(1, T0 + MIN, 1)) == main[1:2]
+    assert ids(await search.after(1, sub[0], 5)) == sub[1:]
+    assert ids(await search.before(1, main[2], 5)) == main[1::-1]
+    assert ids(await search.from_id(sub[1], 5)) == sub[1:]
+    assert (await search.intervals([1], None, None))[1] == [
+        (T0 + k * MIN, T0 + (k + 1) * MIN) for k in range(3)
+    ]
+    assert await search.day_buckets([1], None, None) == {1: [T0]}
+    found = await search.file(sub[0])
+    assert found is not None and found.stream == "sub" and found.width == 320

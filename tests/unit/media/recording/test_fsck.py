@@ -108,3 +108,23 @@ async def test_an_unplayable_orphan_is_removed(tmp_path: Path, index: RecordingI
     found = await check_root(index, storage(tmp_path), repair=True)
     assert [f.kind for f in found] == ["orphan-file"]
     assert "removed" in found[0].detail and not list(w.iterdir())
+
+
+async def test_a_sub_stream_file_without_a_row_is_indexed_as_the_sub_stream(
+    tmp_path: Path, segment_files: list[Path], index: RecordingIndex
+) -> None:
+    """Files under ``ch<N>sub/`` are the recorded sub stream: an orphan there is indexed
+    with ``stream = sub`` and kept under ``ch<N>sub/``, never mixed into the main stream."""
+    main = await indexed(tmp_path, segment_files[0], index, START)
+    w = writing_dir(tmp_path / "ch1sub")
+    w.mkdir(parents=True)
+    orphan = w / "r3-000000.mp4"
+    shutil.copyfile(segment_files[1], orphan)
+    Journal(tmp_path / "ch1sub", "r3").append(orphan.relative_to(tmp_path).as_posix(), START)
+    found = await check_root(index, storage(tmp_path), repair=True)
+    assert sorted(f.kind for f in found) == ["journal", "orphan-file"]
+    rows = {r.stream: r for r in await index.in_root(str(tmp_path))}
+    assert rows["main"].rel_path == main.relative_to(tmp_path).as_posix()
+    sub = rows["sub"]
+    assert sub.rel_path == f"ch1sub/{final_name(START, 'r3')}" and sub.chid == 1
+    assert await check_root(index, storage(tmp_path), repair=False) == []
