@@ -87,6 +87,8 @@ def wait_for(check: Callable[[], Any], timeout: float = 10) -> Any:
 def test_running_server_sees_cli_changes(tmp_path: Path) -> None:
     srv = ServerProcess(
         tmp_path,
+        # strict: a push from a code the CLI has not added (or has removed) is refused
+        "[integrations]\naccept_unknown_sources = false\n"
         '[[parking_lot]]\nid = 1\nname = "B1"\nmax_count = 2\n'
         '[[emergency_call]]\ncode = "0000001"\nname = "Lobby"\n',
     )

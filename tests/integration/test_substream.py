@@ -32,6 +32,7 @@ from nvrd.core.channelspec import ChannelSpec
 from nvrd.core.clock import SystemClock
 from nvrd.core.video import resolution_label
 from nvrd.events.bus import EventBus
+from nvrd.events.types import MotionChanged
 from nvrd.media.service import MediaService
 from nvrd.store.channels import Channel
 from nvrd.store.db import Database
@@ -242,7 +243,7 @@ async def test_motion_on_the_sub_stream(
         resolve_sub=sub,
     )  # fmt: skip
     try:
-        events = svc.bus.subscribe(["motionChanges"], name="test")
+        events = svc.bus.subscribe([MotionChanged], name="test")
         await svc.start([Channel(1, "cam", {"source": cam.url("live")})])
         await wait_connected(svc.board, 1, 20)
         await wait_connected(svc.sub_board, 1, 20)
