@@ -34,6 +34,10 @@ def nvrd(
 
 
 class ServerProcess:
+    #: Whether the readiness check verifies the server's certificate (a TLS test server
+    #: may use one made by the test).
+    verify = True
+
     def __init__(self, tmp: Path, extra_toml: str = "", database_url: str = ""):
         self.tmp = tmp
         self.port = free_port()
@@ -72,7 +76,8 @@ class ServerProcess:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"nvrd exited early:\n{self.stderr()}")
             try:
-                if httpx.get(self.url + "/api/info?apiVersion", timeout=1).status_code == 200:
+                answer = httpx.get(self.url + "/api/info?apiVersion", timeout=1, verify=self.verify)
+                if answer.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
