@@ -8,13 +8,19 @@ taken too. Credentials never travel in the URL: a user part is refused.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import idna
 
 #: The ONVIF device service's path when the URL gives none.
 DEFAULT_PATH = "/onvif/device_service"
 MAX_URL = 1024
 _SCHEMES = {"onvif": False, "http": False, "https": True}
+#: One label of a host name once IDNA-encoded (letters, digits, inner hyphens; 1-63).
+_LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
 
 
 @dataclass(frozen=True)
@@ -53,14 +59,34 @@ def parse_device_url(url: str) -> DeviceAddress:
     if parts.username is not None or parts.password is not None:
         raise ValueError("must not carry credentials (use uid and password)")
     host = parts.hostname or ""
-    if not host or any(c.isspace() or c in "/?#@" for c in host):
-        raise ValueError("has no host")
+    if not _valid_host(host):
+        raise ValueError("has no valid host (an IP address or a host name)")
     https = _SCHEMES[scheme]
     if port is None:
         port = 443 if https else 80
     if port == 0:
         raise ValueError("port must be 1-65535")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in parts.path + parts.query):
+        raise ValueError("has a space or a control character in its path")
     path = parts.path if parts.path not in ("", "/") else DEFAULT_PATH
     if parts.query:
         path += "?" + parts.query
     return DeviceAddress(host, port, https, path)
+
+
+def _valid_host(host: str) -> bool:
+    """An IP address, or a host name whose IDNA form has valid labels and at most 253
+    characters: what the camera client can actually connect to."""
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host if host.isascii() else idna.encode(host).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return len(ascii_host) <= 253 and all(_LABEL.fullmatch(x.lower()) for x in labels)

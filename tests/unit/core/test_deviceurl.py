@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from nvrd.core.deviceurl import DEFAULT_PATH, DeviceAddress, parse_device_url
         ("https://10.0.0.1", DeviceAddress("10.0.0.1", 443, True)),
         ("onvif://[fe80::1]:8080", DeviceAddress("fe80::1", 8080)),
         (" ONVIF://Cam:1/ ", DeviceAddress("cam", 1)),
+        ("onvif://kamera-\u00fc.example", DeviceAddress("kamera-\u00fc.example", 80)),
     ],
 )
 def test_accepted(url: str, want: DeviceAddress) -> None:
@@ -42,6 +44,11 @@ def test_xaddr() -> None:
         "onvif://cam:x",
         "ftp://cam",
         "onvif://" + "a" * 2000,
+        # found by the hostile-input run: the ONVIF client could not encode the host (IDNA)
+        "onvif://%\u23fa\u1672t\u07dbe0f\u18e9x,qs!\u0564\u0d88<\u1e77i\u184f\u0203>i\u15cb",
+        "onvif://a%20b",
+        "onvif://-cam-",
+        "onvif://" + "a" * 64 + ".local",
     ],
 )
 def test_refused(url: str) -> None:
@@ -58,3 +65,4 @@ def test_any_text_is_an_address_or_a_value_error(text: str) -> None:
         return
     assert 1 <= addr.port <= 65535 and addr.host
     assert parse_device_url(addr.xaddr) == addr  # the URL it builds reads back the same
+    assert httpx.URL(addr.xaddr).host  # and the ONVIF client's HTTP library can send to it
