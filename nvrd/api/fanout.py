@@ -12,12 +12,11 @@ and it gets nothing more, without slowing the others.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import deque
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from nvrd.core.dropqueue import DropQueue
 from nvrd.events.bus import EventBus, Subscription
 from nvrd.events.types import TOPIC, Event, EventKind, topic_of
 
@@ -40,15 +39,8 @@ class Rendering(Protocol):
     def text(self, event: Event) -> str | None: ...
 
 
-class Receiver:
-    """One websocket subscriber: its rendering and its bounded queue of messages to send.
-
-    The queue has the semantics of :class:`nvrd.core.dropqueue.DropQueue` (``maxsize``
-    waiting messages, then it is dropped: the consumer gets what it had, then
-    ``None``) on a plain deque with one waiter: a message costs an append and,
-    when the send loop is idle, one wake-up — it is paid once per subscriber
-    per event.
-    """
+class Receiver(DropQueue[str]):
+    """One websocket subscriber: its rendering and its bounded queue of messages to send."""
 
     def __init__(
         self,
@@ -58,53 +50,11 @@ class Receiver:
         maxsize: int,
         name: str,
     ):
+        super().__init__(maxsize)
         self._fanout = fanout
         self.renderer = renderer
         self.kinds = kinds
         self.name = name
-        self.maxsize = maxsize
-        self.dropped = False
-        self._ended = False
-        self._items: deque[str] = deque()
-        self._waiter: asyncio.Future[None] | None = None
-
-    def offer(self, text: str) -> bool:
-        """Queue ``text``; False when refused (the queue is dropped or ended)."""
-        if self._ended:
-            return False
-        if len(self._items) >= self.maxsize:
-            self.dropped = True
-            self.end()
-            return False
-        self._items.append(text)
-        self._wake()
-        return True
-
-    def end(self) -> None:
-        self._ended = True
-        self._wake()
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def qsize(self) -> int:
-        return len(self._items)
-
-    async def get(self) -> str | None:
-        """The next message; ``None`` once the queue has ended and is empty."""
-        while not self._items:
-            if self._ended:
-                return None
-            self._waiter = asyncio.get_running_loop().create_future()
-            await self._waiter
-        return self._items.popleft()
-
-    def get_nowait(self) -> str | None:
-        return self._items.popleft() if self._items else None
 
     def close(self) -> None:
         self._fanout.remove(self)

@@ -9,46 +9,61 @@ One slot beyond ``maxsize`` is kept free for that end marker.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 
 class DropQueue(Generic[T]):
+    """On a plain deque with one waiter: an item costs an append and, when the consumer is
+    idle, one wake-up (it is paid once per subscriber per event in the fan-out)."""
+
     def __init__(self, maxsize: int):
         self.maxsize = maxsize
         self.dropped = False
         self._ended = False
-        self._queue: asyncio.Queue[T | None] = asyncio.Queue(maxsize + 1)
+        self._items: deque[T] = deque()
+        self._waiter: asyncio.Future[None] | None = None
 
     def offer(self, item: T) -> bool:
         """Queue ``item``; False when it was refused (the queue is dropped or ended)."""
         if self._ended:
             return False
-        if self._queue.qsize() >= self.maxsize:
+        if len(self._items) >= self.maxsize:
             self.dropped = True
             self.end()
             return False
-        self._queue.put_nowait(item)
+        self._items.append(item)
+        self._wake()
         return True
 
     def end(self) -> None:
-        if not self._ended:
-            self._ended = True
-            self._queue.put_nowait(None)
+        self._ended = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def get(self) -> T | None:
-        return await self._queue.get()
+        """The next item; ``None`` once the queue has ended and is empty."""
+        while not self._items:
+            if self._ended:
+                return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        return self._items.popleft()
 
     def get_nowait(self) -> T | None:
-        """The next item without waiting; ``None`` when nothing is queued or it has ended."""
-        try:
-            return self._queue.get_nowait()
-        except asyncio.QueueEmpty:
-            return None
+        """The next item without waiting; ``None`` when nothing is queued."""
+        return self._items.popleft() if self._items else None
 
     def qsize(self) -> int:
-        return self._queue.qsize()
+        return len(self._items)
 
     def empty(self) -> bool:
-        return self._queue.empty()
+        return not self._items
