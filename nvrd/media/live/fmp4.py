@@ -5,7 +5,8 @@ then one ``moof`` + ``mdat`` pair per frame. :class:`BoxSplitter` cuts the
 stream into those pieces; :func:`is_keyframe` tells whether a fragment
 starts with a sync sample (a viewer must start there); :func:`codec_string`
 and :func:`video_size` read what a browser's Media Source needs from the
-init segment.
+init segment; :func:`timescale` and :func:`decode_time` give a fragment's
+media time (the hub's wall-clock anchor of the stream).
 """
 
 from __future__ import annotations
@@ -187,3 +188,26 @@ def video_size(init: bytes) -> tuple[int, int]:
     off = body + (88 if version == 1 else 76)
     width, height = struct.unpack_from(">II", init, off)
     return width >> 16, height >> 16
+
+
+def timescale(init: bytes) -> int:
+    """Ticks a second of the first track's media time (``mdhd``); 0 when not found."""
+    mdhd = find(init, [b"moov", b"trak", b"mdia", b"mdhd"])
+    if mdhd is None:
+        return 0
+    body, end = mdhd
+    off = body + (20 if init[body] == 1 else 12)  # version/flags, creation, modification
+    if off + 4 > end:
+        return 0
+    return int(struct.unpack_from(">I", init, off)[0])
+
+
+def decode_time(moof: bytes) -> int | None:
+    """The fragment's first decode time (``tfdt``, in the track's ticks); None without one."""
+    tfdt = find(moof, [b"moof", b"traf", b"tfdt"])
+    if tfdt is None:
+        return None
+    body, end = tfdt
+    if moof[body] == 1:
+        return int(struct.unpack_from(">Q", moof, body + 4)[0]) if body + 12 <= end else None
+    return int(struct.unpack_from(">I", moof, body + 4)[0]) if body + 8 <= end else None

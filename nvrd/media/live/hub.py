@@ -19,8 +19,16 @@ from collections.abc import Callable
 
 from nvrd.core.clock import Clock, SystemClock
 from nvrd.core.dropqueue import DropQueue
-from nvrd.media.live.fmp4 import BoxSplitter, Piece, codec_string, video_size
+from nvrd.media.live.fmp4 import (
+    BoxSplitter,
+    Piece,
+    codec_string,
+    decode_time,
+    timescale,
+    video_size,
+)
 from nvrd.media.live.hls import HlsWindow
+from nvrd.media.recording.anchor import Anchor
 
 log = logging.getLogger("nvrd.live")
 
@@ -78,6 +86,10 @@ class LiveHub:
         self.fragments = 0
         self.last_fragment_at = 0.0  # monotonic time the last fragment arrived
         self.bytes_in = 0
+        #: The stream's media time on the wall clock (from the fragments' decode times and
+        #: arrivals), anew for each init segment.
+        self.anchor = Anchor()
+        self._timescale = 0
         self._gop: list[bytes] = []
         self._viewers: set[Viewer] = set()
         self._splitter = BoxSplitter()
@@ -139,6 +151,8 @@ class LiveHub:
             self.init = piece.data
             self.codec = codec_string(piece.data)
             self.width, self.height = video_size(piece.data)
+            self._timescale = timescale(piece.data)
+            self.anchor = Anchor()
             self._gop = []
             if self.hls is not None:
                 self.hls.on_init(piece.data)
@@ -149,6 +163,7 @@ class LiveHub:
             return
         self.fragments += 1
         self.last_fragment_at = self.clock.monotonic()
+        self._observe(piece.data)
         if self.hls is not None:
             self.hls.on_fragment(piece.data, piece.keyframe, self.clock.now_ms())
         if piece.keyframe or len(self._gop) >= MAX_GOP_FRAGMENTS:
@@ -156,6 +171,15 @@ class LiveHub:
         if piece.keyframe or self._gop:
             self._gop.append(piece.data)
         self._broadcast(piece.data)
+
+    def _observe(self, fragment: bytes) -> None:
+        ticks = decode_time(fragment) if self._timescale else None
+        if ticks is not None:
+            self.anchor.observe(self.clock.now_ms(), ticks * 1000 // self._timescale)
+
+    def anchor_ms(self) -> int | None:
+        """Wall-clock ms of media time 0 of the stream now live (None before a fragment)."""
+        return self.anchor.wall_ms(0) if self.anchor.known else None
 
     def gop(self) -> list[tuple[bytes, bool]]:
         """The fragments since the last keyframe (keyframe first), with their keyframe flag."""

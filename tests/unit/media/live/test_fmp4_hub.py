@@ -10,8 +10,16 @@ import subprocess
 
 import pytest
 
+from nvrd.core.clock import FakeClock
 from nvrd.media.ffargs import per_frame_fmp4_output
-from nvrd.media.live.fmp4 import BoxSplitter, codec_string, is_keyframe, video_size
+from nvrd.media.live.fmp4 import (
+    BoxSplitter,
+    codec_string,
+    decode_time,
+    is_keyframe,
+    timescale,
+    video_size,
+)
 from nvrd.media.live.hub import LiveHub
 from nvrd.media.service import default_ffmpeg
 from nvrd.media.testpattern import make_pattern_video
@@ -66,6 +74,39 @@ def test_keyframe_flag_on_other_layouts() -> None:
     moof = (8 + len(traf)).to_bytes(4, "big") + b"moof" + traf
     assert is_keyframe(moof) is False
     assert is_keyframe(b"\x00\x00\x00\x08moof") is False
+
+
+def test_fragments_carry_their_media_time(live_stream: bytes) -> None:
+    pieces = split(live_stream)
+    scale = timescale(pieces[0].data)
+    assert scale > 0
+    times = [decode_time(p.data) for p in pieces[1:]]
+    assert all(t is not None for t in times)
+    ms = [t * 1000 // scale for t in times if t is not None]
+    assert ms[0] == 0 and ms == sorted(ms) and ms[-1] == 2960  # 75 frames at 40 ms
+    assert decode_time(b"\x00\x00\x00\x08moof") is None and timescale(b"") == 0
+
+
+def test_hub_anchors_the_stream_on_the_earliest_arrival(live_stream: bytes) -> None:
+    """Media time 0 on the wall clock: the smallest arrival minus media time (a fragment
+    that comes late does not move it; a new stream starts a new anchor)."""
+    clock = FakeClock()
+    hub = LiveHub(1, clock=clock)
+    pieces = split(live_stream)
+    start = clock.now_ms()
+    assert hub.anchor_ms() is None
+    hub.feed(pieces[0].data)
+    for i, p in enumerate(pieces[1:20]):
+        clock.advance(0.040 if i else 0.5)  # the first fragment came 500 ms after the start
+        if i == 10:
+            clock.advance(0.3)  # a late burst
+        hub.feed(p.data)
+    assert hub.anchor_ms() == start + 500
+    hub.end_stream(408)
+    clock.advance(10)
+    hub.feed(pieces[0].data)
+    hub.feed(pieces[1].data)
+    assert hub.anchor_ms() == start + 500 + 18 * 40 + 300 + 10_000
 
 
 def test_corrupt_stream_is_refused() -> None:
