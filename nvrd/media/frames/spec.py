@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-PixelFormat = Literal["gray", "rgb24", "yuv420p"]
-_BYTES_PER_PIXEL: dict[str, float] = {"gray": 1, "rgb24": 3, "yuv420p": 1.5}
+PixelFormat = Literal["gray", "rgb24", "bgr24", "yuv420p"]
+_BYTES_PER_PIXEL: dict[str, float] = {"gray": 1, "rgb24": 3, "bgr24": 3, "yuv420p": 1.5}
 
 
 @dataclass(frozen=True)
