@@ -122,6 +122,9 @@ class MediaService:
         self.hubs: dict[int, LiveHub] = {}
         #: Decoded pictures for analytics, per channel (media/frames).
         self.frames: dict[int, FrameSource] = {}
+        #: Main-stream pictures for a recogniser when the channel's frames follow a sub
+        #: stream too small for it (``analytics_frames``).
+        self.main_frames: dict[int, FrameSource] = {}
         self.supervisor = supervisor or Supervisor(clock, report_failure(bus, clock))
         self.launcher = launcher or FfmpegLauncher()
         rec = settings.recording
@@ -180,8 +183,10 @@ class MediaService:
         await asyncio.gather(*(ing.stop() for ing in ingests))
         self.ingests.clear()
         self.sub_ingests.clear()
-        await asyncio.gather(*(f.close() for f in self.frames.values()))
+        sources = [*self.frames.values(), *self.main_frames.values()]
+        await asyncio.gather(*(f.close() for f in sources))
         self.frames.clear()
+        self.main_frames.clear()
         for hub in [*self.hubs.values(), *self.sub_hubs.values()]:
             hub.close_all()
         self.hubs.clear()
@@ -216,7 +221,22 @@ class MediaService:
 
     def _wants_hub(self) -> bool:
         live = self.settings.live
-        return live.lowlatency or live.hls or self.settings.motion.enabled
+        analytics = self.settings.motion.enabled or self.settings.lpr.enabled
+        return live.lowlatency or live.hls or analytics
+
+    def analytics_frames(self, chid: int, min_width: int) -> FrameSource | None:
+        """The frame source of a channel for a subscriber that needs pictures of a stream at
+        least ``min_width`` wide: the channel's (on its sub stream when it has one) if that
+        stream is wide enough (or is the main stream), else one on the main stream."""
+        shared = self.frames.get(chid)
+        main = self.hubs.get(chid)
+        if shared is None or main is None or shared.hub is main or shared.hub.width >= min_width:
+            return shared
+        source = self.main_frames.get(chid)
+        if source is None:  # (closed with the channel, in remove)
+            source = FrameSource(chid, main, self.ffmpeg, self.clock, self.supervisor, "main")
+            self.main_frames[chid] = source
+        return source
 
     def _new_hub(self, chid: int, stream: str) -> LiveHub:
         live = self.settings.live
@@ -314,9 +334,10 @@ class MediaService:
         ingest = self.ingests.pop(chid, None)
         if ingest is not None:
             await ingest.stop()
-        source = self.frames.pop(chid, None)
-        if source is not None:
-            await source.close()
+        for frames in (self.frames, self.main_frames):
+            source = frames.pop(chid, None)
+            if source is not None:
+                await source.close()
         hub = self.hubs.pop(chid, None)
         if hub is not None:
             hub.close_all()

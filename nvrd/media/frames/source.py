@@ -120,8 +120,17 @@ class FrameStats:
 
 
 class FrameSource:
-    def __init__(self, chid: int, hub: LiveHub, ffmpeg: str, clock: Clock, supervisor: Supervisor):
+    def __init__(
+        self,
+        chid: int,
+        hub: LiveHub,
+        ffmpeg: str,
+        clock: Clock,
+        supervisor: Supervisor,
+        tag: str = "",
+    ):
         self.chid = chid
+        self.tag = tag  # tells apart the supervised decoders of two sources of one channel
         self.hub = hub
         self.ffmpeg = ffmpeg
         self.clock = clock
@@ -195,7 +204,7 @@ class FrameSource:
 
     @property
     def _task_name(self) -> str:
-        return f"frames-ch{self.chid}"
+        return f"frames-ch{self.chid}" + (f"-{self.tag}" if self.tag else "")
 
     def wanted(self) -> tuple[FrameSpec, ...]:
         """The distinct specs to decode now (in subscription order)."""

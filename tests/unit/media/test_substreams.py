@@ -113,6 +113,32 @@ async def test_a_sub_stream_is_a_second_live_only_ingest(tmp_path: Path, db: Dat
     assert not media.sub_ingests and not media.sub_hubs
 
 
+async def test_a_recogniser_gets_the_sub_stream_only_when_it_is_wide_enough(
+    tmp_path: Path, db: Database
+) -> None:
+    media = await service(tmp_path, db)
+    await media.start([CAMERA])
+    try:
+        shared = media.frames[1]
+        assert shared.hub is media.sub_hubs[1]
+        media.sub_hubs[1].width = 640  # what the sub stream's init segment said
+        plates = media.analytics_frames(1, 1280)
+        assert plates is not None and plates is not shared and plates.hub is media.hubs[1]
+        assert media.analytics_frames(1, 1280) is plates  # one main-stream source
+        assert plates._task_name != shared._task_name  # two supervised decoders
+        assert media.analytics_frames(1, 640) is shared
+        media.sub_hubs[1].width = 1920
+        assert media.analytics_frames(1, 1280) is shared
+        assert media.analytics_frames(2, 1280) is None  # no such channel
+        await media.remove_sub(1)
+        media.hubs[1].width = 320  # the main stream is what there is, however small
+        assert media.analytics_frames(1, 1280) is media.frames[1]
+        await media.remove(1)
+        assert not media.main_frames and media.analytics_frames(1, 1280) is None
+    finally:
+        await asyncio.wait_for(media.stop(), 20)
+
+
 async def test_a_recorded_sub_stream_writes_under_its_own_directory(
     tmp_path: Path, db: Database
 ) -> None:
@@ -137,9 +163,13 @@ async def test_no_sub_stream_when_off_or_of_no_use(tmp_path: Path, db: Database)
         assert not media.has_sub(1) and 1 not in media.sub_ingests
     finally:
         await asyncio.wait_for(media.stop(), 20)
-    # nothing live, no motion, not recorded: a sub stream would serve nobody
+    # nothing live, no motion, no plates, not recorded: a sub stream would serve nobody
     media = await service(
-        tmp_path / "b", db, live={"hls": False, "lowlatency": False}, motion={"enabled": False}
+        tmp_path / "b",
+        db,
+        live={"hls": False, "lowlatency": False},
+        motion={"enabled": False},
+        lpr={"enabled": False},
     )
     await media.start([CAMERA])
     try:
