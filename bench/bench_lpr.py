@@ -42,7 +42,7 @@ from nvrd.media.traffic.video import write_traffic_video
 from nvrd.recognition.lpr.frames import FeedCounters, Frame
 from nvrd.recognition.lpr.hangul import HangulReader
 from nvrd.recognition.lpr.reader import PlateReader
-from nvrd.recognition.lpr.settings import FeedSource, ReaderSettings, WorkerConfig
+from nvrd.recognition.lpr.settings import ReaderSettings, WorkerConfig
 from nvrd.recognition.lpr.worker import Recogniser, zone_pixels
 from tests.e2e.server import ServerProcess
 
@@ -120,7 +120,7 @@ class PlanFrames:
 
 
 def read_passages(reader: PlateReader, plan: TrafficPlan, tmp: Path) -> dict[str, Any]:
-    cfg = WorkerConfig(1, "B", FeedSource("-", True), ZONE, 2, FORMATS, str(tmp))
+    cfg = WorkerConfig(1, "B", ZONE, 2, FORMATS, str(tmp))
     feed = PlanFrames(plan, 2)
     rec = Recogniser(cfg, feed, reader)
     found = []

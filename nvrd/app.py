@@ -154,15 +154,20 @@ def routes() -> list[BaseRoute]:
 
 
 def lpr_service(
-    settings: Settings, integrations: IntegrationService, channels: ChannelStore, clock: Clock
+    settings: Settings,
+    integrations: IntegrationService,
+    channels: ChannelStore,
+    media: MediaService,
+    clock: Clock,
 ) -> LprService:
-    """The recognisers: plates read from the LPR sources' zones, logged as pushed ones are."""
+    """The recognisers: plates read from the LPR sources' zones (pictures from the media
+    service's frame sources), logged as pushed ones are."""
     return LprService(
         settings.lpr,
         integrations,
         channels,
         settings.plates_dir,
-        io_timeout=settings.recording.io_timeout_seconds,
+        frames=media.analytics_frames,
         now_ms=clock.now_ms,
     )
 
@@ -265,7 +270,7 @@ def create_app(
         preset_names=PresetNameStore(db.engine),
         preset_mover=mover,
         integrations=integrations,
-        lpr=lpr_service(settings, integrations, ChannelStore(db.engine), clock),
+        lpr=lpr_service(settings, integrations, ChannelStore(db.engine), media, clock),
         exports=ExportFolder(settings.exports_dir, settings.lpr.export_retention_minutes * 60),
     )
 

@@ -383,6 +383,8 @@ class LprSettings(_Strict):
     enabled: bool = True
     #: frames of a zone analysed per second
     fps: Annotated[float, Field(gt=0, le=30)] = 2.0
+    #: a camera's sub stream is read instead of the main stream when at least this wide
+    sub_stream_min_width: Annotated[int, Field(ge=0, le=7680)] = 1280
     #: plate formats of the site: built-in sets (US, EU, UK, KR) and/or patterns ("LLNN LLL")
     formats: list[str] = Field(default_factory=lambda: ["US", "EU", "UK", "KR"])
     #: the zone picture is scaled to this longer side for text detection

@@ -1,20 +1,24 @@
 """The recogniser's frame input: decoded pictures with their wall-clock time.
 
-Whatever produces frames (the channel's analytics frame source, or for now
-the interim decoder in ``interim_feed.py``) offers them to a
-:class:`LatestFrame`, a one-picture slot: a frame that arrives before the
-previous one was taken replaces it and is counted as dropped, so a slow
-recogniser never makes frames queue up.
+In the worker process the pictures come from the channel's analytics frame
+source in the server (``feed.py``), through shared memory
+(:mod:`nvrd.media.frames.shared`): :class:`SharedFrames` reads the newest
+picture of the block the server names, so a slow recogniser never makes
+frames queue up (the pictures it had no time for are counted as dropped).
 """
 
 from __future__ import annotations
 
-import threading
+import logging
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from nvrd.media.frames.shared import SharedFrameReader
+
+log = logging.getLogger("nvrd.lpr.frames")
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,12 @@ class Frame:
 
 @dataclass(frozen=True)
 class FeedCounters:
+    #: pictures the server handed over
     received: int
+    #: of those, never read (a newer one came first, or it was overwritten while read)
     dropped: int
+    #: of the dropped, overwritten while being read (torn reads)
+    torn: int = 0
 
 
 class FrameInput(Protocol):
@@ -43,44 +51,55 @@ class FrameInput(Protocol):
     def close(self) -> None: ...
 
 
-class LatestFrame:
-    """A thread-safe one-frame slot (producer: ``offer``; consumer: ``get``)."""
+class SharedFrames:
+    """A :class:`FrameInput` over the server's shared-memory pictures, woken through
+    ``notify_fd``. The server names the block (``attach``) when it subscribes, and a new
+    one when the picture size changes; counters add up over the blocks."""
 
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._frame: Frame | None = None
-        self._received = 0
-        self._dropped = 0
+    def __init__(self, notify_fd: int) -> None:
+        self._notify = notify_fd
+        self._reader: SharedFrameReader | None = None
+        self._done = FeedCounters(0, 0, 0)
         self._closed = False
 
-    def offer(self, frame: Frame) -> None:
-        with self._cond:
-            if self._frame is not None:
-                self._dropped += 1
-            self._frame = frame
-            self._received += 1
-            self._cond.notify()
+    def attach(self, name: str) -> None:
+        self._detach()
+        if self._closed:
+            return
+        try:
+            self._reader = SharedFrameReader(name, self._notify)
+        except (OSError, ValueError) as exc:  # gone already: a newer block is on its way
+            log.warning("lpr: picture block not attached: %s", exc)
+
+    def _detach(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            self._done = _add(self._done, _counters(reader))
+            reader.close()
 
     def get(self, timeout: float) -> Frame | None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._frame is None and not self._closed:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                self._cond.wait(left)
-            frame, self._frame = self._frame, None
-            return frame
+        reader = self._reader
+        if reader is None:
+            time.sleep(min(timeout, 0.1))  # the block is named over the control pipe
+            return None
+        got = reader.get(timeout)
+        if got is None:
+            return None
+        image = np.frombuffer(got.data, np.uint8).reshape(reader.height, reader.width, 3)
+        return Frame(image, got.wall_ms)
 
     def counters(self) -> FeedCounters:
-        with self._cond:
-            return FeedCounters(self._received, self._dropped)
+        reader = self._reader
+        return _add(self._done, _counters(reader)) if reader is not None else self._done
 
     def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
+        self._closed = True
+        self._detach()
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
+
+def _counters(reader: SharedFrameReader) -> FeedCounters:
+    return FeedCounters(reader.newest, reader.dropped, reader.torn)
+
+
+def _add(a: FeedCounters, b: FeedCounters) -> FeedCounters:
+    return FeedCounters(a.received + b.received, a.dropped + b.dropped, a.torn + b.torn)

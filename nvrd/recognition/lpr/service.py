@@ -7,6 +7,12 @@ stopped, or restarted when their settings changed. A worker that dies is
 logged, shown in the health figures (``state``, ``restarts``, ``lastError``)
 and started again after a pause that doubles up to a minute.
 
+Each worker's pictures come from the zone channel's analytics frame source
+(``feed.py``: a subscription here, shared memory and a wake-up pipe to the
+worker); the worker has no camera connection and is told nothing about the
+camera (no URL, no password). The shared memory is unlinked when the worker
+stops or dies and when the server stops.
+
 Passages arrive over each worker's pipe (read on the event loop with
 ``add_reader``: nothing blocks) and are logged and published through the
 registry service by the same rules as pushed plates.
@@ -18,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -30,7 +37,9 @@ from typing import Any, Protocol
 
 from nvrd.config import LprSettings
 from nvrd.core.channelspec import ChannelSpec
-from nvrd.recognition.lpr.settings import FeedSource, ReaderSettings, WorkerConfig
+from nvrd.media.frames.source import FrameSource
+from nvrd.recognition.lpr.feed import ChannelFrames, ZoneFeed
+from nvrd.recognition.lpr.settings import ReaderSettings, WorkerConfig
 from nvrd.recognition.lpr.tracker import TrackerSettings
 from nvrd.store.channels import Channel
 from nvrd.store.integrations import LprSource
@@ -60,6 +69,8 @@ class _Worker:
     config: WorkerConfig
     process: BaseProcess | None = None
     conn: Connection | None = None
+    feed: ZoneFeed | None = None
+    notify: Connection | None = None  # the write end of the pictures' wake-up pipe
     state: str = "starting"
     restarts: int = 0
     last_error: str = ""
@@ -71,16 +82,18 @@ class _Worker:
     passages: int = 0
 
 
-def run_worker(conn: Connection, config: WorkerConfig) -> None:
+def run_worker(conn: Connection, notified: Connection, config: WorkerConfig) -> None:
     """The worker process's entry point: only the child loads OpenCV, numpy and the models."""
     from nvrd.recognition.lpr.worker import run
 
-    run(conn, config)
+    run(conn, notified, config)
 
 
-def worker_config(
-    src: LprSource, spec: ChannelSpec, settings: LprSettings, image_dir: Path, io_timeout: float
-) -> WorkerConfig:
+def _no_frames(chid: int, min_width: int) -> FrameSource | None:
+    return None
+
+
+def worker_config(src: LprSource, settings: LprSettings, image_dir: Path) -> WorkerConfig:
     zone = src.zone
     assert zone is not None
     parking = zone.mode == "parking"
@@ -88,13 +101,6 @@ def worker_config(
     return WorkerConfig(
         src_id=src.id,
         code=src.code,
-        feed=FeedSource(
-            url=spec.url_with_credentials(),
-            is_file=spec.kind == "file",
-            repeat=spec.playback != "once",
-            tcp=spec.tcp,
-            io_timeout_seconds=io_timeout,
-        ),
         zone=zone.rect,
         fps=settings.fps,
         formats=tuple(settings.formats),
@@ -121,7 +127,7 @@ class LprService:
         registry: LprRegistry,
         channels: ChannelList,
         image_dir: Path,
-        io_timeout: float = 5.0,
+        frames: ChannelFrames = _no_frames,
         reconcile_seconds: float = 2.0,
         now_ms: Callable[[], int] | None = None,
     ) -> None:
@@ -129,7 +135,8 @@ class LprService:
         self.registry = registry
         self.channels = channels
         self.image_dir = image_dir
-        self._io_timeout = io_timeout
+        #: the frame source of a channel (the media service's ``analytics_frames``)
+        self.frames = frames
         self._every = reconcile_seconds
         self._now_ms = now_ms or (lambda: time.time_ns() // 1_000_000)
         self._workers: dict[int, _Worker] = {}
@@ -185,38 +192,80 @@ class LprService:
                 self._died(w, f"exited with code {w.process.exitcode}")
             if w.process is None and time.monotonic() >= w.retry_at:
                 self._spawn(w)
+            elif w.feed is not None:
+                self._refresh(w)
 
     async def _wanted(self) -> dict[int, _Worker]:
-        specs = {}
-        for ch in await self.channels.all():
-            spec = ChannelSpec.from_doc(ch.source, ch.title)
-            if spec is not None:
-                specs[ch.chid] = spec
+        with_video = {
+            ch.chid
+            for ch in await self.channels.all()
+            if ChannelSpec.from_doc(ch.source, ch.title) is not None
+        }
         out: dict[int, _Worker] = {}
         for src in await self.registry.lpr_sources():
-            if src.zone is None or src.tag == "NotUsed" or src.zone.chid not in specs:
+            if src.zone is None or src.tag == "NotUsed" or src.zone.chid not in with_video:
                 continue
-            cfg = worker_config(
-                src, specs[src.zone.chid], self.settings, self.image_dir, self._io_timeout
-            )
-            out[src.id] = _Worker(src, cfg)
+            out[src.id] = _Worker(src, worker_config(src, self.settings, self.image_dir))
         return out
 
     # -- worker processes ------------------------------------------------------
 
     def _spawn(self, w: _Worker) -> None:
         parent, child = self._ctx.Pipe()
+        notified, notify = self._ctx.Pipe(duplex=False)
         proc = self._ctx.Process(
-            target=run_worker, args=(child, w.config), name=f"nvrd-lpr-{w.source.code}", daemon=True
+            target=run_worker,
+            args=(child, notified, w.config),
+            name=f"nvrd-lpr-{w.source.code}",
+            daemon=True,
         )
         proc.start()
         child.close()
-        w.process, w.conn, w.state = proc, parent, "starting"
+        notified.close()
+        os.set_blocking(notify.fileno(), False)
+        w.process, w.conn, w.notify, w.state = proc, parent, notify, "starting"
         asyncio.get_running_loop().add_reader(parent.fileno(), self._readable, w)
         log.info("lpr worker started", extra={"src": w.source.code, "pid": proc.pid})
+        assert w.source.zone is not None
+        w.feed = ZoneFeed(
+            w.source.zone.chid,
+            self.settings.fps,
+            self.frames,
+            self.settings.sub_stream_min_width,
+            notify.fileno(),
+            lambda name: self._tell(w, ("frames", name)),
+            name=f"lpr-{w.source.code}",
+        )
+        self._refresh(w)
+
+    def _refresh(self, w: _Worker) -> None:
+        """Follow the channel's frame source (tried again at the next reconcile)."""
+        if w.feed is None:
+            return
+        try:
+            w.feed.refresh()
+        except Exception as exc:  # e.g. no room in /dev/shm for the pictures
+            if w.feed.last_error != str(exc):
+                log.exception("lpr: pictures not subscribed", extra={"src": w.source.code})
+            w.feed.last_error = str(exc)
+
+    def _tell(self, w: _Worker, msg: object) -> None:
+        if w.conn is not None:
+            with contextlib.suppress(OSError, ValueError):
+                w.conn.send(msg)
+
+    def _close_feed(self, w: _Worker) -> None:
+        """Unsubscribe the worker's pictures, unlink their shared memory, close the pipe."""
+        feed, w.feed = w.feed, None
+        if feed is not None:
+            feed.close()
+        notify, w.notify = w.notify, None
+        if notify is not None:
+            notify.close()
 
     def _died(self, w: _Worker, why: str) -> None:
         self._close_conn(w)
+        self._close_feed(w)
         if w.process is not None:
             w.process.join(timeout=0)
         w.process = None
@@ -236,9 +285,8 @@ class LprService:
 
     async def _stop_worker(self, w: _Worker) -> None:
         proc = w.process
-        if w.conn is not None:
-            with contextlib.suppress(OSError, ValueError):
-                w.conn.send("stop")
+        self._close_feed(w)
+        self._tell(w, "stop")
         if proc is not None:
             await asyncio.to_thread(proc.join, 5)
             if proc.is_alive():
@@ -318,6 +366,7 @@ class LprService:
                 "framesAnalysed": s.get("framesAnalysed", 0),
                 "framesSkipped": s.get("framesSkipped", 0),
                 "framesDropped": s.get("framesDropped", 0),
+                "framesTorn": s.get("framesTorn", 0),
                 "reads": s.get("reads", 0),
                 "passages": w.passages,
                 "cpuPercent": w.cpu_percent,
@@ -325,8 +374,11 @@ class LprService:
                 "maxLagMs": s.get("maxLagMs", 0),
                 "restarts": w.restarts,
             }
-            if s.get("anchorMs") is not None:
-                item["feedAnchorMs"] = s["anchorMs"]
+            if w.feed is not None:
+                item.update(w.feed.stats())
+                anchor = w.feed.anchor_ms()
+                if anchor is not None:
+                    item["feedAnchorMs"] = anchor
             if w.last_error:
                 item["lastError"] = w.last_error
             out.append(item)

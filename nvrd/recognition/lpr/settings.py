@@ -1,22 +1,12 @@
 """What a recogniser worker is told (picklable, and light: the server imports it without
-loading OpenCV, numpy or the models)."""
+loading OpenCV, numpy or the models). Nothing about the camera: the pictures come from
+the server (``feed.py``), never from a connection of the worker's own."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from nvrd.recognition.lpr.tracker import TrackerSettings
-
-
-@dataclass(frozen=True)
-class FeedSource:
-    """Where the interim decoder reads the channel from."""
-
-    url: str
-    is_file: bool
-    repeat: bool = True
-    tcp: bool = True
-    io_timeout_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -33,7 +23,6 @@ class ReaderSettings:
 class WorkerConfig:
     src_id: int
     code: str
-    feed: FeedSource
     #: the zone in 7680x4320 logical coordinates
     zone: tuple[int, int, int, int]
     fps: float

@@ -1,6 +1,8 @@
 """The recogniser's worker process: one per LPR source with a zone.
 
-It takes the newest frame (older ones are dropped and counted), skips the
+Its pictures come from the server through shared memory (``frames.SharedFrames``;
+the server names the block over the control pipe, ``("frames", name)``). It takes
+the newest frame (older ones are dropped and counted), skips the
 frame when nothing moved in the zone and no plate is being followed (but
 looks at least every ``idle_seconds``), reads plates, tracks them, writes
 the plate images of each passage and sends the passage to the server over
@@ -26,9 +28,8 @@ import cv2
 import numpy as np
 
 from nvrd.core.plates import parse_formats
-from nvrd.recognition.lpr.frames import FrameInput
+from nvrd.recognition.lpr.frames import FrameInput, SharedFrames
 from nvrd.recognition.lpr.hangul import HangulReader
-from nvrd.recognition.lpr.interim_feed import InterimFeed
 from nvrd.recognition.lpr.reader import Box, PlateReader
 from nvrd.recognition.lpr.settings import WorkerConfig
 from nvrd.recognition.lpr.tracker import Passage, PassageTracker, Read
@@ -170,6 +171,7 @@ def stats_message(rec: Recogniser, started: float) -> dict[str, Any]:
     return {
         "framesReceived": feed.received,
         "framesDropped": feed.dropped,
+        "framesTorn": feed.torn,
         "framesAnalysed": c.analysed,
         "framesSkipped": c.skipped,
         "reads": c.reads,
@@ -182,26 +184,36 @@ def stats_message(rec: Recogniser, started: float) -> dict[str, Any]:
         "lastFrameMs": c.last_frame_ms,
         "lastReadMs": c.last_read_ms,
         "frameSize": list(c.frame_size) if c.frame_size else None,
-        "anchorMs": getattr(rec.frames, "anchor_ms", None),
     }
 
 
-def run(conn: Connection, config: WorkerConfig) -> None:
-    """The worker process's main function."""
+def _orders(conn: Connection, frames: SharedFrames) -> bool:
+    """Carry out what the server said; False when told to stop."""
+    while conn.poll():
+        msg = conn.recv()
+        if msg == "stop":
+            return False
+        if isinstance(msg, tuple) and len(msg) == 2 and msg[0] == "frames":
+            frames.attach(str(msg[1]))
+    return True
+
+
+def run(conn: Connection, notified: Connection, config: WorkerConfig) -> None:
+    """The worker process's main function (``notified``: the wake-up pipe of the pictures)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     parent = os.getppid()
     with contextlib.suppress(OSError):
         os.nice(config.nice)
     formats = parse_formats(config.formats)
     reader = PlateReader(formats, config.reader, HangulReader())
-    frames = InterimFeed(config.feed, config.fps)
+    frames = SharedFrames(notified.fileno())
     rec = Recogniser(config, frames, reader)
     started = time.monotonic()
     next_stats = 0.0
     conn.send(("ready", {"pid": os.getpid()}))
     try:
         while os.getppid() == parent:
-            if conn.poll() and conn.recv() == "stop":
+            if not _orders(conn, frames):
                 break
             for passage in rec.step():
                 images = write_images(config, passage) if passage.kind != "left" else []
@@ -216,3 +228,4 @@ def run(conn: Connection, config: WorkerConfig) -> None:
         pass
     finally:
         frames.close()
+        notified.close()

@@ -12,10 +12,10 @@ import pytest
 from nvrd.core.plates import parse_formats
 from nvrd.media.traffic.plates import random_plate
 from nvrd.media.traffic.scene import Look, Passage, TrafficPlan
-from nvrd.recognition.lpr.frames import FeedCounters, Frame, LatestFrame
+from nvrd.recognition.lpr.frames import FeedCounters, Frame
 from nvrd.recognition.lpr.hangul import HangulReader
 from nvrd.recognition.lpr.reader import PlateReader
-from nvrd.recognition.lpr.settings import FeedSource, WorkerConfig
+from nvrd.recognition.lpr.settings import WorkerConfig
 from nvrd.recognition.lpr.worker import Recogniser, zone_pixels
 
 FORMATS = ("US", "EU", "UK", "KR")
@@ -76,7 +76,7 @@ def test_nothing_is_read_in_an_empty_zone(reader: PlateReader) -> None:
 
 def test_the_recogniser_logs_each_passage_once(reader: PlateReader, tmp_path: object) -> None:
     traffic = plan(["UK", "US", "EU"], seed=9)
-    cfg = WorkerConfig(1, "T", FeedSource("-", True), traffic.zone, 4, FORMATS, str(tmp_path))
+    cfg = WorkerConfig(1, "T", traffic.zone, 4, FORMATS, str(tmp_path))
     rec = Recogniser(cfg, PlanFrames(traffic), reader)
     out = []
     for _ in range(round(traffic.seconds * traffic.fps)):
@@ -89,15 +89,3 @@ def test_the_recogniser_logs_each_passage_once(reader: PlateReader, tmp_path: ob
         assert abs(p.time_end_ms / 1000 - t["inZone"][1]) <= 1.0
         assert p.best and p.best[0].picture.ndim == 3
     assert rec.counters.analysed > 0
-
-
-def test_the_frame_slot_drops_and_counts() -> None:
-    slot = LatestFrame()
-    assert slot.get(0.01) is None
-    for t in range(5):
-        slot.offer(Frame(np.zeros((2, 2, 3), np.uint8), t))
-    got = slot.get(0.01)
-    assert got is not None and got.time_ms == 4
-    assert slot.counters() == FeedCounters(received=5, dropped=4)
-    slot.close()
-    assert slot.get(1.0) is None
