@@ -1,8 +1,10 @@
 """The recogniser on generated traffic, end to end: a real server reads the plates of a
 channel played by a fake RTSP camera and of a file channel, logs one entry per passage with
 the right text and times, stores plate images behind sign-in, publishes one LPR event per
-passage and moves the parking count; under overload it drops frames, and recording and the
-API carry on."""
+passage and moves the parking count; the pictures come from the channel's frame source (the
+camera sees one session, the worker has no connection at all) through shared memory that is
+unlinked when a worker dies and when the server stops (or is killed); under overload it
+drops frames, and recording and the API carry on."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from tests.e2e.events_client import Subscriber, events_url
@@ -74,6 +77,20 @@ def wait_anchor(c: httpx.Client, timeout: float = 30) -> int:
             return int(anchor)
         time.sleep(0.2)
     raise AssertionError(f"the recogniser never got a frame: {lpr_health(c)}")
+
+
+def camera_sessions(camera: FileCameraServer) -> int:
+    """Established TCP connections to the camera's RTSP port."""
+    assert camera.pid is not None
+    root = psutil.Process(camera.pid)
+    conns = [c for p in [root, *root.children(recursive=True)] for c in p.net_connections("tcp")]
+    return sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == camera.port for c in conns)
+
+
+def picture_blocks(srv: ServerProcess) -> set[str]:
+    """The server's shared-memory picture blocks in /dev/shm."""
+    assert srv.proc is not None
+    return {p.name for p in Path("/dev/shm").glob(f"nvrd-frames-{srv.proc.pid}-*")}
 
 
 def ms(iso: str) -> float:
@@ -143,8 +160,17 @@ def test_plates_from_a_fake_rtsp_camera(
     try:
         with Subscriber(events_url(srv, "topics=LPR,parkingCount")) as sub:
             check_passages(srv, sub, truth)
+        # one camera connection, the recording's; the recogniser has none of its own
+        with admin(srv) as c:
+            health = lpr_health(c)
+        assert health["state"] == "running" and health["stream"] == "main", health
+        assert health["pictureSize"] == [1280, 720] and health["framesReceived"] > 0
+        assert camera_sessions(rtsp_camera) == 1
+        assert psutil.Process(health["pid"]).net_connections("inet") == []
+        assert len(picture_blocks(srv)) == 1
     finally:
         srv.stop()
+    assert picture_blocks(srv) == set()
 
 
 def test_plates_from_a_file_channel(tmp_path: Path, traffic: tuple[Path, dict[str, Any]]) -> None:
@@ -178,6 +204,8 @@ def test_overload_drops_frames_and_spares_recording_and_the_api(
         assert later["framesDropped"] > 0 and later["framesReceived"] > later["framesAnalysed"]
         assert later["state"] == "running" and later["restarts"] == 0
         assert slowest < 2.0, slowest
+        blocks = picture_blocks(srv)
+        assert len(blocks) == 1, blocks
         # recording went on: 2-second segments keep coming
         assert len(wait_segments(srv, 1, 4, 20)) >= 4
         # a worker that dies is reported and started again
@@ -194,5 +222,16 @@ def test_overload_drops_frames_and_spares_recording_and_the_api(
             "exited with code -9",
         )
         assert "lpr worker died" in srv.stderr()
+        # the dead worker's pictures were unlinked; its successor has a block of its own
+        after = picture_blocks(srv)
+        assert len(after) == 1 and after != blocks, (blocks, after)
+        # a server that is killed leaves nothing either (the resource tracker unlinks)
+        assert srv.proc is not None
+        srv.proc.kill()
+        srv.proc.wait(10)
+        deadline = time.monotonic() + 20
+        while picture_blocks(srv) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert picture_blocks(srv) == set()
     finally:
         srv.stop()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import select
 import struct
 import time
@@ -40,6 +41,8 @@ VERSION = 1
 HEADER = struct.Struct("<IIIIIQQ")  # magic, version, slots, width, height, size, newest
 SLOT_HEAD = struct.Struct("<QQq")  # seq begin, seq end, wall ms
 HEAD_BYTES = 64
+#: Blocks are named ``nvrd-frames-<pid of the server>-<random>`` (a leak is easy to find).
+PREFIX = "nvrd-frames-"
 #: At most this many bytes of shared memory per block (two 8K RGB pictures and more).
 MAX_BYTES = 256 * 1024 * 1024
 
@@ -79,7 +82,7 @@ class SharedFrameWriter:
         self.width, self.height, self.frame_size, self.slots = width, height, frame_size, slots
         self._notify = notify_fd
         self._shm: shared_memory.SharedMemory | None = shared_memory.SharedMemory(
-            create=True, size=size
+            name=f"{PREFIX}{os.getpid()}-{secrets.token_hex(6)}", create=True, size=size
         )
         self.name = self._shm.name
         self.seq = 0
