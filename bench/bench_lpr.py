@@ -14,9 +14,10 @@ length`` (a missed plate counts 0). Throughput: frames and plates read per CPU s
 core (``threads = 1``) over the frame set, and text detection alone on an empty zone.
 
 CPU per channel: ``nvrd serve`` records the generated gate video (1280x720, 15 fps) as a file
-channel, first without and then with its LPR zone (2 fps); CPU seconds of the worker process
-over the window, as a ratio to those of the channel's recording ffmpeg (and to the Python
-server process).
+channel, first without and then with its LPR zone (2 fps); CPU seconds over the window of the
+worker process and of the channel's frame decoder (the ffmpeg that turns the live stream into
+the worker's pictures), and what the server spends more, as a ratio to those of the channel's
+recording ffmpeg (and to the Python server process).
 
 Environment: ``NVRD_BENCH_PLATES`` (default 60 per format), ``NVRD_BENCH_PASSAGES`` (default
 20 per format), ``NVRD_BENCH_SECONDS`` (default 40: the CPU window), ``NVRD_BENCH_PHASES``
@@ -194,8 +195,9 @@ def accuracy(per_format: int, passages: int) -> None:
 
 
 def tree_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds of the server process, its ffmpeg children and its LPR workers."""
-    out = {"server": 0.0, "ffmpeg": 0.0, "lpr": 0.0}
+    """CPU seconds of the server process, its recording ffmpeg, its frame decoder ffmpeg and
+    its LPR workers."""
+    out = {"server": 0.0, "ffmpeg": 0.0, "decoder": 0.0, "lpr": 0.0}
     root = psutil.Process(pid)
     for proc in [root, *root.children(recursive=True)]:
         try:
@@ -207,6 +209,8 @@ def tree_cpu(pid: int) -> dict[str, float]:
         spent = t.user + t.system
         if proc.pid == pid:
             out["server"] += spent
+        elif "ffmpeg" in name and "rawvideo" in cmd:
+            out["decoder"] += spent
         elif "ffmpeg" in name:
             out["ffmpeg"] += spent
         elif "multiprocessing" in cmd or "spawn" in cmd:
@@ -257,14 +261,16 @@ def cpu(seconds: float) -> None:
         lpr = run_server(video, True, seconds, Path(tmp) / "lpr")
     print(f"recording only: server {rec['server']:.1%} of a core, ffmpeg {rec['ffmpeg']:.1%}")
     print(
-        f"with LPR at 2 fps: worker {lpr['lpr']:.1%} of a core, ffmpeg {lpr['ffmpeg']:.1%}, "
-        f"server {lpr['server']:.1%}; reads {lpr.get('reads', 0)}, "
-        f"frames dropped {lpr.get('dropped', 0)}"
+        f"with LPR at 2 fps: worker {lpr['lpr']:.1%} of a core, frame decoder "
+        f"{lpr['decoder']:.1%}, recording ffmpeg {lpr['ffmpeg']:.1%}, server {lpr['server']:.1%};"
+        f" reads {lpr.get('reads', 0)}, frames dropped {lpr.get('dropped', 0)}"
     )
+    extra = lpr["lpr"] + lpr["decoder"] + max(0.0, lpr["server"] - rec["server"])
     base = max(rec["ffmpeg"], 1e-6)
     print(
-        f"CPU per LPR channel: {lpr['lpr'] / base:.0f}x the recording ffmpeg of that channel, "
-        f"{lpr['lpr'] / max(rec['ffmpeg'] + rec['server'], 1e-6):.0f}x recording it in nvrd "
+        f"CPU per LPR channel (worker + decoder + server's extra): {extra:.1%} of a core, "
+        f"{extra / base:.0f}x the recording ffmpeg of that channel, "
+        f"{extra / max(rec['ffmpeg'] + rec['server'], 1e-6):.0f}x recording it in nvrd "
         "(ffmpeg + server)"
     )
 
