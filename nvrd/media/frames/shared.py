@@ -39,7 +39,10 @@ from multiprocessing import shared_memory
 MAGIC = 0x4E565246  # "NVRF"
 VERSION = 1
 HEADER = struct.Struct("<IIIIIQQ")  # magic, version, slots, width, height, size, newest
-SLOT_HEAD = struct.Struct("<QQq")  # seq begin, seq end, wall ms
+#: Where the newest sequence number is in the header (its last field).
+NEWEST_AT = HEADER.size - 8
+#: A slot's head: sequence number begin, sequence number end, wall ms (u64, u64, i64).
+BEGIN_AT, END_AT, WALL_AT = 0, 8, 16
 HEAD_BYTES = 64
 #: Blocks are named ``nvrd-frames-<pid of the server>-<random>`` (a leak is easy to find).
 PREFIX = "nvrd-frames-"
@@ -99,10 +102,10 @@ class SharedFrameWriter:
         self.seq += 1
         seq, buf = self.seq, _mem(shm)
         off = _slot_offset(seq % self.slots, self.frame_size)
-        struct.pack_into("<Q", buf, off, seq)  # begin: the slot is being written
+        struct.pack_into("<Q", buf, off + BEGIN_AT, seq)  # the slot is being written
         buf[off + HEAD_BYTES : off + HEAD_BYTES + self.frame_size] = data
-        struct.pack_into("<Qq", buf, off + 8, seq, wall_ms)  # end: it is whole
-        struct.pack_into("<Q", buf, HEADER.size - 8, seq)  # the newest
+        struct.pack_into("<Qq", buf, off + END_AT, seq, wall_ms)  # it is whole
+        struct.pack_into("<Q", buf, NEWEST_AT, seq)
         try:
             os.write(self._notify, b"\x01")
         except BlockingIOError:
@@ -142,7 +145,7 @@ class SharedFrameReader:
     @property
     def newest(self) -> int:
         shm = self._shm
-        return int(struct.unpack_from("<Q", _mem(shm), HEADER.size - 8)[0]) if shm else 0
+        return int(struct.unpack_from("<Q", _mem(shm), NEWEST_AT)[0]) if shm else 0
 
     def get(self, timeout: float) -> SharedFrame | None:
         """The newest picture not taken yet, waiting up to ``timeout`` seconds for one."""
@@ -178,10 +181,10 @@ class SharedFrameReader:
         buf = _mem(shm)
         while (seq := self.newest) > self.last:
             off = _slot_offset(seq % self.slots, self.frame_size)
-            end = struct.unpack_from("<Q", buf, off + 8)[0]
+            end = struct.unpack_from("<Q", buf, off + END_AT)[0]
             data = bytearray(buf[off + HEAD_BYTES : off + HEAD_BYTES + self.frame_size])
-            wall_ms = struct.unpack_from("<q", buf, off + 16)[0]
-            begin = struct.unpack_from("<Q", buf, off)[0]
+            wall_ms = struct.unpack_from("<q", buf, off + WALL_AT)[0]
+            begin = struct.unpack_from("<Q", buf, off + BEGIN_AT)[0]
             if begin != seq or end != seq:  # overwritten while copied: try the newer one
                 self.torn += 1
                 self.dropped += seq - self.last
