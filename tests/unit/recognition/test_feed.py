@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +51,16 @@ async def hub_source() -> AsyncIterator[tuple[LiveHub, FrameSource]]:
     await source.close()
 
 
+@pytest.fixture
+def wake() -> Iterator[tuple[int, int]]:
+    """The pictures' wake-up pipe (read end, non-blocking write end), as the service makes."""
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    yield r, w
+    os.close(r)
+    os.close(w)
+
+
 def test_pictures_are_bgr_of_the_stream_size_even_and_bounded() -> None:
     spec = picture_spec(1921, 1081, 2)
     assert spec is not None and (spec.width, spec.height, spec.pix_fmt, spec.fps) == (
@@ -65,12 +75,11 @@ def test_pictures_are_bgr_of_the_stream_size_even_and_bounded() -> None:
 
 
 async def test_pictures_reach_the_worker_input_with_their_times(
-    live_stream: bytes, hub_source: tuple[LiveHub, FrameSource]
+    live_stream: bytes, hub_source: tuple[LiveHub, FrameSource], wake: tuple[int, int]
 ) -> None:
     hub, source = hub_source
+    r, w = wake
     before = shm_files()
-    r, w = os.pipe()
-    os.set_blocking(w, False)
     frames = SharedFrames(r)
     blocks: list[str] = []
     channel = Channel(source)
@@ -106,19 +115,16 @@ async def test_pictures_reach_the_worker_input_with_their_times(
     finally:
         feed.close()
         frames.close()
-        os.close(r)
-        os.close(w)
     assert shm_files() == before
     assert not source._subs  # unsubscribed
 
 
 async def test_the_feed_follows_the_stream(
-    live_stream: bytes, hub_source: tuple[LiveHub, FrameSource]
+    live_stream: bytes, hub_source: tuple[LiveHub, FrameSource], wake: tuple[int, int]
 ) -> None:
     hub, source = hub_source
+    _, w = wake
     before = shm_files()
-    r, w = os.pipe()
-    os.set_blocking(w, False)
     blocks: list[str] = []
     channel = Channel(source)
     feed = ZoneFeed(3, 2, channel, 1280, w, blocks.append)
@@ -142,20 +148,16 @@ async def test_the_feed_follows_the_stream(
         assert feed.source is None and feed.anchor_ms() is None
     finally:
         feed.close()
-        os.close(r)
-        os.close(w)
     assert shm_files() == before
     feed.refresh()  # closed: nothing
     assert feed.source is None and shm_files() == before
 
 
-async def test_no_block_is_read_before_the_server_names_one() -> None:
-    r, w = os.pipe()
+async def test_no_block_is_read_before_the_server_names_one(wake: tuple[int, int]) -> None:
+    r, _ = wake
     frames = SharedFrames(r)
     started = time.monotonic()
     assert frames.get(0.05) is None and time.monotonic() - started >= 0.04
     frames.attach("/nvrd-no-such-block")  # gone already: warned, not raised
     assert frames.get(0.01) is None and frames.counters().received == 0
     frames.close()
-    os.close(r)
-    os.close(w)
