@@ -65,18 +65,28 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The suite runs in two parts. Most tests wait on processes, sockets and cameras rather
+# than compute, so they run in JOBS worker processes, a test file per worker at a time
+# (module-scoped servers stay in one process); then the tests marked `serial` (timing
+# and overload checks) run alone, so the load of the others cannot skew them. Both parts
+# always run; `make test` fails if either failed.
+JOBS ?= 4
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
+
 test: install system-deps lint typecheck
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	@$(PYTEST) -n $(JOBS) --dist loadfile -m "not serial"; parallel=$$?; \
+	$(PYTEST) -m serial; serial=$$?; \
+	test $$parallel -eq 0 -a $$serial -eq 0
 
 # The unit tests only (no server process, no cameras, no browser): the quick loop.
 unit: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+	$(PYTEST) -n $(JOBS) tests/unit
 
 # The generated-input runs at length: schemathesis over every operation of the API
 # description and the hostile-input tests, with many more cases than `make test` runs.
 # NVRD_FUZZ_EXAMPLES sets the cases per operation and mode (default 200 here).
 fuzz: install system-deps
-	NVRD_FUZZ_LONG=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m fuzz -s tests
+	NVRD_FUZZ_LONG=1 $(PYTEST) -m fuzz -s tests
 
 bench: install system-deps
 	$(BIN)/python -m bench

@@ -189,6 +189,7 @@ def stalled_subscriber(url: str) -> socket.socket:
     return sock
 
 
+@pytest.mark.serial
 def test_slow_subscriber_is_dropped_and_others_get_everything(srv: ServerProcess) -> None:
     # The stalled client's kernel buffers (and the server's, up to 4 MiB) fill first;
     # then its queue (50 events here) overflows and the server drops it.

@@ -57,6 +57,7 @@ def test_ws_needs_credentials_and_a_channel(live_server) -> None:  # type: ignor
     assert asyncio.run(ws_receive(f"{base}?ch=x&auth={good}", 3)).close_code == 4400
 
 
+@pytest.mark.serial
 def test_slow_viewer_is_dropped_without_delaying_a_fast_one(live_server) -> None:  # type: ignore[no-untyped-def]
     import websockets
 
@@ -134,6 +135,7 @@ def test_hls_playlist_is_valid_and_needs_auth(live_server) -> None:  # type: ign
         assert sum(1 for _ in container.decode(video=0)) >= 20
 
 
+@pytest.mark.serial
 def test_ws_latency_against_a_direct_client(tmp_path: Path, live_camera: LiveCameraServer) -> None:
     srv = recording_server(tmp_path).start()
     direct = None

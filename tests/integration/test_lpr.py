@@ -26,6 +26,10 @@ from tests.integration.recorder import admin, recording_server, wait_segments
 from tests.support.cameras import FileCameraServer
 from tests.support.traffic import make_traffic
 
+#: Plate times are checked to a second and the overload test loads both cores on
+#: purpose: these run alone, after the parallel part of the suite.
+pytestmark = pytest.mark.serial
+
 ZONE = (960, 1080, 6720, 4320)
 #: what the recogniser may be off from the truth, per the requirement
 TIME_SLACK = 1.0

@@ -35,6 +35,7 @@ def storage_file(srv, seg) -> Path:  # type: ignore[no-untyped-def]
     return Path(seg.root) / seg.rel_path
 
 
+@pytest.mark.serial
 def test_records_segments_matching_media_and_wall_time(tmp_path: Path, media_dir: Path) -> None:
     srv = recording_server(tmp_path).start()
     try:

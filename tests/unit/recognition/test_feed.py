@@ -27,7 +27,8 @@ __all__ = ["live_stream"]  # the module fixture: a 4 s 320x180 25 fps stream
 
 
 def shm_files() -> set[str]:
-    return {p.name for p in Path("/dev/shm").iterdir()}
+    """This process's picture blocks (other test processes may hold their own)."""
+    return {p.name for p in Path("/dev/shm").glob(f"nvrd-frames-{os.getpid()}-*")}
 
 
 class Channel:

@@ -37,7 +37,8 @@ def pipe() -> Iterator[tuple[int, int]]:
 
 
 def shm_files() -> set[str]:
-    return {p.name for p in Path("/dev/shm").iterdir()}
+    """This process's picture blocks (other test processes may hold their own)."""
+    return {p.name for p in Path("/dev/shm").glob(f"nvrd-frames-{os.getpid()}-*")}
 
 
 def test_the_newest_picture_with_its_time_and_the_rest_dropped(pipe: tuple[int, int]) -> None:
