@@ -17,7 +17,6 @@ from typing import Any
 
 from nvrd.cli.common import CliError, add_common
 from nvrd.config import Settings
-from nvrd.devices.discovery import discover
 
 
 def add_parsers(sub: Any) -> None:
@@ -42,6 +41,9 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
             "network interface to search"
         )
     password = _password(args.uid)
+    # The ONVIF client is imported here, so that other commands do not load it.
+    from nvrd.devices.discovery import discover
+
     try:
         found = asyncio.run(
             discover(cfg.interface, cfg.group, cfg.port, cfg.timeout_seconds, args.uid, password)

@@ -3,6 +3,7 @@ migrated SQLite index."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -38,8 +39,11 @@ def segment_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 @pytest.fixture
-async def index(tmp_path: Path) -> AsyncIterator[RecordingIndex]:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'index.db'}")
+async def index(tmp_path: Path, template_db: Path) -> AsyncIterator[RecordingIndex]:
+    """A recording index on a copy of the session's migrated SQLite database."""
+    target = tmp_path / "index.db"
+    shutil.copyfile(template_db, target)
+    db = Database(f"sqlite+aiosqlite:///{target}")
     await db.open()
     yield RecordingIndex(db.engine)
     await db.close()
