@@ -11,7 +11,7 @@ import pytest
 from nvrd.core.objects import COLORS
 from nvrd.recognition.objects.colour import colour_name, vehicle_colours
 
-from .conftest import BAD
+from .pictures import BAD
 
 #: BGR paints and the name each must get
 PAINTS: dict[str, tuple[int, int, int]] = {

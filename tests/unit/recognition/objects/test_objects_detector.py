@@ -20,7 +20,7 @@ from nvrd.recognition.objects.models import (
 )
 from nvrd.recognition.objects.types import Detection
 
-from .conftest import BAD, Scene, make_scene, picture
+from .pictures import BAD, Scene, make_scene, picture
 
 
 @pytest.fixture(scope="module")

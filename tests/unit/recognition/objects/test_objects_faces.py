@@ -13,7 +13,7 @@ import pytest
 from nvrd.recognition.geometry import Box, inside, iou
 from nvrd.recognition.objects.faces import FaceDetector, FaceSettings
 
-from .conftest import BAD, Scene, make_scene, picture
+from .pictures import BAD, Scene, make_scene, picture
 
 #: the astronaut's face in astronaut.png (512x512), measured once
 ASTRONAUT_FACE: Box = (178, 63, 267, 175)

@@ -11,7 +11,7 @@ from nvrd.recognition.objects.detector import ObjectDetector
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
 
-from .conftest import picture
+from .pictures import picture
 
 
 def _frames(n: int) -> list[np.ndarray]:
