@@ -25,7 +25,9 @@ ends; a track that never counted ends silently.
 * a ``vehicle``'s type is the one with the highest summed score over its
   frames (a car read as a truck once stays a car);
 * the best picture of a track is the crop (with a ``crop_margin``) of its
-  detection with the highest score x box area: sure and large.
+  detection with the highest score x box area: sure and large (a detection
+  with a crop beats one without; ``score`` and ``best_box`` are that
+  detection's).
 
 This is the same job as the plate tracker's in :mod:`nvrd.recognition.lpr.tracker`
 only in its outline; plates are matched by their text, objects by their boxes.
@@ -135,11 +137,18 @@ class _Track:
         self.missed = 0
         if det.vehicle_type is not None:
             self.votes[det.vehicle_type] = self.votes.get(det.vehicle_type, 0.0) + det.score
+        self._best(det, image, margin)
+
+    def _best(self, det: Detection, image: np.ndarray | None, margin: float) -> None:
+        """Keep ``det`` as the best detection if it is surer x larger; one with a picture
+        beats one without (a frame that was no picture, a box outside it)."""
         quality = det.score * area(det.box)
-        if quality > self.quality:
-            self.quality, self.score, self.best_box = quality, det.score, det.box
-            if image is not None:
-                self.crop = _crop(image, det.box, margin)
+        if quality <= self.quality and (self.crop is not None or image is None):
+            return
+        crop = _crop(image, det.box, margin) if image is not None else None
+        if (crop is not None, quality) <= (self.crop is not None, self.quality):
+            return
+        self.quality, self.score, self.best_box, self.crop = quality, det.score, det.box, crop
 
     def snapshot(self) -> TrackedObject:
         vehicle = max(self.votes.items(), key=lambda kv: kv[1])[0] if self.votes else None
@@ -159,12 +168,15 @@ class _Track:
         )
 
 
-def _crop(image: np.ndarray, box: Box, margin: float) -> np.ndarray:
-    """The picture of ``box`` grown by ``margin`` of its size on each side, within the frame."""
+def _crop(image: np.ndarray, box: Box, margin: float) -> np.ndarray | None:
+    """The picture of ``box`` grown by ``margin`` of its size on each side, within the
+    frame; None when nothing of it is in the frame (a box of another frame size)."""
     h, w = image.shape[:2]
     x0, y0, x1, y1 = box
     dx, dy = round((x1 - x0) * margin), round((y1 - y0) * margin)
     x0, y0, x1, y1 = clip((x0 - dx, y0 - dy, x1 + dx, y1 + dy), w, h)
+    if x1 <= x0 or y1 <= y0:
+        return None
     return image[y0:y1, x0:x1].copy()
 
 

@@ -266,3 +266,15 @@ def test_a_face_follows_its_person_beyond_its_own_reach() -> None:
     run(tracker, frames)
     tracks = sorted(tracker.tracks, key=lambda t: t.obj_id)
     assert [(t.kind, t.hits, t.parent_id) for t in tracks] == [("human", 5, None), ("face", 5, 1)]
+
+
+def test_frames_that_are_no_picture_or_miss_the_box_give_no_crop() -> None:
+    tracker = ObjectTracker()
+    tracker.update(0, [person(100)], np.zeros((0, 0, 3), np.uint8))
+    tracker.update(1, [person(100)], "not a frame")
+    assert tracker.tracks[0].crop is None
+    tracker.update(2, [person(100, score=1.0)], np.zeros((50, 80, 3), np.uint8))  # too small
+    assert tracker.tracks[0].crop is None and tracker.tracks[0].hits == 3
+    tracker.update(3, [person(100, score=1.0)], np.zeros((200, 130, 3), np.uint8))  # a part
+    crop = tracker.tracks[0].crop
+    assert crop is not None and crop.shape == (116, 36, 3)  # rows 84..200, columns 94..130
