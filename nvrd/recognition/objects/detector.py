@@ -7,11 +7,10 @@ a multiple of 32 — the network's stride — rather than squeezed into a square
 which keeps people their shape and costs fewer pixels on a 16:9 frame
 (416x256 instead of 416x416). Only the classes of :data:`.types.COCO_CLASSES`
 are kept; overlapping boxes of one kind are merged (non-maximum suppression
-per kind, so a bag stays next to the person carrying it), and a box that lies
-almost wholly (90 %) inside a surer box of its kind is dropped: the small
-network often finds a person's upper body, or a motorcycle's middle, as a
-second object inside the first (a person standing wholly inside another's box,
-far behind, is lost with it).
+per kind, so a bag stays next to the person carrying it), and nested boxes
+of one kind are one object (:func:`merge_nested`): the small network often
+finds a person's upper body, or a motorcycle's middle, as a second object
+inside the first.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from nvrd.recognition.geometry import clip, inside
+from nvrd.recognition.geometry import Box, area, clip, inside
 from nvrd.recognition.objects.images import as_bgr
 from nvrd.recognition.objects.models import (
     YOLO_CFG,
@@ -36,8 +35,10 @@ from nvrd.recognition.objects.types import COCO_CLASSES, Detection, Kind
 
 _KINDS: tuple[Kind, ...] = ("human", "vehicle", "face", "bag")
 _STRIDE = 32
-#: a box this much (of its area) inside a surer box of its kind is a part of that object
+#: nested boxes: the smaller this much (of its area) inside the larger ...
 _NESTED = 0.9
+#: ... and at least this part of the larger's area are one object
+_NESTED_AREA = 0.25
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,30 @@ class ObjectDetector:
             self.settings.nms_iou,
         )
         out: list[Detection] = []
-        for i in sorted(np.asarray(keep, dtype=int).reshape(-1), key=lambda i: -found[i][1]):
+        for i in np.asarray(keep, dtype=int).reshape(-1):
             box, score, cls = found[i]
             kind, vehicle_type = COCO_CLASSES[cls]
-            if not any(k.kind == kind and inside(box, k.box) >= _NESTED for k in out):
-                out.append(Detection(kind, box, score, vehicle_type))
-        return out
+            out.append(Detection(kind, box, score, vehicle_type))
+        return merge_nested(out)
+
+
+def merge_nested(detections: list[Detection]) -> list[Detection]:
+    """Detections of one kind where the smaller box lies 90 % inside the larger and has at
+    least a quarter of its area are one object: the surer detection (its score and type)
+    with the larger box. A small box deep inside a large one (a person far behind another,
+    a bag) stays an object of its own. Surest first."""
+    out: list[Detection] = []
+    for det in sorted(detections, key=lambda d: -d.score):
+        for n, kept in enumerate(out):
+            if kept.kind == det.kind and _same_object(kept.box, det.box):
+                if area(det.box) > area(kept.box):
+                    out[n] = Detection(kept.kind, det.box, kept.score, kept.vehicle_type)
+                break
+        else:
+            out.append(det)
+    return out
+
+
+def _same_object(a: Box, b: Box) -> bool:
+    small, large = (a, b) if area(a) <= area(b) else (b, a)
+    return inside(small, large) >= _NESTED and area(small) >= _NESTED_AREA * area(large)
