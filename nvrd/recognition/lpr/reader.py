@@ -24,12 +24,11 @@ import cv2
 import numpy as np
 
 from nvrd.core.plates import PlateFormat, needs_hangul, read_plate
+from nvrd.recognition.geometry import Box, expand
 from nvrd.recognition.lpr.hangul import HangulReader
 from nvrd.recognition.lpr.settings import ReaderSettings
 
 log = logging.getLogger("nvrd.lpr")
-
-Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -53,18 +52,6 @@ def _engine(settings: ReaderSettings) -> Any:
         intra_op_num_threads=settings.threads,
         inter_op_num_threads=1,
         use_cls=False,
-    )
-
-
-def expand(box: Box, mx: float, my: float, width: int, height: int) -> Box:
-    """``box`` grown by ``mx``/``my`` of its width/height on each side, kept in the picture."""
-    x0, y0, x1, y1 = box
-    dx, dy = (x1 - x0) * mx, (y1 - y0) * my
-    return (
-        max(0, int(x0 - dx)),
-        max(0, int(y0 - dy)),
-        min(width, int(x1 + dx + 1)),
-        min(height, int(y1 + dy + 1)),
     )
 
 

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from nvrd.core.platesim import similarity
+from nvrd.recognition.geometry import Box, centre
 
-Box = tuple[int, int, int, int]
 Movement = Literal["up", "down", "left", "right"]
 _OPPOSITE = {"up": "down", "down": "up", "left": "right", "right": "left"}
 MAX_READS = 256
@@ -112,12 +112,8 @@ class _Track:
         return max(self.votes.items(), key=lambda kv: (kv[1], kv[0]))[0]
 
 
-def _centre(box: Box) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-
-
 def _near(a: Box, b: Box) -> bool:
-    (ax, ay), (bx, by) = _centre(a), _centre(b)
+    (ax, ay), (bx, by) = centre(a), centre(b)
     reach = 3 * max(a[2] - a[0], b[2] - b[0], 1)
     return abs(ax - bx) <= reach and abs(ay - by) <= reach
 
@@ -197,7 +193,7 @@ class PassageTracker:
             return s.direction
         if s.entry_movement is None:
             return None
-        (x0, y0), (x1, y1) = _centre(track.first.box), _centre(track.last.box)
+        (x0, y0), (x1, y1) = centre(track.first.box), centre(track.last.box)
         dx, dy = x1 - x0, y1 - y0
         height = max(track.first.box[3] - track.first.box[1], 1)
         if max(abs(dx), abs(dy)) < height:

@@ -28,26 +28,14 @@ import cv2
 import numpy as np
 
 from nvrd.core.plates import parse_formats
+from nvrd.recognition.geometry import Box, zone_pixels
 from nvrd.recognition.lpr.frames import FrameInput, SharedFrames
 from nvrd.recognition.lpr.hangul import HangulReader
-from nvrd.recognition.lpr.reader import Box, PlateReader
+from nvrd.recognition.lpr.reader import PlateReader
 from nvrd.recognition.lpr.settings import WorkerConfig
 from nvrd.recognition.lpr.tracker import Passage, PassageTracker, Read
 
 log = logging.getLogger("nvrd.lpr.worker")
-
-ZONE_W, ZONE_H = 7680, 4320
-
-
-def zone_pixels(zone: tuple[int, int, int, int], width: int, height: int) -> Box:
-    x0, y0, x1, y1 = zone
-    sx, sy = width / ZONE_W, height / ZONE_H
-    return (
-        max(0, int(x0 * sx)),
-        max(0, int(y0 * sy)),
-        min(width, max(int(x1 * sx), int(x0 * sx) + 1)),
-        min(height, max(int(y1 * sy), int(y0 * sy) + 1)),
-    )
 
 
 @dataclass

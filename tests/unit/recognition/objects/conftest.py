@@ -1,0 +1,12 @@
+"""The object detectors' test pictures (see pictures.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .pictures import Scene, make_scene
+
+
+@pytest.fixture(scope="module")
+def scene() -> Scene:
+    return make_scene()

@@ -1,0 +1,47 @@
+"""The detectors and the tracker together on a moving real picture: the cameraman walks
+across a 1280x720 frame; he stays one person, his face one face linked to him."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from nvrd.recognition.geometry import inside
+from nvrd.recognition.objects.detector import ObjectDetector
+from nvrd.recognition.objects.faces import FaceDetector
+from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
+
+from .pictures import picture
+
+
+def _frames(n: int) -> list[np.ndarray]:
+    background = cv2.resize(picture("gravel.png"), (1280, 720))
+    background = cv2.GaussianBlur(cv2.cvtColor(background, cv2.COLOR_GRAY2BGR), (0, 0), 3)
+    man = cv2.cvtColor(picture("camera.png"), cv2.COLOR_GRAY2BGR)
+    man = cv2.resize(man, (358, 358), interpolation=cv2.INTER_AREA)
+    out = []
+    for i in range(n):
+        frame = background.copy()
+        x, y = 40 + 100 * i, 40 + 20 * i
+        frame[y : y + 358, x : x + 358] = man
+        out.append(frame)
+    return out
+
+
+def test_a_walking_person_is_one_track_with_her_face() -> None:
+    objects, faces, tracker = ObjectDetector(), FaceDetector(), ObjectTracker()
+    started: list[TrackedObject] = []
+    for i, frame in enumerate(_frames(8)):
+        found = objects.detect(frame) + faces.detect(frame)
+        assert sorted(d.kind for d in found) == ["face", "human"], (i, found)
+        started += tracker.update(i * 500, found, frame).started
+    ended = tracker.flush()
+    assert sorted(t.kind for t in started) == ["face", "human"]
+    by_kind = {t.kind: t for t in ended}
+    assert len(ended) == 2
+    human, face = by_kind["human"], by_kind["face"]
+    assert human.hits == face.hits == 8
+    assert face.parent_id == human.obj_id
+    assert inside(face.box, human.box) == 1.0  # in the last frame
+    assert human.crop is not None and face.crop is not None
+    assert human.crop.shape[0] > 300 and 60 < face.crop.shape[0] < 200
