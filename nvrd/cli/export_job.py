@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from nvrd.cli.common import CliError
 from nvrd.config import Settings
-from nvrd.core.clock import SystemClock, ms_from_datetime, utc_from_ms
+from nvrd.core.clock import SystemClock, ms_from_datetime
 from nvrd.core.errors import ApiError
 from nvrd.core.i18n import Translator
 from nvrd.core.params import parse_int_list
@@ -25,6 +25,7 @@ from nvrd.events.log import EventLogWriter
 from nvrd.events.types import LogRequested
 from nvrd.export.assemble import Part, export_parts, export_runs
 from nvrd.export.files import Member, Progress, Written, write_member, write_zip
+from nvrd.export.names import FileNames
 from nvrd.export.params import parse_size
 from nvrd.export.records import Records
 from nvrd.export.service import ChannelWork, ExportService
@@ -80,17 +81,7 @@ class _Job:
             raise CliError("--to must be later than --from")
         self.fmt = None if args.subtitle == "None" else args.subtitle
         self.password = _password(args)
-        self.names: set[str] = set()
-
-    def name(self, chid: int, start_ms: int) -> str:
-        local = utc_from_ms(start_ms).astimezone(self.tz)
-        base = f"CH{chid}.{local.strftime('%Y-%m-%dT%H.%M.%S')}"
-        name, n = base, 1
-        while name in self.names:
-            n += 1
-            name = f"{base}({n})"
-        self.names.add(name)
-        return name
+        self.names = FileNames()
 
     def parts(self, w: ChannelWork) -> list[Part]:
         runs = export_runs(w.sources, self.begin, self.end, self.export.cache)
@@ -110,7 +101,7 @@ class _Job:
         bar = tqdm(total=total, unit="B", unit_scale=True, disable=self.args.quiet, file=sys.stderr)
         try:
             for w, part in planned:
-                name = self.name(w.chid, part.plan.start_ms)
+                name = self.names.name(w.chid, part.plan.start_ms, self.tz)
                 members = _members(part, w, name, self.fmt, self.tz, self.lang)
                 progress = Progress()
                 if self.password is not None:

@@ -32,6 +32,7 @@ from nvrd.export.files import (
     write_member,
     write_zip,
 )
+from nvrd.export.names import FileNames
 from nvrd.export.params import ExportRequest
 from nvrd.export.service import ChannelWork, ExportService, TaskFiles
 from nvrd.export.subtitles import EXTENSIONS, render
@@ -100,7 +101,7 @@ class Session:
     _flow: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     _awaiting_flow: bool = False
     _fid: int = 0
-    _names: set[str] = field(default_factory=set)
+    _names: FileNames = field(default_factory=FileNames)
 
     # ----------------------------------------------------------- messages
 
@@ -234,16 +235,6 @@ class Session:
 
         return make
 
-    def _name(self, chid: int, start_ms: int) -> str:
-        local = utc_from_ms(start_ms).astimezone(self.svc.tz)
-        base = f"CH{chid}.{local.strftime('%Y-%m-%dT%H.%M.%S')}"
-        name, n = base, 1
-        while name in self._names:
-            n += 1
-            name = f"{base}({n})"
-        self._names.add(name)
-        return name
-
     def _members(self, w: ChannelWork, part: Part, name: str) -> list[Member]:
         local = utc_from_ms(part.plan.start_ms).astimezone(self.svc.tz)
         stamp = local.strftime("%Y,%m,%d,%H,%M,%S")
@@ -262,7 +253,7 @@ class Session:
         assert self.files is not None
         self._fid += 1
         fid = self._fid
-        name = self._name(w.chid, part.plan.start_ms)
+        name = self._names.name(w.chid, part.plan.start_ms, self.svc.tz)
         members = self._members(w, part, name)
         size = sum(m.size for m in members)
         if await asyncio.to_thread(free_bytes, self.files.folder) < size + self.reserve_bytes:
