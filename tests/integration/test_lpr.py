@@ -8,6 +8,7 @@ drops frames, and recording and the API carry on."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -56,31 +57,35 @@ def rtsp_camera(traffic: tuple[Path, dict[str, Any]]) -> Iterator[FileCameraServ
         yield server
 
 
-def lpr_config(source: str, playback: str = "once", fps: float = 2.0) -> str:
+def lpr_config(*sources: str, playback: str = "once", fps: float = 2.0) -> str:
+    """A channel per source, each with a plate source (``GATE1``, ``GATE2``...) at the
+    entrance and exit of a parking lot of its own."""
     rect = ", ".join(str(v) for v in ZONE)
-    return (
-        f"[lpr]\nfps = {fps}\n"
-        f'[[channel]]\ntitle = "Gate"\nsource = "{source}"\nplayback = "{playback}"\n'
-        '[[parking_lot]]\nid = 1\nname = "Lot"\nmax_count = 20\n'
-        '[[lpr_source]]\ncode = "GATE"\nname = "Main gate"\nlinked_channel = [1]\n'
-        "parking_entrance = 1\nparking_exit = 1\n"
-        f'zone = {{ chid = 1, rect = [{rect}], entry_movement = "down" }}\n'
-    )
+    text = f"[lpr]\nfps = {fps}\n"
+    for n, source in enumerate(sources, 1):
+        text += (
+            f'[[channel]]\ntitle = "Gate {n}"\nsource = "{source}"\nplayback = "{playback}"\n'
+            f'[[parking_lot]]\nid = {n}\nname = "Lot {n}"\nmax_count = 20\n'
+            f'[[lpr_source]]\ncode = "GATE{n}"\nname = "Gate {n}"\nlinked_channel = [{n}]\n'
+            f"parking_entrance = {n}\nparking_exit = {n}\n"
+            f'zone = {{ chid = {n}, rect = [{rect}], entry_movement = "down" }}\n'
+        )
+    return text
 
 
-def lpr_health(c: httpx.Client) -> dict[str, Any]:
+def lpr_health(c: httpx.Client, code: str = "GATE1") -> dict[str, Any]:
     items = c.get("/api/system?health=lpr").json()["lpr"]
-    return dict(items[0]) if items else {}
+    return next((dict(i) for i in items if i.get("code") == code), {})
 
 
-def wait_anchor(c: httpx.Client, timeout: float = 30) -> int:
+def wait_anchor(c: httpx.Client, code: str = "GATE1", timeout: float = 30) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        anchor = lpr_health(c).get("feedAnchorMs")
+        anchor = lpr_health(c, code).get("feedAnchorMs")
         if anchor:
             return int(anchor)
         time.sleep(0.2)
-    raise AssertionError(f"the recogniser never got a frame: {lpr_health(c)}")
+    raise AssertionError(f"the recogniser never got a frame: {lpr_health(c, code)}")
 
 
 def camera_sessions(camera: FileCameraServer) -> int:
@@ -97,28 +102,44 @@ def picture_blocks(srv: ServerProcess) -> set[str]:
     return {p.name for p in Path("/dev/shm").glob(f"nvrd-frames-{srv.proc.pid}-*")}
 
 
+def dropped(health: dict[str, Any]) -> int:
+    return int(health["framesDropped"]) + int(health["sourceFragmentsDropped"])
+
+
 def ms(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
 
-def check_passages(srv: ServerProcess, sub: Subscriber, truth: dict[str, Any]) -> None:
+def collect_events(sub: Subscriber, want: int, seconds: float) -> list[dict[str, Any]]:
+    """The LPR events of the next ``seconds`` (at most ``want``), and any duplicate after."""
+    deadline = time.monotonic() + seconds
+    events: list[dict[str, Any]] = []
+    while len(events) < want and time.monotonic() < deadline:
+        try:
+            events.append(
+                sub.wait(lambda m: m["topic"] == "LPR", timeout=deadline - time.monotonic())
+            )
+        except AssertionError:
+            break
+    with contextlib.suppress(AssertionError):  # anything more (a duplicate) would come now
+        while True:
+            events.append(sub.wait(lambda m: m["topic"] == "LPR", timeout=2))
+    return events
+
+
+def check_passages(
+    srv: ServerProcess, n: int, anchor: float, events: list[dict[str, Any]], truth: dict[str, Any]
+) -> None:
+    """The log, the events, the images and the parking count of source ``GATE<n>``."""
     passages = truth["passages"]
+    code = f"GATE{n}"
+    events = [e for e in events if e["deviceCode"] == code]
     with admin(srv) as c:
-        anchor = wait_anchor(c) / 1000
-        deadline = time.monotonic() + truth["seconds"] + 25
-        events: list[dict[str, Any]] = []
-        while len(events) < len(passages) and time.monotonic() < deadline:
-            try:
-                events.append(
-                    sub.wait(lambda m: m["topic"] == "LPR", timeout=deadline - time.monotonic())
-                )
-            except AssertionError:
-                break
-        time.sleep(2)  # anything more (a duplicate) would come now
-        body = c.get("/api/find?what=carNo&sort=asc&maxCount=100").json()
+        src = lpr_health(c, code)["src"]
+        body = c.get(f"/api/find?what=carNo&sort=asc&maxCount=100&src={src}").json()
         entries = body["data"]
-        health = lpr_health(c)
-        lot = c.get("/api/enum?what=parkingLot").json()["counter"][0]
+        health = lpr_health(c, code)
+        lot = next(x for x in c.get("/api/enum?what=parkingLot").json()["counter"] if x["id"] == n)
 
     report = [(e["plateNo"], e["timeRange"], e.get("direction")) for e in entries]
     assert body["totalCount"] == len(passages), (report, passages, health)
@@ -128,13 +149,13 @@ def check_passages(srv: ServerProcess, sub: Subscriber, truth: dict[str, Any]) -
         t0, t1 = (anchor + v for v in want["inZone"])
         assert abs(begin - t0) <= TIME_SLACK and abs(end - t1) <= TIME_SLACK, (entry, want)
         right += entry["plateNo"] == want["plateNo"]
-        assert entry["srcCode"] == "GATE" and entry["vod"][0]["chid"] == 1
+        assert entry["srcCode"] == code and entry["vod"][0]["chid"] == n
         assert 1 <= len(entry["image"]) <= 4
     assert right >= 9, (report, [p["plateNo"] for p in passages])
 
     # one LPR event per passage, with the logged text
     assert [e["plateNo"] for e in events] == [e["plateNo"] for e in entries]
-    assert all(e["deviceCode"] == "GATE" and e["image"].startswith(srv.url) for e in events)
+    assert all(e["image"].startswith(srv.url) for e in events)
 
     # the plate images exist and need sign-in
     for url in entries[0]["image"]:
@@ -152,39 +173,36 @@ def check_passages(srv: ServerProcess, sub: Subscriber, truth: dict[str, Any]) -
     assert lot["count"] == count
     good = sum(e.get("direction") == w["direction"] for e, w in zip(entries, passages, strict=True))
     assert good >= 9
-    changes = [m for m in sub.seen if m["topic"] == "parkingCount"]
-    assert changes and all(m["updated"][0]["id"] == 1 for m in changes)
 
 
-def test_plates_from_a_fake_rtsp_camera(
+def test_plates_from_a_fake_rtsp_camera_and_a_file_channel(
     tmp_path: Path, traffic: tuple[Path, dict[str, Any]], rtsp_camera: FileCameraServer
 ) -> None:
+    """Channel 1 plays the traffic through a fake RTSP camera, channel 2 from the file;
+    both are read at the same time, each by its own plate source."""
     path, truth = traffic
-    srv = ServerProcess(tmp_path, lpr_config(rtsp_camera.url(path.name, loop=True))).start()
+    config = lpr_config(rtsp_camera.url(path.name, loop=True), str(path))
+    srv = ServerProcess(tmp_path, config).start()
     try:
         with Subscriber(events_url(srv, "topics=LPR,parkingCount")) as sub:
-            check_passages(srv, sub, truth)
+            with admin(srv) as c:
+                anchors = [wait_anchor(c, f"GATE{n}") / 1000 for n in (1, 2)]
+            events = collect_events(sub, 2 * len(truth["passages"]), truth["seconds"] + 25)
+            changes = [m for m in sub.seen if m["topic"] == "parkingCount"]
+        for n, anchor in enumerate(anchors, 1):
+            check_passages(srv, n, anchor, events, truth)
+        assert {m["updated"][0]["id"] for m in changes} == {1, 2}
         # one camera connection, the recording's; the recogniser has none of its own
         with admin(srv) as c:
-            health = lpr_health(c)
+            health = lpr_health(c, "GATE1")
         assert health["state"] == "running" and health["stream"] == "main", health
         assert health["pictureSize"] == [1280, 720] and health["framesReceived"] > 0
         assert camera_sessions(rtsp_camera) == 1
         assert psutil.Process(health["pid"]).net_connections("inet") == []
-        assert len(picture_blocks(srv)) == 1
+        assert len(picture_blocks(srv)) == 2
     finally:
         srv.stop()
     assert picture_blocks(srv) == set()
-
-
-def test_plates_from_a_file_channel(tmp_path: Path, traffic: tuple[Path, dict[str, Any]]) -> None:
-    path, truth = traffic
-    srv = ServerProcess(tmp_path, lpr_config(str(path))).start()
-    try:
-        with Subscriber(events_url(srv, "topics=LPR,parkingCount")) as sub:
-            check_passages(srv, sub, truth)
-    finally:
-        srv.stop()
 
 
 def test_overload_drops_frames_and_spares_recording_and_the_api(
@@ -204,7 +222,9 @@ def test_overload_drops_frames_and_spares_recording_and_the_api(
                 slowest = max(slowest, time.monotonic() - started)
                 time.sleep(0.3)
             later = lpr_health(c)
-        assert later["framesDropped"] > first["framesDropped"] >= 0
+        # frames are dropped in the worker's slot, or before decoding when the decoder
+        # is what falls behind: the path as a whole drops more during the overload
+        assert dropped(later) > dropped(first) >= 0
         assert later["framesDropped"] > 0 and later["framesReceived"] > later["framesAnalysed"]
         assert later["state"] == "running" and later["restarts"] == 0
         assert slowest < 2.0, slowest

@@ -143,6 +143,11 @@ class ZoneFeed:
             "stream": source.hub.profile if source is not None else None,
             "pictureSize": [writer.width, writer.height] if writer is not None else None,
             "picturesHandedOver": writer.seq if writer is not None else 0,
+            # what the channel's decoder had to leave out because it fell behind (it
+            # serves every subscriber of the stream, so these count for all of them)
+            "sourceFragmentsDropped": (
+                source.stats().dropped_fragments if source is not None else 0
+            ),
         }
         if self.last_error:
             out["feedError"] = self.last_error

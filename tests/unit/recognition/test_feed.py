@@ -108,6 +108,8 @@ async def test_pictures_reach_the_worker_input_with_their_times(
         assert 15 <= len(times) <= 22 and times == sorted(times), times
         stats = feed.stats()
         assert stats["stream"] == "main" and stats["pictureSize"] == [320, 180]
+        # played at its own speed: the decoder kept up
+        assert stats["sourceFragmentsDropped"] == source.stats().dropped_fragments == 0
         anchor = feed.anchor_ms()
         assert anchor is not None and abs(anchor - started) < 2000
         c = frames.counters()
