@@ -24,6 +24,7 @@ from nvrd.config import (
     ZoneSettings,
 )
 from nvrd.integrations.entries import emergency_device, lpr_source, parking_lot
+from nvrd.integrations.parking import totals
 from nvrd.store.db import opened
 from nvrd.store.integrations import (
     EmergencyDevice,
@@ -32,7 +33,6 @@ from nvrd.store.integrations import (
     IntegrationStore,
     LprSource,
     ParkingLot,
-    lot_docs,
 )
 
 COMMANDS = ("lpr-source", "emergency-call", "parking-lot")
@@ -133,11 +133,11 @@ def call_line(d: EmergencyDevice) -> str:
 
 
 def lot_lines(lots: list[ParkingLot]) -> list[str]:
-    docs = lot_docs(lots)
+    counts = totals(lots)
     out = []
     for lot in lots:
-        doc = docs[lot.id]
-        parts = [str(lot.id), lot.name, lot.kind, f"{doc['count']}/{doc['maxCount']}"]
+        c = counts[lot.id]
+        parts = [str(lot.id), lot.name, lot.kind, f"{c.count}/{c.max_count}"]
         if lot.is_group:
             parts.append(f"member={_ids(lot.members)}")
         out.append("\t".join([*parts, lot.origin]))

@@ -19,7 +19,7 @@ from nvrd.core.clock import Clock, ms_from_datetime
 from nvrd.core.eventtypes import EmergencyCallCode, EventType, SystemCode
 from nvrd.core.pushspec import EmergencyPush, LprPush, PushItem
 from nvrd.events.bus import EventBus
-from nvrd.events.types import LogRequested, ParkingCountChanged
+from nvrd.events.types import LogRequested, ParkingCount, ParkingCountChanged
 from nvrd.integrations import parking, push
 from nvrd.integrations.entries import (
     configured_emergency_devices,
@@ -122,11 +122,8 @@ class IntegrationService:
     async def parking_lots(self) -> list[ParkingLot]:
         return await self.store.lots.all()
 
-    async def parking_enum(self) -> dict[str, list[dict[str, Any]]]:
-        return parking.enum_doc(await self.parking_lots())
-
-    async def parking_snapshot(self, ids: set[int] | None = None) -> list[dict[str, Any]]:
-        """Every counter and group (or those in ``ids``) in the guide's item shape, by id."""
+    async def parking_snapshot(self, ids: set[int] | None = None) -> list[ParkingCount]:
+        """Every counter and group (or those in ``ids``), by id."""
         return parking.snapshot(await self.parking_lots(), ids)
 
     async def change_count(self, lot_id: int, delta: int) -> bool:

@@ -4,13 +4,14 @@ Entries come from the configuration file (``origin = "config"``: re-applied
 at every start by :meth:`EntryTable.seed`) or from the CLI (``origin =
 "cli"``: never touched by the configuration). Parking counts live in the
 same rows as the counters, so they survive restarts; a group's count and
-maximum are the sums of its members, computed when read.
+maximum are the sums of its members, computed when read
+(``nvrd.integrations.parking``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -149,7 +150,7 @@ class EmergencyDevice:
 
 @dataclass(frozen=True)
 class ParkingLot:
-    """A counter (its own ``count``) or a group (``members``; sums computed by :func:`lot_docs`)."""
+    """A counter (its own ``count``) or a group (``members``, whose counts it sums)."""
 
     id: int
     name: str
@@ -162,33 +163,6 @@ class ParkingLot:
     @property
     def is_group(self) -> bool:
         return self.kind == GROUP
-
-
-def lot_docs(lots: Iterable[ParkingLot]) -> dict[int, dict[str, Any]]:
-    """The guide's parking-lot items by id; a group sums its members that are counters."""
-    all_lots = list(lots)
-    counters = {lot.id: lot for lot in all_lots if not lot.is_group}
-    out: dict[int, dict[str, Any]] = {}
-    for lot in all_lots:
-        if lot.is_group:
-            members = [counters[m] for m in lot.members if m in counters]
-            out[lot.id] = {
-                "id": lot.id,
-                "name": lot.name,
-                "type": GROUP,
-                "count": sum(m.count for m in members),
-                "maxCount": sum(m.max_count for m in members),
-                "member": list(lot.members),
-            }
-        else:
-            out[lot.id] = {
-                "id": lot.id,
-                "name": lot.name,
-                "type": COUNTER,
-                "count": lot.count,
-                "maxCount": lot.max_count,
-            }
-    return out
 
 
 def _ints(text: str | None) -> tuple[int, ...]:
