@@ -68,6 +68,7 @@ from nvrd.export.backup import EventBackupService, PresetMover
 from nvrd.export.records import Records
 from nvrd.export.service import ExportService
 from nvrd.integrations.carexport import ExportFolder
+from nvrd.integrations.relay import ParkingRelay
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
 from nvrd.recognition.lpr.service import LprService
@@ -310,6 +311,7 @@ def create_app(
         svc.reconciler.start(running)
         supervisor.spawn("session-purge", purge_sessions)
         supervisor.spawn("event-fanout", svc.fanout.run)
+        supervisor.spawn("parking-relay", ParkingRelay(integrations.store, bus, clock).run)
         svc.lpr.start()
         log.info(
             "server started",
@@ -320,6 +322,7 @@ def create_app(
         finally:
             await supervisor.cancel("session-purge")
             await supervisor.cancel("event-fanout")
+            await supervisor.cancel("parking-relay")
             await svc.reconciler.stop()
             await svc.eventbackup.stop()
             await devices.stop()

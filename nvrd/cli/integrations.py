@@ -1,7 +1,10 @@
 """``nvrd lpr-source|emergency-call|parking-lot add|rm|list`` and ``parking-lot set-count``.
 
 The commands write the database directly; a running server sees the change
-within a second (it reads the registries through a short cache). Entries
+within a second (it reads the registries through a short cache). A count
+set with ``set-count`` is also written to the ``parking_changes`` outbox in
+the same transaction; the server publishes it as ``parkingCount``
+(``nvrd/integrations/relay.py``). Entries
 from the configuration file cannot be removed here: they would come back at
 the next start.
 """
@@ -246,7 +249,7 @@ async def _run(args: argparse.Namespace, store: IntegrationStore, now_ms: int) -
     elif cmd == "set-count":
         if args.count < 0:
             raise CliError("the count cannot be negative")
-        if not await store.set_count(args.id, args.count):
+        if not await store.set_count(args.id, args.count, now_ms):
             raise CliError(f"no parking lot counter {args.id}")
         print(f"parking lot {args.id}: {args.count} cars")
     elif args.command == "lpr-source":

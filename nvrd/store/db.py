@@ -19,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -43,6 +44,16 @@ def head_revision() -> str | None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+#: Messages of a database that another writer holds: SQLite's "database is locked"
+#: (the busy timeout ran out) and "database table is locked".
+_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """``exc`` says that the database is held by another writer: try again later."""
+    return isinstance(exc, OperationalError) and any(m in str(exc.orig) for m in _BUSY)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from nvrd.core.ids import lowest_free
-from nvrd.store.schema import emergency_calls, lpr_sources, parking_lots
+from nvrd.store.schema import emergency_calls, lpr_sources, parking_changes, parking_lots
 
 COUNTER = "counter"
 GROUP = "group"
@@ -163,6 +163,15 @@ class ParkingLot:
     @property
     def is_group(self) -> bool:
         return self.kind == GROUP
+
+
+@dataclass(frozen=True)
+class ParkingChange:
+    """A count changed outside the server: lot ``lot_id`` at ``at_ms``."""
+
+    id: int
+    lot_id: int
+    at_ms: int
 
 
 def _ints(text: str | None) -> tuple[int, ...]:
@@ -356,14 +365,36 @@ class IntegrationStore:
             r = (await conn.execute(select(lpr_sources).where(lpr_sources.c.code == code))).first()
         return _lpr_entry(r) if r is not None else None
 
-    async def set_count(self, lot_id: int, count: int) -> bool:
-        """Set a counter's count; ``False`` if there is no such counter."""
+    async def set_count(self, lot_id: int, count: int, now_ms: int) -> bool:
+        """Set a counter's count (never below 0); ``False`` if there is no such counter.
+
+        The change is also written to ``parking_changes``, in the same
+        transaction, for a running server to publish (:meth:`pending_changes`).
+        """
+        if count < 0:
+            raise ValueError("a parking count cannot be negative")
         t = parking_lots
         async with self._engine.begin() as conn:
             res = await conn.execute(
                 update(t).where(t.c.id == lot_id, t.c.kind == COUNTER).values(count=count)
             )
-        return bool(res.rowcount)
+            if not res.rowcount:
+                return False
+            await conn.execute(insert(parking_changes).values(lot_id=lot_id, at_ms=now_ms))
+        return True
+
+    async def pending_changes(self, limit: int) -> list[ParkingChange]:
+        """The oldest ``limit`` count changes made outside the server, oldest first."""
+        t = parking_changes
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(t).order_by(t.c.id).limit(limit))).all()
+        return [ParkingChange(r.id, r.lot_id, r.at_ms) for r in rows]
+
+    async def forget_changes(self, ids: list[int]) -> None:
+        """Delete published changes."""
+        if ids:
+            async with self._engine.begin() as conn:
+                await conn.execute(delete(parking_changes).where(parking_changes.c.id.in_(ids)))
 
     async def change_count(self, lot_id: int, delta: int) -> list[ParkingLot] | None:
         """Add ``delta`` to a counter, never below 0, atomically.

@@ -129,8 +129,8 @@ async def test_parking_counts(db: Database) -> None:
     assert await store.change_count(2, -1) is None  # never below 0
     assert await store.change_count(3, +1) is None  # a group has no count of its own
     assert await store.change_count(42, +1) is None
-    assert await store.set_count(2, 7)
-    assert not await store.set_count(3, 7)
+    assert await store.set_count(2, 7, 5)
+    assert not await store.set_count(3, 7, 6)
     got = {lot.id: lot.count for lot in await store.lots.all()}
     assert got == {1: 3, 2: 7, 3: 0}
 
