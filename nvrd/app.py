@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import tzlocal
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -43,7 +44,12 @@ from nvrd.api import watch as watch_api
 from nvrd.api.context import Services
 from nvrd.api.fanout import Fanout
 from nvrd.api.proxies import TrustedProxies
-from nvrd.api.responses import api_error_handler, http_error_handler, internal_error_handler
+from nvrd.api.responses import (
+    api_error_handler,
+    database_error_handler,
+    http_error_handler,
+    internal_error_handler,
+)
 from nvrd.auth.bootstrap import ensure_demo_user, ensure_first_admin
 from nvrd.auth.lockout import Lockout
 from nvrd.auth.service import Authenticator
@@ -184,7 +190,7 @@ def create_app(
 ) -> Starlette:
     clock = clock or SystemClock()
     tz = ZoneInfo(settings.server.timezone or host_timezone())
-    db = Database(settings.db_url)
+    db = Database(settings.db_url, settings.server.database_busy_ms)
     users = UserStore(db.engine, hasher)
     sessions = SessionStore(db.engine)
     lockout = Lockout(
@@ -336,6 +342,7 @@ def create_app(
     handlers: dict[Any, Any] = {
         ApiError: api_error_handler,
         HTTPException: http_error_handler,
+        OperationalError: database_error_handler,
         Exception: internal_error_handler,
     }
     proxies = parse_networks(settings.server.trusted_proxies)

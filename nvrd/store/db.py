@@ -1,15 +1,18 @@
 """The database handle: an async SQLAlchemy engine, migrated to the newest schema on open.
 
-SQLite (default) runs in WAL mode with foreign keys on and a busy timeout;
-PostgreSQL through asyncpg. Both get exactly the same schema from the
-Alembic migrations in ``migrations/``.
+SQLite (default) runs in WAL mode with foreign keys on and a busy timeout
+(``[server] database_busy_ms``): a write that waits longer for another
+writer fails with "database is locked", which :func:`is_busy` recognises
+(the API answers it 503 with ``Retry-After``); PostgreSQL through asyncpg.
+Both get exactly the same schema from the Alembic migrations in
+``migrations/``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -56,13 +59,16 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and any(m in str(exc.orig) for m in _BUSY)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
+def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cur.close()
+
+    return on_connect
 
 
 def private_files(db: Path) -> None:
@@ -79,11 +85,11 @@ def private_files(db: Path) -> None:
 class Database:
     """Owns the engine. ``await open()`` migrates; ``await close()`` disposes."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, busy_ms: int = 5000):
         self.url = url
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
 
     @property
     def is_sqlite(self) -> bool:
