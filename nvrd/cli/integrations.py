@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from nvrd.cli.common import CliError, add_common, now_ms
 from nvrd.config import (
@@ -28,7 +29,7 @@ from nvrd.config import (
 )
 from nvrd.integrations.entries import emergency_device, lpr_source, parking_lot
 from nvrd.integrations.parking import totals
-from nvrd.store.db import opened
+from nvrd.store.db import is_busy, opened
 from nvrd.store.integrations import (
     EmergencyDevice,
     EntryExists,
@@ -267,10 +268,14 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
     """Run one registry command against the configured database."""
 
     async def main(fn: Callable[[IntegrationStore], Awaitable[None]]) -> None:
-        async with opened(settings.db_url) as db:
+        async with opened(settings.db_url, settings.server.database_busy_ms) as db:
             await fn(IntegrationStore(db.engine))
 
     try:
         asyncio.run(main(lambda store: _run(args, store, now_ms())))
     except ValidationError as exc:
         raise _invalid(exc) from None
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        raise CliError("the database is busy (another writer holds it); try again") from None

@@ -121,9 +121,9 @@ class Database:
 
 
 @asynccontextmanager
-async def opened(url: str) -> AsyncIterator[Database]:
+async def opened(url: str, busy_ms: int = 5000) -> AsyncIterator[Database]:
     """A migrated database for one command; closed afterwards."""
-    db = Database(url)
+    db = Database(url, busy_ms)
     try:
         await db.open()
         yield db

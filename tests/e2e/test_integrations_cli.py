@@ -3,6 +3,7 @@ sees what the command line changes without a restart."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -159,3 +160,20 @@ def test_subscribers_hear_of_cli_counts(
     ]
     assert b2_msg == {"id": 2, "name": "B2", "type": "counter", "count": 1, "maxCount": 3}
     assert [(u["id"], u["count"]) for u in after["updated"]] == [(2, 1), (3, 6)]
+
+
+def test_a_busy_database_is_a_one_line_error(tmp_path: Path) -> None:
+    a = ["--data-dir", str(tmp_path / "data")]
+    ok("parking-lot", "add", "--name", "B1", "--max", "50", *a)
+    config = tmp_path / "nvrd.toml"
+    config.write_text(f'[server]\ndata_dir = "{tmp_path / "data"}"\ndatabase_busy_ms = 100\n')
+    other = sqlite3.connect(tmp_path / "data" / "nvrd.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the database
+        fails("the database is busy", "parking-lot", "set-count", "1", "3", "--config", str(config))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert ok("parking-lot", "list", *a) == "1\tB1\tcounter\t0/50\tcli\n"
+    ok("parking-lot", "set-count", "1", "3", "--config", str(config))
+    assert ok("parking-lot", "list", *a) == "1\tB1\tcounter\t3/50\tcli\n"
