@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +19,12 @@ from nvrd.store.integrations import IntegrationStore, ParkingLot
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 B1 = ParkingCount(id=1, name="B1", count=7, max_count=10)
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def lots(db: Database) -> IntegrationStore:
@@ -44,7 +53,7 @@ async def test_a_change_is_published_with_its_groups_and_deleted(db: Database) -
         while not clock.slept:  # the round is over once it waits
             await asyncio.sleep(0.01)
     finally:
-        task.cancel()
+        await stop(task)
     group = ParkingCount(id=3, name="All", count=7, max_count=15, group=True, members=(1, 2))
     assert event == ParkingCountChanged(at_ms=1234, updated=(B1, group))
     assert await store.pending_changes(10) == []
@@ -92,3 +101,34 @@ def test_bad_settings() -> None:
         ParkingRelay(None, EventBus(), FakeClock(T0), interval=0)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         ParkingRelay(None, EventBus(), FakeClock(T0), batch=0)  # type: ignore[arg-type]
+
+
+async def test_a_busy_database_delays_the_round(tmp_path: Path) -> None:
+    path = tmp_path / "relay.db"
+    db = Database(f"sqlite+aiosqlite:///{path}", busy_ms=50)
+    await db.open()
+    try:
+        store = await lots(db)
+        assert await store.set_count(1, 7, 1234)
+        bus = EventBus()
+        sub = bus.subscribe([ParkingCountChanged])
+        clock = FakeClock(T0)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another writer: the rows cannot be deleted
+        task = asyncio.create_task(ParkingRelay(store, bus, clock).run())
+        try:
+            first = await asyncio.wait_for(sub.get(), 10)
+            while len(clock.slept) < 2:  # it went on after the busy round
+                await asyncio.sleep(0.01)
+            assert not task.done() and await store.pending_changes(10) != []
+            other.execute("ROLLBACK")
+            while await store.pending_changes(10):
+                await asyncio.sleep(0.01)
+        finally:
+            other.close()
+            await stop(task)
+        assert isinstance(first, ParkingCountChanged) and first.updated[0] == B1
+        # published again until the rows could be deleted (at least once), never lost
+        assert all(e == first for e in sub.pending())
+    finally:
+        await db.close()
