@@ -73,6 +73,7 @@ class IntegrationService:
         cache_seconds: float = 1.0,
         accept_unknown_sources: bool = True,
     ):
+        self._engine = engine
         self.store = IntegrationStore(engine)
         self.lprlog = LprLogStore(engine)
         self._channels = channels
@@ -131,9 +132,12 @@ class IntegrationService:
         lots = await self.store.change_count(lot_id, delta)
         if lots is None:
             return False
+        self._publish_count(lots, lot_id)
+        return True
+
+    def _publish_count(self, lots: list[ParkingLot], lot_id: int) -> None:
         updated = parking.updated_items(lots, lot_id)
         self._bus.publish(ParkingCountChanged(at_ms=self._clock.now_ms(), updated=tuple(updated)))
-        return True
 
     async def record_lpr(self, rec: LprRecord, src: LprSource) -> int:
         """Log a plate that nvrd read itself, publish its ``LPR`` event and move the
@@ -169,15 +173,34 @@ class IntegrationService:
                 at,
                 ", ".join(map(str, chids)),
             )
-        await self.lprlog.add_many(
-            [push.lpr_record(i, devices.lpr[i.src]) for i in items if isinstance(i, LprPush)]
-        )
-        for item in items:
+        counted = await self._store_push(items, devices)
+        for item, moves in zip(items, counted, strict=True):
             self._bus.publish(push.publication(item, devices, titles))
-            if isinstance(item, LprPush):
-                await self._count_lpr(devices.lpr[item.src], item.direction)
-            elif isinstance(item, EmergencyPush):
+            for lot_id, lots in moves:
+                self._publish_count(lots, lot_id)
+            if isinstance(item, EmergencyPush):
                 self._log_call(item, devices.calls[item.src], checked.ignored.get(item.at, ()))
+
+    async def _store_push(
+        self, items: list[PushItem], devices: Devices
+    ) -> list[list[tuple[int, list[ParkingLot]]]]:
+        """Log the pushed plates and move their parking counts in one transaction, so
+        that a push refused by a busy database has stored nothing; return, for each
+        item, the counters that moved and every lot after each move."""
+        counted: list[list[tuple[int, list[ParkingLot]]]] = [[] for _ in items]
+        lpr = [(n, i) for n, i in enumerate(items) if isinstance(i, LprPush)]
+        if not lpr:
+            return counted
+        async with self._engine.begin() as conn:
+            records = [push.lpr_record(i, devices.lpr[i.src]) for _, i in lpr]
+            await LprLogStore.add_in(conn, records)
+            for n, item in lpr:
+                src = devices.lpr[item.src]
+                for lot_id, delta in parking.count_changes(src.entrance, src.exit, item.direction):
+                    lots = await IntegrationStore.change_count_in(conn, lot_id, delta)
+                    if lots is not None:
+                        counted[n].append((lot_id, lots))
+        return counted
 
     async def _register_sources(self, codes: list[str]) -> Devices:
         """Register LPR codes first seen in a push: name = code, no linked channels."""

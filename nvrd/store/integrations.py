@@ -402,14 +402,21 @@ class IntegrationStore:
         Returns every lot as it is after the change, or ``None`` when nothing
         changed (no such counter, or already 0 on the way down).
         """
-        t = parking_lots
         async with self._engine.begin() as conn:
-            res = await conn.execute(
-                update(t)
-                .where(t.c.id == lot_id, t.c.kind == COUNTER, t.c.count + delta >= 0)
-                .values(count=t.c.count + delta)
-            )
-            if not res.rowcount:
-                return None
-            rows = (await conn.execute(select(t).order_by(t.c.id))).all()
+            return await self.change_count_in(conn, lot_id, delta)
+
+    @staticmethod
+    async def change_count_in(
+        conn: AsyncConnection, lot_id: int, delta: int
+    ) -> list[ParkingLot] | None:
+        """:meth:`change_count` inside the caller's transaction."""
+        t = parking_lots
+        res = await conn.execute(
+            update(t)
+            .where(t.c.id == lot_id, t.c.kind == COUNTER, t.c.count + delta >= 0)
+            .values(count=t.c.count + delta)
+        )
+        if not res.rowcount:
+            return None
+        rows = (await conn.execute(select(t).order_by(t.c.id))).all()
         return [_lot_entry(r) for r in rows]

@@ -83,3 +83,24 @@ async def test_is_busy_tells_a_held_database_from_other_errors(tmp_path: Path) -
         assert not is_busy(ValueError("database is locked"))
     finally:
         await db.close()
+
+
+def test_a_push_is_stored_whole_or_not_at_all(harness: Callable[..., AppHarness]) -> None:
+    app = harness(users=[ADMIN, VIEWER], **CONFIG)
+    path = app.settings.server.data_dir / "nvrd.db"
+    with app.client() as c:
+        c.auth = (VIEWER[0], VIEWER[1])
+        other = sqlite3.connect(path, isolation_level=None)
+        try:  # the count cannot be written: the plate logged before it must go too
+            other.execute(
+                "CREATE TRIGGER no_counts BEFORE UPDATE OF count ON parking_lots "
+                "BEGIN SELECT RAISE(ABORT, 'counts are frozen'); END"
+            )
+            res = c.post("/api/push", json=[lpr("C3"), {**lpr("D4"), "direction": "exit"}])
+            assert res.status_code == 500 and res.json()["code"] == -9
+            other.execute("DROP TRIGGER no_counts")
+        finally:
+            other.close()
+        svc = c.app.state.services  # type: ignore[attr-defined]
+        assert c.portal.call(svc.integrations.lprlog.between, 0, 2**62) == []
+        assert c.get("/api/enum?what=parkingLot").json()["counter"][0]["count"] == 0
