@@ -8,6 +8,7 @@ many events are pushed); parking lots are always read fresh.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -173,29 +174,35 @@ class IntegrationService:
                 at,
                 ", ".join(map(str, chids)),
             )
-        for item in items:
-            moves: list[tuple[int, list[ParkingLot]]] = []
-            if isinstance(item, LprPush):
-                moves = await self._store_lpr(item, devices.lpr[item.src])
+        counted = await self._store_push(items, devices)
+        for item, moves in zip(items, counted, strict=True):
             self._bus.publish(push.publication(item, devices, titles))
             for lot_id, lots in moves:
                 self._publish_count(lots, lot_id)
             if isinstance(item, EmergencyPush):
                 self._log_call(item, devices.calls[item.src], checked.ignored.get(item.at, ()))
+            await asyncio.sleep(0)  # let the subscribers' send loops take each item's events
 
-    async def _store_lpr(self, item: LprPush, src: LprSource) -> list[tuple[int, list[ParkingLot]]]:
-        """Log one pushed plate and move the parking counts it moves, in one transaction
-        (a plate refused by a busy database has stored nothing); return the counters
-        that moved and every lot after each move. The plates of a push are stored one
-        by one, each published once stored, so that a long push paces its events."""
-        moves = []
+    async def _store_push(
+        self, items: list[PushItem], devices: Devices
+    ) -> list[list[tuple[int, list[ParkingLot]]]]:
+        """Log the pushed plates and move their parking counts in one transaction, so
+        that a push refused by a busy database has stored nothing; return, for each
+        item, the counters that moved and every lot after each move."""
+        counted: list[list[tuple[int, list[ParkingLot]]]] = [[] for _ in items]
+        lpr = [(n, i) for n, i in enumerate(items) if isinstance(i, LprPush)]
+        if not lpr:
+            return counted
         async with self._engine.begin() as conn:
-            await LprLogStore.add_in(conn, [push.lpr_record(item, src)])
-            for lot_id, delta in parking.count_changes(src.entrance, src.exit, item.direction):
-                lots = await IntegrationStore.change_count_in(conn, lot_id, delta)
-                if lots is not None:
-                    moves.append((lot_id, lots))
-        return moves
+            records = [push.lpr_record(i, devices.lpr[i.src]) for _, i in lpr]
+            await LprLogStore.add_in(conn, records)
+            for n, item in lpr:
+                src = devices.lpr[item.src]
+                for lot_id, delta in parking.count_changes(src.entrance, src.exit, item.direction):
+                    lots = await IntegrationStore.change_count_in(conn, lot_id, delta)
+                    if lots is not None:
+                        counted[n].append((lot_id, lots))
+        return counted
 
     async def _register_sources(self, codes: list[str]) -> Devices:
         """Register LPR codes first seen in a push: name = code, no linked channels."""

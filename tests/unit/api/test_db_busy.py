@@ -85,7 +85,7 @@ async def test_is_busy_tells_a_held_database_from_other_errors(tmp_path: Path) -
         await db.close()
 
 
-def test_a_plate_and_its_count_are_stored_together(harness: Callable[..., AppHarness]) -> None:
+def test_a_push_is_stored_whole_or_not_at_all(harness: Callable[..., AppHarness]) -> None:
     app = harness(users=[ADMIN, VIEWER], **CONFIG)
     path = app.settings.server.data_dir / "nvrd.db"
     with app.client() as c:
