@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import tzlocal
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -43,7 +44,12 @@ from nvrd.api import watch as watch_api
 from nvrd.api.context import Services
 from nvrd.api.fanout import Fanout
 from nvrd.api.proxies import TrustedProxies
-from nvrd.api.responses import api_error_handler, http_error_handler, internal_error_handler
+from nvrd.api.responses import (
+    api_error_handler,
+    database_error_handler,
+    http_error_handler,
+    internal_error_handler,
+)
 from nvrd.auth.bootstrap import ensure_demo_user, ensure_first_admin
 from nvrd.auth.lockout import Lockout
 from nvrd.auth.service import Authenticator
@@ -68,6 +74,7 @@ from nvrd.export.backup import EventBackupService, PresetMover
 from nvrd.export.records import Records
 from nvrd.export.service import ExportService
 from nvrd.integrations.carexport import ExportFolder
+from nvrd.integrations.relay import ParkingRelay
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
 from nvrd.recognition.lpr.service import LprService
@@ -183,7 +190,7 @@ def create_app(
 ) -> Starlette:
     clock = clock or SystemClock()
     tz = ZoneInfo(settings.server.timezone or host_timezone())
-    db = Database(settings.db_url)
+    db = Database(settings.db_url, settings.server.database_busy_ms)
     users = UserStore(db.engine, hasher)
     sessions = SessionStore(db.engine)
     lockout = Lockout(
@@ -310,6 +317,7 @@ def create_app(
         svc.reconciler.start(running)
         supervisor.spawn("session-purge", purge_sessions)
         supervisor.spawn("event-fanout", svc.fanout.run)
+        supervisor.spawn("parking-relay", ParkingRelay(integrations.store, bus, clock).run)
         svc.lpr.start()
         log.info(
             "server started",
@@ -320,6 +328,7 @@ def create_app(
         finally:
             await supervisor.cancel("session-purge")
             await supervisor.cancel("event-fanout")
+            await supervisor.cancel("parking-relay")
             await svc.reconciler.stop()
             await svc.eventbackup.stop()
             await devices.stop()
@@ -333,6 +342,7 @@ def create_app(
     handlers: dict[Any, Any] = {
         ApiError: api_error_handler,
         HTTPException: http_error_handler,
+        OperationalError: database_error_handler,
         Exception: internal_error_handler,
     }
     proxies = parse_networks(settings.server.trusted_proxies)

@@ -45,6 +45,9 @@ class ServerSettings(_Strict):
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     data_dir: Path = Path("./nvrd-data")
     database_url: str = ""
+    #: How long a SQLite write waits for another writer before the request is
+    #: answered 503 with ``Retry-After`` (SQLite's busy timeout).
+    database_busy_ms: Annotated[int, Field(ge=1, le=600_000)] = 5000
     site_name: str = "nvrd"
     timezone: str = ""
     language: str = "en-US"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from nvrd.api import parking
 from nvrd.api.access import SIGNED_IN
 from nvrd.api.endpoint import Call
 from nvrd.api.live import live_sources
@@ -66,7 +67,7 @@ async def _emergency_calls(call: Call) -> Any:
 
 
 async def _parking_lots(call: Call) -> Any:
-    return await call.svc.integrations.parking_enum()
+    return parking.enum_doc(await call.svc.integrations.parking_snapshot())
 
 
 async def _realtime(call: Call) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from nvrd.api.parking import lot_items
 from nvrd.core.channelspec import display_name
 from nvrd.core.clock import utc_from_ms
 from nvrd.core.timefmt import format_iso
@@ -144,4 +145,4 @@ def packing_message(e: Packing, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def parking_message(e: ParkingCountChanged, tz: ZoneInfo) -> dict[str, Any]:
-    return {"timestamp": iso(e.at_ms, tz), "topic": "parkingCount", "updated": list(e.updated)}
+    return {"timestamp": iso(e.at_ms, tz), "topic": "parkingCount", "updated": lot_items(e.updated)}

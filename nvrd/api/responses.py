@@ -10,8 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from nvrd.core.errors import ApiError, Kind
+from nvrd.core.errors import ApiError, Kind, busy
 from nvrd.core.params import parse_indent
+from nvrd.store.db import is_busy
 
 log = logging.getLogger("nvrd.api")
 
@@ -89,6 +90,14 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     else:
         err = ApiError(kind, "internal" if kind is Kind.INTERNAL else "unknownParam", {"name": ""})
     return error_response(request, err)
+
+
+async def database_error_handler(request: Request, exc: Exception) -> Response:
+    """A database held by another writer (SQLite "database is locked") is a 503, not a 500."""
+    if not is_busy(exc):
+        return await internal_error_handler(request, exc)
+    log.warning("database busy", extra={"path": request.url.path, "method": request.method})
+    return error_response(request, busy())
 
 
 async def internal_error_handler(request: Request, exc: Exception) -> Response:

@@ -23,6 +23,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
+from nvrd.api import parking
 from nvrd.api.access import Part, needs
 from nvrd.api.context import Services
 from nvrd.api.enum import display_name
@@ -125,7 +126,8 @@ async def snapshots(svc: Services, r: Renderer) -> list[dict[str, Any]]:
             out.append({"topic": "motionChanges", "updated": updated})
         elif topic == "parkingCount":
             lots = await svc.integrations.parking_snapshot(set(opts.chids) if opts.chids else None)
-            out.append({"timestamp": r.now(), "topic": "parkingCount", "updated": lots})
+            updated = parking.lot_items(lots)
+            out.append({"timestamp": r.now(), "topic": "parkingCount", "updated": updated})
     return out
 
 

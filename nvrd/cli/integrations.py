@@ -1,7 +1,10 @@
 """``nvrd lpr-source|emergency-call|parking-lot add|rm|list`` and ``parking-lot set-count``.
 
 The commands write the database directly; a running server sees the change
-within a second (it reads the registries through a short cache). Entries
+within a second (it reads the registries through a short cache). A count
+set with ``set-count`` is also written to the ``parking_changes`` outbox in
+the same transaction; the server publishes it as ``parkingCount``
+(``nvrd/integrations/relay.py``). Entries
 from the configuration file cannot be removed here: they would come back at
 the next start.
 """
@@ -14,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from nvrd.cli.common import CliError, add_common, now_ms
 from nvrd.config import (
@@ -24,7 +28,8 @@ from nvrd.config import (
     ZoneSettings,
 )
 from nvrd.integrations.entries import emergency_device, lpr_source, parking_lot
-from nvrd.store.db import opened
+from nvrd.integrations.parking import totals
+from nvrd.store.db import is_busy, opened
 from nvrd.store.integrations import (
     EmergencyDevice,
     EntryExists,
@@ -32,7 +37,6 @@ from nvrd.store.integrations import (
     IntegrationStore,
     LprSource,
     ParkingLot,
-    lot_docs,
 )
 
 COMMANDS = ("lpr-source", "emergency-call", "parking-lot")
@@ -133,11 +137,11 @@ def call_line(d: EmergencyDevice) -> str:
 
 
 def lot_lines(lots: list[ParkingLot]) -> list[str]:
-    docs = lot_docs(lots)
+    counts = totals(lots)
     out = []
     for lot in lots:
-        doc = docs[lot.id]
-        parts = [str(lot.id), lot.name, lot.kind, f"{doc['count']}/{doc['maxCount']}"]
+        c = counts[lot.id]
+        parts = [str(lot.id), lot.name, lot.kind, f"{c.count}/{c.max_count}"]
         if lot.is_group:
             parts.append(f"member={_ids(lot.members)}")
         out.append("\t".join([*parts, lot.origin]))
@@ -246,7 +250,7 @@ async def _run(args: argparse.Namespace, store: IntegrationStore, now_ms: int) -
     elif cmd == "set-count":
         if args.count < 0:
             raise CliError("the count cannot be negative")
-        if not await store.set_count(args.id, args.count):
+        if not await store.set_count(args.id, args.count, now_ms):
             raise CliError(f"no parking lot counter {args.id}")
         print(f"parking lot {args.id}: {args.count} cars")
     elif args.command == "lpr-source":
@@ -264,10 +268,14 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
     """Run one registry command against the configured database."""
 
     async def main(fn: Callable[[IntegrationStore], Awaitable[None]]) -> None:
-        async with opened(settings.db_url) as db:
+        async with opened(settings.db_url, settings.server.database_busy_ms) as db:
             await fn(IntegrationStore(db.engine))
 
     try:
         asyncio.run(main(lambda store: _run(args, store, now_ms())))
     except ValidationError as exc:
         raise _invalid(exc) from None
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        raise CliError("the database is busy (another writer holds it); try again") from None

@@ -70,3 +70,12 @@ def forbidden(key: str = "forbidden", **params: Any) -> ApiError:
 
 def not_found(key: str = "notFound", **params: Any) -> ApiError:
     return ApiError(Kind.NOT_FOUND, key, params)
+
+
+#: Seconds a client is told to wait (``Retry-After``) when the database is busy.
+BUSY_RETRY_SECONDS = 1
+
+
+def busy(retry_after: int = BUSY_RETRY_SECONDS) -> ApiError:
+    """The database is held by another writer: 503, try again in ``retry_after`` seconds."""
+    return ApiError(Kind.UNAVAILABLE, "databaseBusy", headers={"Retry-After": str(retry_after)})

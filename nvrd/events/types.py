@@ -215,11 +215,23 @@ class Packing:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ParkingCount:
+    """A parking counter, or a group (``members``; its count and maximum are their sums)."""
+
+    id: int
+    name: str
+    count: int
+    max_count: int
+    group: bool = False
+    members: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ParkingCountChanged:
-    """Parking counters and groups after a change, in the guide's item shape."""
+    """Parking counters and groups after a change, by id."""
 
     at_ms: int
-    updated: tuple[dict[str, Any], ...]
+    updated: tuple[ParkingCount, ...]
 
 
 Event = (

@@ -1,4 +1,4 @@
-"""Parking counts: which lots an LPR event moves, and the guide's item lists.
+"""Parking counts: which lots an LPR event moves, and the counts of counters and groups.
 
 A car seen at a source whose ``parkingLot.entrance`` is a counter, going in
 (``direction: "entry"``), adds one to it; one seen going out (``"exit"``) at
@@ -8,14 +8,17 @@ and one that is only an exit counts an exit; a source that is both counts
 nothing, since it cannot tell. A lot may go above its ``maxCount``: a real
 lot can be over-full (cars parked in the aisles), and refusing to count a
 car that is really there would make the count wrong from then on.
+
+A group's count and maximum are the sums of its members that are counters.
+The guide's item shapes are built from :class:`ParkingCount` in ``nvrd.api``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from nvrd.store.integrations import GROUP, ParkingLot, lot_docs
+from nvrd.events.types import ParkingCount
+from nvrd.store.integrations import ParkingLot
 
 ENTRY = 1
 EXIT = -1
@@ -32,24 +35,38 @@ def count_changes(
     return []
 
 
-def updated_items(lots: Iterable[ParkingLot], changed: int) -> list[dict[str, Any]]:
+def totals(lots: Iterable[ParkingLot]) -> dict[int, ParkingCount]:
+    """Every lot's count by id; a group sums its members that are counters."""
+    all_lots = list(lots)
+    counters = {lot.id: lot for lot in all_lots if not lot.is_group}
+    out: dict[int, ParkingCount] = {}
+    for lot in all_lots:
+        if lot.is_group:
+            members = [counters[m] for m in lot.members if m in counters]
+            out[lot.id] = ParkingCount(
+                id=lot.id,
+                name=lot.name,
+                count=sum(m.count for m in members),
+                max_count=sum(m.max_count for m in members),
+                group=True,
+                members=lot.members,
+            )
+        else:
+            out[lot.id] = ParkingCount(
+                id=lot.id, name=lot.name, count=lot.count, max_count=lot.max_count
+            )
+    return out
+
+
+def updated_items(lots: Iterable[ParkingLot], changed: int) -> list[ParkingCount]:
     """The changed counter and every group it is a member of, by id."""
     all_lots = list(lots)
-    docs = lot_docs(all_lots)
+    counts = totals(all_lots)
     ids = {changed} | {lot.id for lot in all_lots if lot.is_group and changed in lot.members}
-    return [docs[i] for i in sorted(ids) if i in docs]
+    return [counts[i] for i in sorted(ids) if i in counts]
 
 
-def snapshot(lots: Iterable[ParkingLot], ids: set[int] | None = None) -> list[dict[str, Any]]:
+def snapshot(lots: Iterable[ParkingLot], ids: set[int] | None = None) -> list[ParkingCount]:
     """Every lot (or those in ``ids``), counters and groups, by id."""
-    docs = lot_docs(lots)
-    return [docs[i] for i in sorted(docs) if ids is None or i in ids]
-
-
-def enum_doc(lots: Iterable[ParkingLot]) -> dict[str, list[dict[str, Any]]]:
-    """``/api/enum?what=parkingLot``: ``{"counter": [...], "group": [...]}``."""
-    docs = snapshot(lots)
-    return {
-        "counter": [d for d in docs if d["type"] != GROUP],
-        "group": [d for d in docs if d["type"] == GROUP],
-    }
+    counts = totals(lots)
+    return [counts[i] for i in sorted(counts) if ids is None or i in ids]

@@ -8,6 +8,7 @@ many events are pushed); parking lots are always read fresh.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from nvrd.core.clock import Clock, ms_from_datetime
 from nvrd.core.eventtypes import EmergencyCallCode, EventType, SystemCode
 from nvrd.core.pushspec import EmergencyPush, LprPush, PushItem
 from nvrd.events.bus import EventBus
-from nvrd.events.types import LogRequested, ParkingCountChanged
+from nvrd.events.types import LogRequested, ParkingCount, ParkingCountChanged
 from nvrd.integrations import parking, push
 from nvrd.integrations.entries import (
     configured_emergency_devices,
@@ -73,6 +74,7 @@ class IntegrationService:
         cache_seconds: float = 1.0,
         accept_unknown_sources: bool = True,
     ):
+        self._engine = engine
         self.store = IntegrationStore(engine)
         self.lprlog = LprLogStore(engine)
         self._channels = channels
@@ -122,11 +124,8 @@ class IntegrationService:
     async def parking_lots(self) -> list[ParkingLot]:
         return await self.store.lots.all()
 
-    async def parking_enum(self) -> dict[str, list[dict[str, Any]]]:
-        return parking.enum_doc(await self.parking_lots())
-
-    async def parking_snapshot(self, ids: set[int] | None = None) -> list[dict[str, Any]]:
-        """Every counter and group (or those in ``ids``) in the guide's item shape, by id."""
+    async def parking_snapshot(self, ids: set[int] | None = None) -> list[ParkingCount]:
+        """Every counter and group (or those in ``ids``), by id."""
         return parking.snapshot(await self.parking_lots(), ids)
 
     async def change_count(self, lot_id: int, delta: int) -> bool:
@@ -134,9 +133,12 @@ class IntegrationService:
         lots = await self.store.change_count(lot_id, delta)
         if lots is None:
             return False
+        self._publish_count(lots, lot_id)
+        return True
+
+    def _publish_count(self, lots: list[ParkingLot], lot_id: int) -> None:
         updated = parking.updated_items(lots, lot_id)
         self._bus.publish(ParkingCountChanged(at_ms=self._clock.now_ms(), updated=tuple(updated)))
-        return True
 
     async def record_lpr(self, rec: LprRecord, src: LprSource) -> int:
         """Log a plate that nvrd read itself, publish its ``LPR`` event and move the
@@ -172,15 +174,35 @@ class IntegrationService:
                 at,
                 ", ".join(map(str, chids)),
             )
-        await self.lprlog.add_many(
-            [push.lpr_record(i, devices.lpr[i.src]) for i in items if isinstance(i, LprPush)]
-        )
-        for item in items:
+        counted = await self._store_push(items, devices)
+        for item, moves in zip(items, counted, strict=True):
             self._bus.publish(push.publication(item, devices, titles))
-            if isinstance(item, LprPush):
-                await self._count_lpr(devices.lpr[item.src], item.direction)
-            elif isinstance(item, EmergencyPush):
+            for lot_id, lots in moves:
+                self._publish_count(lots, lot_id)
+            if isinstance(item, EmergencyPush):
                 self._log_call(item, devices.calls[item.src], checked.ignored.get(item.at, ()))
+            await asyncio.sleep(0)  # let the subscribers' send loops take each item's events
+
+    async def _store_push(
+        self, items: list[PushItem], devices: Devices
+    ) -> list[list[tuple[int, list[ParkingLot]]]]:
+        """Log the pushed plates and move their parking counts in one transaction, so
+        that a push refused by a busy database has stored nothing; return, for each
+        item, the counters that moved and every lot after each move."""
+        counted: list[list[tuple[int, list[ParkingLot]]]] = [[] for _ in items]
+        lpr = [(n, i) for n, i in enumerate(items) if isinstance(i, LprPush)]
+        if not lpr:
+            return counted
+        async with self._engine.begin() as conn:
+            records = [push.lpr_record(i, devices.lpr[i.src]) for _, i in lpr]
+            await LprLogStore.add_in(conn, records)
+            for n, item in lpr:
+                src = devices.lpr[item.src]
+                for lot_id, delta in parking.count_changes(src.entrance, src.exit, item.direction):
+                    lots = await IntegrationStore.change_count_in(conn, lot_id, delta)
+                    if lots is not None:
+                        counted[n].append((lot_id, lots))
+        return counted
 
     async def _register_sources(self, codes: list[str]) -> Devices:
         """Register LPR codes first seen in a push: name = code, no linked channels."""

@@ -1,15 +1,18 @@
 """The database handle: an async SQLAlchemy engine, migrated to the newest schema on open.
 
-SQLite (default) runs in WAL mode with foreign keys on and a busy timeout;
-PostgreSQL through asyncpg. Both get exactly the same schema from the
-Alembic migrations in ``migrations/``.
+SQLite (default) runs in WAL mode with foreign keys on and a busy timeout
+(``[server] database_busy_ms``): a write that waits longer for another
+writer fails with "database is locked", which :func:`is_busy` recognises
+(the API answers it 503 with ``Retry-After``); PostgreSQL through asyncpg.
+Both get exactly the same schema from the Alembic migrations in
+``migrations/``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -45,13 +49,26 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.close()
+#: Messages of a database that another writer holds: SQLite's "database is locked"
+#: (the busy timeout ran out) and "database table is locked".
+_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """``exc`` says that the database is held by another writer: try again later."""
+    return isinstance(exc, OperationalError) and any(m in str(exc.orig) for m in _BUSY)
+
+
+def _sqlite_pragmas(busy_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cur.close()
+
+    return on_connect
 
 
 def private_files(db: Path) -> None:
@@ -68,11 +85,11 @@ def private_files(db: Path) -> None:
 class Database:
     """Owns the engine. ``await open()`` migrates; ``await close()`` disposes."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, busy_ms: int = 5000):
         self.url = url
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,9 +121,9 @@ class Database:
 
 
 @asynccontextmanager
-async def opened(url: str) -> AsyncIterator[Database]:
+async def opened(url: str, busy_ms: int = 5000) -> AsyncIterator[Database]:
     """A migrated database for one command; closed afterwards."""
-    db = Database(url)
+    db = Database(url, busy_ms)
     try:
         await db.open()
         yield db

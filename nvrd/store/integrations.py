@@ -4,13 +4,14 @@ Entries come from the configuration file (``origin = "config"``: re-applied
 at every start by :meth:`EntryTable.seed`) or from the CLI (``origin =
 "cli"``: never touched by the configuration). Parking counts live in the
 same rows as the counters, so they survive restarts; a group's count and
-maximum are the sums of its members, computed when read.
+maximum are the sums of its members, computed when read
+(``nvrd.integrations.parking``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from nvrd.core.ids import lowest_free
-from nvrd.store.schema import emergency_calls, lpr_sources, parking_lots
+from nvrd.store.schema import emergency_calls, lpr_sources, parking_changes, parking_lots
 
 COUNTER = "counter"
 GROUP = "group"
@@ -149,7 +150,7 @@ class EmergencyDevice:
 
 @dataclass(frozen=True)
 class ParkingLot:
-    """A counter (its own ``count``) or a group (``members``; sums computed by :func:`lot_docs`)."""
+    """A counter (its own ``count``) or a group (``members``, whose counts it sums)."""
 
     id: int
     name: str
@@ -164,31 +165,13 @@ class ParkingLot:
         return self.kind == GROUP
 
 
-def lot_docs(lots: Iterable[ParkingLot]) -> dict[int, dict[str, Any]]:
-    """The guide's parking-lot items by id; a group sums its members that are counters."""
-    all_lots = list(lots)
-    counters = {lot.id: lot for lot in all_lots if not lot.is_group}
-    out: dict[int, dict[str, Any]] = {}
-    for lot in all_lots:
-        if lot.is_group:
-            members = [counters[m] for m in lot.members if m in counters]
-            out[lot.id] = {
-                "id": lot.id,
-                "name": lot.name,
-                "type": GROUP,
-                "count": sum(m.count for m in members),
-                "maxCount": sum(m.max_count for m in members),
-                "member": list(lot.members),
-            }
-        else:
-            out[lot.id] = {
-                "id": lot.id,
-                "name": lot.name,
-                "type": COUNTER,
-                "count": lot.count,
-                "maxCount": lot.max_count,
-            }
-    return out
+@dataclass(frozen=True)
+class ParkingChange:
+    """A count changed outside the server: lot ``lot_id`` at ``at_ms``."""
+
+    id: int
+    lot_id: int
+    at_ms: int
 
 
 def _ints(text: str | None) -> tuple[int, ...]:
@@ -382,14 +365,36 @@ class IntegrationStore:
             r = (await conn.execute(select(lpr_sources).where(lpr_sources.c.code == code))).first()
         return _lpr_entry(r) if r is not None else None
 
-    async def set_count(self, lot_id: int, count: int) -> bool:
-        """Set a counter's count; ``False`` if there is no such counter."""
+    async def set_count(self, lot_id: int, count: int, now_ms: int) -> bool:
+        """Set a counter's count (never below 0); ``False`` if there is no such counter.
+
+        The change is also written to ``parking_changes``, in the same
+        transaction, for a running server to publish (:meth:`pending_changes`).
+        """
+        if count < 0:
+            raise ValueError("a parking count cannot be negative")
         t = parking_lots
         async with self._engine.begin() as conn:
             res = await conn.execute(
                 update(t).where(t.c.id == lot_id, t.c.kind == COUNTER).values(count=count)
             )
-        return bool(res.rowcount)
+            if not res.rowcount:
+                return False
+            await conn.execute(insert(parking_changes).values(lot_id=lot_id, at_ms=now_ms))
+        return True
+
+    async def pending_changes(self, limit: int) -> list[ParkingChange]:
+        """The oldest ``limit`` count changes made outside the server, oldest first."""
+        t = parking_changes
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(t).order_by(t.c.id).limit(limit))).all()
+        return [ParkingChange(r.id, r.lot_id, r.at_ms) for r in rows]
+
+    async def forget_changes(self, ids: list[int]) -> None:
+        """Delete published changes."""
+        if ids:
+            async with self._engine.begin() as conn:
+                await conn.execute(delete(parking_changes).where(parking_changes.c.id.in_(ids)))
 
     async def change_count(self, lot_id: int, delta: int) -> list[ParkingLot] | None:
         """Add ``delta`` to a counter, never below 0, atomically.
@@ -397,14 +402,21 @@ class IntegrationStore:
         Returns every lot as it is after the change, or ``None`` when nothing
         changed (no such counter, or already 0 on the way down).
         """
-        t = parking_lots
         async with self._engine.begin() as conn:
-            res = await conn.execute(
-                update(t)
-                .where(t.c.id == lot_id, t.c.kind == COUNTER, t.c.count + delta >= 0)
-                .values(count=t.c.count + delta)
-            )
-            if not res.rowcount:
-                return None
-            rows = (await conn.execute(select(t).order_by(t.c.id))).all()
+            return await self.change_count_in(conn, lot_id, delta)
+
+    @staticmethod
+    async def change_count_in(
+        conn: AsyncConnection, lot_id: int, delta: int
+    ) -> list[ParkingLot] | None:
+        """:meth:`change_count` inside the caller's transaction."""
+        t = parking_lots
+        res = await conn.execute(
+            update(t)
+            .where(t.c.id == lot_id, t.c.kind == COUNTER, t.c.count + delta >= 0)
+            .values(count=t.c.count + delta)
+        )
+        if not res.rowcount:
+            return None
+        rows = (await conn.execute(select(t).order_by(t.c.id))).all()
         return [_lot_entry(r) for r in rows]

@@ -163,6 +163,17 @@ parking_lots = Table(
     Column("created_ms", BigInteger, nullable=False),
 )
 
+#: Parking count changes made outside the server (``nvrd parking-lot set-count``),
+#: written in the same transaction as the count: the running server publishes
+#: ``parkingCount`` for each and deletes it (an outbox, read by polling).
+parking_changes = Table(
+    "parking_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lot_id", Integer, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+)
+
 #: The vehicle-number log: one row per recognised plate. ``chid`` is the
 #: recognition channel, ``linked`` every channel involved (JSON list), ``roi``
 #: ``{"offset": [x, y], "size": [w, h]}`` or NULL, ``image`` a JSON list of

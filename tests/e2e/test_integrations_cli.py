@@ -3,11 +3,15 @@ sees what the command line changes without a restart."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.e2e.events_client import Subscriber, events_url
 from tests.e2e.server import ServerProcess, nvrd
 
 
@@ -118,3 +122,58 @@ def test_running_server_sees_cli_changes(tmp_path: Path) -> None:
         srv.stop()
     counts = ok("parking-lot", "list", *cfg)
     assert counts == "1\tB1\tcounter\t40/2\tconfig\n"
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_subscribers_hear_of_cli_counts(
+    tmp_path: Path, database: str, request: pytest.FixtureRequest
+) -> None:
+    url = str(request.getfixturevalue("pg_url")) if database == "postgresql" else ""
+    srv = ServerProcess(
+        tmp_path,
+        '[[parking_lot]]\nid = 1\nname = "B1"\nmax_count = 2\n'
+        '[[parking_lot]]\nid = 2\nname = "B2"\nmax_count = 3\n'
+        '[[parking_lot]]\nid = 3\nname = "All"\ntype = "group"\nmember = [1, 2]\n',
+        database_url=url,
+    )
+    srv.start()
+    cfg = ["--config", str(srv.config)]
+    try:
+        with (
+            Subscriber(events_url(srv, "topics=parkingCount")) as every,
+            Subscriber(events_url(srv, "topics=parkingCount&ch=2")) as b2,
+        ):
+            assert [u["count"] for u in every.recv(5)["updated"]] == [0, 0, 0]
+            assert [u["id"] for u in b2.recv(5)["updated"]] == [2]
+            assert ok("parking-lot", "set-count", "1", "5", *cfg) == "parking lot 1: 5 cars\n"
+            msg = every.recv(10)
+            fails("cannot be negative", "parking-lot", "set-count", "1", "-1", *cfg)
+            ok("parking-lot", "set-count", "2", "1", *cfg)
+            (b2_msg,) = b2.recv(10)["updated"]
+            after = every.recv(10)
+    finally:
+        srv.stop()
+    assert msg["topic"] == "parkingCount" and "timestamp" in msg
+    assert msg["updated"] == [
+        {"id": 1, "name": "B1", "type": "counter", "count": 5, "maxCount": 2},
+        {"id": 3, "name": "All", "type": "group", "count": 5, "maxCount": 5, "member": [1, 2]},
+    ]
+    assert b2_msg == {"id": 2, "name": "B2", "type": "counter", "count": 1, "maxCount": 3}
+    assert [(u["id"], u["count"]) for u in after["updated"]] == [(2, 1), (3, 6)]
+
+
+def test_a_busy_database_is_a_one_line_error(tmp_path: Path) -> None:
+    a = ["--data-dir", str(tmp_path / "data")]
+    ok("parking-lot", "add", "--name", "B1", "--max", "50", *a)
+    config = tmp_path / "nvrd.toml"
+    config.write_text(f'[server]\ndata_dir = "{tmp_path / "data"}"\ndatabase_busy_ms = 100\n')
+    other = sqlite3.connect(tmp_path / "data" / "nvrd.db", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the database
+        fails("the database is busy", "parking-lot", "set-count", "1", "3", "--config", str(config))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert ok("parking-lot", "list", *a) == "1\tB1\tcounter\t0/50\tcli\n"
+    ok("parking-lot", "set-count", "1", "3", "--config", str(config))
+    assert ok("parking-lot", "list", *a) == "1\tB1\tcounter\t3/50\tcli\n"

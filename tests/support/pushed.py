@@ -61,7 +61,7 @@ def seen(event: Event) -> Seen:
             data = {"message": msg, "chids": [event.channel.chid]}
         case ParkingCountChanged():
             msg = pushmsg.parking_message(event, TZ)
-            data = {"message": msg, "lots": [u["id"] for u in event.updated]}
+            data = {"message": msg, "lots": [u.id for u in event.updated]}
         case LogRequested():
             data = {
                 "type": event.type,

@@ -122,7 +122,7 @@ def test_database_changes_are_seen_without_restart(app: AppHarness) -> None:
         call(store.lpr.add, LprSource(9, "NEW", "New one", (3,)), 1)
         call(store.calls.add, EmergencyDevice(1, "0000009", "Lift"), 1)
         call(store.lots.add, ParkingLot(4, "Roof", max_count=5), 1)
-        call(store.set_count, 1, 12)
+        call(store.set_count, 1, 12, 1)
         # parking lots are read fresh; devices within the cache's lifetime (1 s)
         assert c.get("/api/enum?what=parkingLot").json()["group"][0]["count"] == 12
         assert [d["id"] for d in c.get("/api/enum?what=parkingLot").json()["counter"]] == [1, 2, 4]

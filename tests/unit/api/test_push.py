@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from nvrd.api.parking import lot_items
 from nvrd.events.bus import Subscription
 from nvrd.events.types import (
     LogRequested,
@@ -368,9 +369,9 @@ def test_parking_counts_follow_entries_and_exits_and_persist(app: AppHarness) ->
         assert counts(c) == {1: 3, 2: 0, 3: 3}
         svc = c.app.state.services  # type: ignore[attr-defined]
         snap = c.portal.call(svc.integrations.parking_snapshot, None)  # type: ignore[union-attr]
-        assert [d["id"] for d in snap] == [1, 2, 3]
+        assert [d.id for d in snap] == [1, 2, 3]
         only = c.portal.call(svc.integrations.parking_snapshot, {3})  # type: ignore[union-attr]
-        assert only == [lot(3, "Total", 3, 12, [1, 2])]
+        assert lot_items(only) == [lot(3, "Total", 3, 12, [1, 2])]
     again = AppHarness(app.settings, [], [])
     with again.client() as c:
         c.auth = (VIEWER[0], VIEWER[1])

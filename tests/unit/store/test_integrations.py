@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from nvrd.events.types import ParkingCount
+from nvrd.integrations.parking import totals
 from nvrd.store.db import Database, head_revision
 from nvrd.store.integrations import (
     EmergencyDevice,
@@ -14,7 +16,6 @@ from nvrd.store.integrations import (
     LprSource,
     ParkingLot,
     Zone,
-    lot_docs,
 )
 
 ZONE = Zone(chid=1, rect=(2622, 1499, 4297, 4297), mode="parking", id=3, disabled_only=True)
@@ -117,24 +118,19 @@ async def test_parking_counts(db: Database) -> None:
         await store.lots.add(lot, 1)
     lots = await store.change_count(1, +1)
     assert lots is not None
-    docs = lot_docs(lots)
-    assert docs[1] == {"id": 1, "name": "B1", "type": "counter", "count": 1, "maxCount": 2}
-    assert docs[3] == {
-        "id": 3,
-        "name": "All",
-        "type": "group",
-        "count": 1,
-        "maxCount": 42,
-        "member": [1, 2, 99],
-    }
+    counts = totals(lots)
+    assert counts[1] == ParkingCount(id=1, name="B1", count=1, max_count=2)
+    assert counts[3] == ParkingCount(
+        id=3, name="All", count=1, max_count=42, group=True, members=(1, 2, 99)
+    )
     await store.change_count(1, +1)
     lots = await store.change_count(1, +1)  # over-full is counted
-    assert lots is not None and lot_docs(lots)[1]["count"] == 3
+    assert lots is not None and totals(lots)[1].count == 3
     assert await store.change_count(2, -1) is None  # never below 0
     assert await store.change_count(3, +1) is None  # a group has no count of its own
     assert await store.change_count(42, +1) is None
-    assert await store.set_count(2, 7)
-    assert not await store.set_count(3, 7)
+    assert await store.set_count(2, 7, 5)
+    assert not await store.set_count(3, 7, 6)
     got = {lot.id: lot.count for lot in await store.lots.all()}
     assert got == {1: 3, 2: 7, 3: 0}
 
