@@ -94,6 +94,8 @@ class DirectClient:
         self.proc.kill()
         self.proc.wait()
         self._thread.join(5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def extra_latency(direct: dict[str, float], via: dict[str, float]) -> list[float]:
