@@ -219,18 +219,30 @@ def start_from_template(settings: Settings, template: Path) -> None:
         shutil.copyfile(template, settings.server.data_dir / "nvrd.db")
 
 
-@pytest.fixture
-def harness(tmp_path: Path, template_db: Path) -> Callable[..., AppHarness]:
-    """Build an app on a temporary data dir with the standard test users."""
-
+def _builder(root: Path, template: Path) -> Callable[..., AppHarness]:
     def build(users: list[tuple[str, str, str, bool]] | None = None, **sections: Any) -> AppHarness:
-        settings = make_settings(tmp_path, **sections)
+        settings = make_settings(root, **sections)
         settings.server.data_dir.mkdir(parents=True, exist_ok=True)
-        start_from_template(settings, template_db)
+        start_from_template(settings, template)
         add_users(settings, users if users is not None else [ADMIN, VIEWER, NOREMOTE])
         return AppHarness(settings, [], [])
 
     return build
+
+
+@pytest.fixture
+def harness(tmp_path: Path, template_db: Path) -> Callable[..., AppHarness]:
+    """Build an app on a temporary data dir with the standard test users."""
+    return _builder(tmp_path, template_db)
+
+
+@pytest.fixture(scope="module")
+def module_harness(
+    tmp_path_factory: pytest.TempPathFactory, template_db: Path
+) -> Callable[..., AppHarness]:
+    """:func:`harness` for an app that a module's tests share: only for tests that
+    change nothing (one app start for the module instead of one per test)."""
+    return _builder(tmp_path_factory.mktemp("app"), template_db)
 
 
 @pytest.fixture

@@ -31,13 +31,22 @@ ZERO = "0001-01-01T00:00:00Z"
 T = "2024-01-01T00:00:00Z"
 
 
+@pytest.fixture(scope="module")
+def admin(module_harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
+    """One app for the module: every request here is refused, so nothing changes."""
+    with module_harness(users=[ADMIN], **CONFIG).client() as c:
+        c.auth = (ADMIN[0], ADMIN[1])
+        yield c
+
+
 @pytest.fixture
 def app(harness: Callable[..., AppHarness]) -> AppHarness:
+    """An app of its own, for the tests that look at what it asked for (restarts)."""
     return harness(users=[ADMIN], **CONFIG)
 
 
 @pytest.fixture
-def admin(app: AppHarness) -> Iterator[TestClient]:
+def own(app: AppHarness) -> Iterator[TestClient]:
     with app.client() as c:
         c.auth = (ADMIN[0], ADMIN[1])
         yield c
@@ -54,10 +63,10 @@ def check_400(r: Any) -> None:
 
 @pytest.mark.parametrize("value", ["false", "0", "no", "off", "FALSE"])
 def test_restart_false_does_not_restart(
-    app: AppHarness, admin: TestClient, value: str, caplog: pytest.LogCaptureFixture
+    app: AppHarness, own: TestClient, value: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="nvrd.system"):
-        r = admin.get(f"/api/system?restart={value}")
+        r = own.get(f"/api/system?restart={value}")
     assert r.status_code == 200, r.text
     # A restart is scheduled (and logged) before the answer goes out, and asked for
     # 0.5 s later: no record means none is coming.
@@ -66,8 +75,8 @@ def test_restart_false_does_not_restart(
 
 
 @pytest.mark.parametrize("value", ["", "=true", "=1"])
-def test_restart_true_restarts(app: AppHarness, admin: TestClient, value: str) -> None:
-    r = admin.get(f"/api/system?restart{value}")
+def test_restart_true_restarts(app: AppHarness, own: TestClient, value: str) -> None:
+    r = own.get(f"/api/system?restart{value}")
     assert r.status_code == 200, r.text
     deadline = time.monotonic() + 5
     while not app.restarts and time.monotonic() < deadline:
@@ -75,8 +84,8 @@ def test_restart_true_restarts(app: AppHarness, admin: TestClient, value: str) -
     assert app.restarts == [1]
 
 
-def test_restart_junk_is_400(app: AppHarness, admin: TestClient) -> None:
-    check_400(admin.get("/api/system?restart=maybe"))
+def test_restart_junk_is_400(app: AppHarness, own: TestClient) -> None:
+    check_400(own.get("/api/system?restart=maybe"))
     assert app.restarts == []
 
 
