@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 OBJECT_TYPES: tuple[str, ...] = ("face", "human", "vehicle")
@@ -130,3 +131,17 @@ def _clothes_tags(clothes: list[Any]) -> list[str]:
             named = [c for c in colours if isinstance(c, str) and c in COLORS]
             out += [tag("human", f"{part}.color", c) for c in named]
     return out
+
+
+#: A crop written by the detection: ``<chid>/<YYYY-MM-DD UTC>/<at_ms>-<objId>.jpg`` under
+#: the objects folder; the log stores it as ``objects/`` + that path.
+CROP = re.compile(r"^[1-9]\d{0,8}/\d{4}-\d{2}-\d{2}/\d{1,16}-\d{1,20}\.jpg$")
+CROP_PREFIX = "objects/"
+
+
+def crop_path(image: str | None) -> str | None:
+    """The path under the objects folder of a stored image reference, when it is a crop."""
+    if image is None or not image.startswith(CROP_PREFIX):
+        return None
+    rel = image[len(CROP_PREFIX) :]
+    return rel if CROP.match(rel) else None

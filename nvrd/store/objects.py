@@ -166,9 +166,11 @@ class ObjectLogStore:
         async with self._engine.connect() as conn:
             return {int(c): int(m) for c, m in (await conn.execute(query)).all()}
 
-    async def delete_before(self, chid: int, cutoff_ms: int, limit: int = 1000) -> list[str]:
+    async def delete_before(
+        self, chid: int, cutoff_ms: int, limit: int = 1000
+    ) -> tuple[int, list[str]]:
         """Delete up to ``limit`` of the channel's entries older than ``cutoff_ms`` (and
-        their tags); return the image references of the deleted ones."""
+        their tags); (how many, the image references of the deleted ones)."""
         t = object_log
         find = (
             select(t.c.id, t.c.image)
@@ -179,11 +181,11 @@ class ObjectLogStore:
         async with self._engine.begin() as conn:
             found = (await conn.execute(find)).all()
             if not found:
-                return []
+                return 0, []
             ids = [int(r.id) for r in found]
             await conn.execute(delete(object_tag).where(object_tag.c.object_id.in_(ids)))
             await conn.execute(delete(t).where(t.c.id.in_(ids)))
-        return [str(r.image) for r in found if r.image]
+        return len(found), [str(r.image) for r in found if r.image]
 
     async def get(self, entry_id: int) -> ObjectRecord | None:
         async with self._engine.connect() as conn:

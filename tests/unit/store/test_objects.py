@@ -203,9 +203,9 @@ async def test_retention_queries(db: Database) -> None:
     ]
     await store.add_many(rows)
     assert await store.channels() == [1, 2]
-    assert sorted(await store.delete_before(1, 3, limit=1)) == ["i1"]
-    assert sorted(await store.delete_before(1, 3)) == ["i2"]
-    assert await store.delete_before(1, 3) == []
+    assert await store.delete_before(1, 3, limit=1) == (1, ["i1"])
+    assert await store.delete_before(1, 3) == (1, ["i2"])
+    assert await store.delete_before(1, 3) == (0, [])
     total, page = await store.search(ObjectQuery(tags=["human.bag=true"], ascending=True))
     assert total == 2 and [r.at_ms for r in page] == [3, 4]
     async with db.engine.begin() as conn:
