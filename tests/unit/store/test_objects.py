@@ -4,6 +4,7 @@ queries and the query plans, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, text
@@ -226,7 +227,7 @@ async def test_retention_queries(db: Database) -> None:
     assert await store.oldest_recordings() == {1: 300}
 
 
-def _plan_sqlite(rows: list[Any]) -> str:
+def _plan_sqlite(rows: Sequence[Any]) -> str:
     return " | ".join(str(r[-1]) for r in rows)
 
 
