@@ -303,7 +303,7 @@ def test_parser_answers_a_query_or_a_400(query: dict[str, str]) -> None:
 
 
 def test_search_needs_sign_in_and_the_objects_right(client: TestClient) -> None:
-    client.auth = None
+    client.auth = None  # type: ignore[assignment]
     client.cookies.clear()
     assert client.get("/api/find?what=object").status_code == 401
     r = client.get("/api/find?what=object", auth=PLATES_ONLY[:2])
@@ -317,7 +317,7 @@ def test_crops_are_served_behind_the_same_right(client: TestClient) -> None:
     assert r.status_code == 200 and r.content == JPEG
     assert r.headers["content-type"] == "image/jpeg"
     assert client.get(url, auth=PLATES_ONLY[:2]).status_code == 403
-    client.auth = None
+    client.auth = None  # type: ignore[assignment]
     client.cookies.clear()
     assert client.get(url).status_code == 401
     image = find(client, "&objectType=face&sort=asc&maxCount=1", auth=VIEWER[:2])["data"][0]
