@@ -35,6 +35,7 @@ from nvrd.api import find as find_api
 from nvrd.api import info as info_api
 from nvrd.api import live as live_api
 from nvrd.api import lprfiles as lprfiles_api
+from nvrd.api import objectfiles as objectfiles_api
 from nvrd.api import push as push_api
 from nvrd.api import status as status_api
 from nvrd.api import subscribe as subscribe_api
@@ -77,11 +78,14 @@ from nvrd.integrations.carexport import ExportFolder
 from nvrd.integrations.relay import ParkingRelay
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
+from nvrd.objectlog.retention import ObjectRetention
+from nvrd.objectlog.writer import ObjectLogWriter
 from nvrd.recognition.lpr.service import LprService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore
 from nvrd.store.eventvideos import EventVideoStore
+from nvrd.store.objects import ObjectLogStore
 from nvrd.store.presets import PresetNameStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
@@ -147,6 +151,7 @@ def routes() -> list[BaseRoute]:
         *channel_api.routes,
         *discover_api.routes,
         *lprfiles_api.routes,
+        *objectfiles_api.routes,
         *files_api.routes,
         *live_api.routes,
         *subscribe_api.routes,
@@ -203,6 +208,11 @@ def create_app(
     channels = ChannelStore(db.engine)
     eventlog = EventLogStore(db.engine)
     log_writer = EventLogWriter(bus, eventlog, clock)
+    objects = ObjectLogStore(db.engine)
+    object_writer = ObjectLogWriter(bus, objects, clock)
+    object_retention = ObjectRetention(
+        objects, settings.objects_dir, settings.objects.keep_days, clock
+    )
 
     def audit(code: PrivacyCode, param: dict[str, Any]) -> None:
         bus.publish(
@@ -279,6 +289,7 @@ def create_app(
         integrations=integrations,
         lpr=lpr_service(settings, integrations, ChannelStore(db.engine), media, clock),
         exports=ExportFolder(settings.exports_dir, settings.lpr.export_retention_minutes * 60),
+        objects=objects,
     )
 
     def now_ms() -> int:
@@ -300,6 +311,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.open()
         await log_writer.start()
+        object_writer.open()
+        object_log = supervisor.spawn("object-log", object_writer.run)
         await ensure_first_admin(users, settings.server.data_dir, now_ms(), announce)
         if settings.auth.demo_user:
             await ensure_demo_user(
@@ -318,6 +331,7 @@ def create_app(
         supervisor.spawn("session-purge", purge_sessions)
         supervisor.spawn("event-fanout", svc.fanout.run)
         supervisor.spawn("parking-relay", ParkingRelay(integrations.store, bus, clock).run)
+        supervisor.spawn("object-retention", object_retention.run)
         svc.lpr.start()
         log.info(
             "server started",
@@ -329,12 +343,16 @@ def create_app(
             await supervisor.cancel("session-purge")
             await supervisor.cancel("event-fanout")
             await supervisor.cancel("parking-relay")
+            await supervisor.cancel("object-retention")
             await svc.reconciler.stop()
             await svc.eventbackup.stop()
             await devices.stop()
             await svc.lpr.stop()
             await media.stop()
             await svc.export.stop()
+            await object_writer.stop()
+            object_log.finish()
+            await object_log.join()
             await log_writer.stop()
             await db.close()
             log.info("server stopped")

@@ -431,6 +431,14 @@ class LprSettings(_Strict):
         return v
 
 
+class ObjectSettings(_Strict):
+    """Objects seen by the detection (and pushed ones): the object log and its crops."""
+
+    #: log entries and crop images older than this are deleted (or sooner, when the
+    #: channel's oldest recording is younger: objects are kept with their video)
+    keep_days: Annotated[float, Field(gt=0, le=36_600)] = 30
+
+
 def _unique(items: list[Any], attrs: tuple[str, ...]) -> None:
     for attr in attrs:
         seen: set[Any] = set()
@@ -455,6 +463,7 @@ class Settings(_Strict):
     onvif: OnvifSettings = OnvifSettings()
     discovery: DiscoverySettings = DiscoverySettings()
     lpr: LprSettings = LprSettings()
+    objects: ObjectSettings = ObjectSettings()
     integrations: IntegrationSettings = IntegrationSettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)
@@ -517,6 +526,11 @@ class Settings(_Strict):
         return self.server.data_dir / "plates"
 
     @property
+    def objects_dir(self) -> Path:
+        """Crop images of the object log (``/storage/objects/...``)."""
+        return self.server.data_dir / "objects"
+
+    @property
     def exports_dir(self) -> Path:
         """Exported vehicle-number log searches (``/download/carNo/...``)."""
         return self.server.data_dir / "exports" / "carNo"
@@ -542,6 +556,7 @@ _ENV_SECTIONS = (
     "onvif",
     "discovery",
     "lpr",
+    "objects",
 )
 
 

@@ -24,6 +24,7 @@ from nvrd.media.service import MediaService
 from nvrd.recognition.lpr.service import LprService
 from nvrd.store.channels import ChannelStore
 from nvrd.store.eventlog import EventLogStore
+from nvrd.store.objects import ObjectLogStore
 from nvrd.store.presets import PresetNameStore
 from nvrd.store.recordings import RecordingIndex
 from nvrd.store.recsearch import RecordingSearch
@@ -60,6 +61,8 @@ class Services:
     preset_mover: PresetMover
     lpr: LprService
     exports: ExportFolder
+    #: The object log (``what=object``).
+    objects: ObjectLogStore
 
 
 def services(request: HTTPConnection) -> Services:

@@ -13,7 +13,7 @@ from nvrd.api.routing import api_route
 from nvrd.core.channelspec import display_name as channel_display_name
 from nvrd.core.errors import bad_request
 from nvrd.core.eventtypes import CATALOGUE, code_key, type_key
-from nvrd.core.objects import OBJECT_ATTRIBUTES, OBJECT_TYPES, REALTIME_TOPICS
+from nvrd.core.objects import DETECTED_ATTRIBUTES, OBJECT_TYPES, REALTIME_TOPICS
 from nvrd.core.params import flag
 from nvrd.store.channels import Channel
 
@@ -50,12 +50,13 @@ async def _event_types(call: Call) -> Any:
 
 
 async def _object_attr(call: Call) -> Any:
+    """What this server's recognisers can report (no glasses, no hats: api-decisions.md)."""
     otype = call.query.get("type")
     if otype is None or otype == "":
-        return copy.deepcopy(OBJECT_ATTRIBUTES)
+        return copy.deepcopy(DETECTED_ATTRIBUTES)
     if otype not in OBJECT_TYPES:
         raise bad_request("unknownObjectType", value=otype)
-    return copy.deepcopy(OBJECT_ATTRIBUTES[otype])
+    return copy.deepcopy(DETECTED_ATTRIBUTES[otype])
 
 
 async def _lpr_sources(call: Call) -> Any:

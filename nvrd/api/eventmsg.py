@@ -22,7 +22,7 @@ from nvrd.api.eventlog import iso_ms, render_entry
 from nvrd.api.live import stream_sources
 from nvrd.api.responses import dump_json
 from nvrd.core.channelspec import display_name
-from nvrd.core.objects import OBJECT_TYPES
+from nvrd.core.objects import OBJECT_TYPES, crop_path
 from nvrd.core.statuscodes import ChannelStatus, status_key
 from nvrd.core.timefmt import format_iso
 from nvrd.events.types import (
@@ -243,6 +243,8 @@ class Renderer:
             for k, v in value.items():
                 if k in ("src", "image") and isinstance(v, str) and v.startswith("/"):
                     out[k] = self.opts.base + v[1:]
+                elif k == "image" and isinstance(v, str) and crop_path(v) is not None:
+                    out[k] = f"{self.opts.base}storage/{v}"  # as what=object shows it
                 else:
                     out[k] = self.absolute(v)
             return out

@@ -1,5 +1,6 @@
 """``/api/find?what=recDays|recMinutes``: days and minutes with recorded video
-(``what=eventLog`` is in ``eventlog.py``, ``carNo`` and ``similarCarNo`` in ``carno.py``).
+(``what=eventLog`` is in ``eventlog.py``, ``carNo`` and ``similarCarNo`` in ``carno.py``,
+``object`` in ``objects.py``).
 
 Times are bucketed in the server zone, or in UTC when every time given in
 the request ends in ``Z``; the top-level ``timeBegin``/``timeEnd`` are then
@@ -17,6 +18,7 @@ from nvrd.api.access import Part, Query, needs, when_param
 from nvrd.api.carno import car_no, similar_car_no
 from nvrd.api.endpoint import Call
 from nvrd.api.eventlog import event_log
+from nvrd.api.objects import object_search
 from nvrd.api.routing import api_route
 from nvrd.core import recbuckets as rb
 from nvrd.core.clock import ms_from_datetime
@@ -29,7 +31,7 @@ from nvrd.core.timefmt import format_iso, parse_time
 MAX_MINUTE_DAYS = 3
 
 #: ``what=`` values of the guide that later work implements (answered 501).
-LATER = frozenset({"object", "face"})
+LATER = frozenset({"face"})
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ _WHAT = {
     "eventLog": event_log,
     "carNo": car_no,
     "similarCarNo": similar_car_no,
+    "object": object_search,
 }
 
 #: ``what=`` -> the right it needs (the same right gates the same data on a websocket
@@ -152,6 +155,7 @@ WHAT_RIGHTS = {
     "eventLog": Right.PLAYBACK,
     "carNo": Right.LPR,
     "similarCarNo": Right.LPR,
+    "object": Right.PLAYBACK,
     **{name: Right.PLAYBACK for name in sorted(LATER)},
 }
 

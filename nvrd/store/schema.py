@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -281,4 +282,42 @@ lpr_plates = Table(
     Column("n", BigInteger, nullable=False),
     Column("last_ms", BigInteger, nullable=False),
     Index("ix_lpr_plates_last", "last_ms"),
+)
+
+#: The object log (``/api/find?what=object``): one row per object seen (``ObjectSeen``),
+#: by nvrd's detection or pushed. ``attributes`` is the guide's JSON object as reported;
+#: ``image`` the crop: a path relative to the data dir (``objects/<chid>/<date>/...``) or
+#: a pushed absolute URL. ``embedding`` is reserved for face search (NULL until then).
+object_log = Table(
+    "object_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("chid", Integer, nullable=False),
+    Column("obj_id", BigInteger, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("parent_id", BigInteger, nullable=True),
+    Column("likelihood", Float, nullable=True),
+    Column("attributes", Text, nullable=False, default="{}"),
+    Column("image", Text, nullable=True),
+    Column("embedding", LargeBinary, nullable=True),
+    Index("ix_object_log_at", "at_ms"),
+    Index("ix_object_log_type_at", "type", "at_ms"),
+    Index("ix_object_log_chid_at", "chid", "at_ms"),
+    sqlite_autoincrement=True,
+)
+
+#: The attribute index of the object log: one row per search tag of an object
+#: (``face.gender=male``, ``human.top.color=red``: ``core/objects.py`` ``object_tags``),
+#: ordered by (tag, at_ms, object_id) and carrying ``chid``, so that a filtered search
+#: reads one tag's postings in time order (see migration 0009).
+object_tag = Table(
+    "object_tag",
+    metadata,
+    Column("tag", String(48), primary_key=True),
+    Column("at_ms", BigInteger, primary_key=True),
+    Column("object_id", Integer, primary_key=True, autoincrement=False),
+    Column("chid", Integer, nullable=False),
+    Index("ix_object_tag_object", "object_id"),
+    sqlite_with_rowid=False,
 )

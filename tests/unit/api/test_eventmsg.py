@@ -107,6 +107,15 @@ def test_pushed_messages_get_the_subscribers_host_and_their_own_time() -> None:
     assert Renderer(services(far_clock()), options(chids=frozenset({3}))).render(lpr) is None
 
 
+def test_a_detected_objects_crop_is_an_absolute_url() -> None:
+    r = Renderer(services(far_clock()), options())
+    crop = "objects/1/2026-03-01/1772366400123-5.jpg"
+    msg = r.render(ObjectSeen(at_ms=T0, chid=1, obj_id=5, type="face", image=crop))
+    assert msg is not None and msg["image"] == "http://nvr:8080/storage/" + crop
+    other = r.render(ObjectSeen(at_ms=T0, chid=1, obj_id=6, type="face", image="https://c/x.jpg"))
+    assert other is not None and other["image"] == "https://c/x.jpg"
+
+
 def fanout_of(bus: EventBus, maxsize: int = 10) -> Fanout:
     return Fanout(bus, maxsize)
 

@@ -10,7 +10,7 @@ from nvrd.store.users import NoSuchUser, UserExists, UserStore
 
 
 async def test_migrated_to_head_and_idempotent(db: Database) -> None:
-    assert await db.revision() == head_revision() == "0009"
+    assert await db.revision() == head_revision() == "0010"
     await db.open()  # a second open (restart) changes nothing
     assert await db.revision() == head_revision()
 
