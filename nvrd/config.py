@@ -428,6 +428,30 @@ class LprSettings(_Strict):
         return v
 
 
+class ObjectSettings(_Strict):
+    """On-box object detection (people, faces, vehicles) of the listed channels."""
+
+    #: channels analysed (none: object detection is off)
+    channels: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    #: frames analysed per second and channel
+    fps: Annotated[float, Field(gt=0, le=10)] = 2.0
+    #: pictures are scaled down (never up) to this width for the detectors
+    width: Annotated[int, Field(ge=160, le=1920)] = 640
+    #: look for faces too (linked to their person)
+    faces: bool = True
+    #: decode no pictures for detection while the channel's motion detector sees nothing
+    motion_gate: bool = True
+    #: worker process priority (os.nice increment)
+    nice: Annotated[int, Field(ge=0, le=19)] = 10
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, v: list[int]) -> list[int]:
+        if len(set(v)) != len(v):
+            raise ValueError("a channel is listed twice")
+        return v
+
+
 def _unique(items: list[Any], attrs: tuple[str, ...]) -> None:
     for attr in attrs:
         seen: set[Any] = set()
@@ -452,6 +476,7 @@ class Settings(_Strict):
     onvif: OnvifSettings = OnvifSettings()
     discovery: DiscoverySettings = DiscoverySettings()
     lpr: LprSettings = LprSettings()
+    objects: ObjectSettings = ObjectSettings()
     integrations: IntegrationSettings = IntegrationSettings()
     storage: list[StorageSettings] = Field(default_factory=list)
     channel: list[ChannelSettings] = Field(default_factory=list)

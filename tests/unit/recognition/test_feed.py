@@ -16,11 +16,11 @@ import pytest
 
 from nvrd.core.clock import SystemClock
 from nvrd.core.supervisor import Supervisor
+from nvrd.media.frames.feed import PictureFeed, picture_spec
+from nvrd.media.frames.pictures import SharedFrames
 from nvrd.media.frames.source import FrameSource
 from nvrd.media.live.hub import LiveHub
 from nvrd.media.service import default_ffmpeg
-from nvrd.recognition.lpr.feed import ZoneFeed, picture_spec
-from nvrd.recognition.lpr.frames import SharedFrames
 from tests.unit.media.frames.test_source import live_stream, play
 
 __all__ = ["live_stream"]  # the module fixture: a 4 s 320x180 25 fps stream
@@ -84,7 +84,9 @@ async def test_pictures_reach_the_worker_input_with_their_times(
     frames = SharedFrames(r)
     blocks: list[str] = []
     channel = Channel(source)
-    feed = ZoneFeed(3, 5, channel, 1280, w, lambda name: (blocks.append(name), frames.attach(name)))
+    feed = PictureFeed(
+        3, 5, channel, 1280, w, lambda name: (blocks.append(name), frames.attach(name))
+    )
     try:
         feed.refresh()
         assert blocks == [] and channel.asked == [(3, 1280)]  # size not known: waits
@@ -128,7 +130,7 @@ async def test_the_feed_follows_the_stream(
     before = shm_files()
     blocks: list[str] = []
     channel = Channel(source)
-    feed = ZoneFeed(3, 2, channel, 1280, w, blocks.append)
+    feed = PictureFeed(3, 2, channel, 1280, w, blocks.append)
     try:
         await play(hub, live_stream[:2000])
         feed.refresh()
