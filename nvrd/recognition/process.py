@@ -25,9 +25,12 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnContext
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, Protocol
 
+from nvrd.core.channelspec import ChannelSpec
 from nvrd.media.frames.feed import PictureFeed
+from nvrd.media.frames.source import FrameSource
+from nvrd.store.channels import Channel
 
 MAX_RESTART_PAUSE = 60.0
 
@@ -35,6 +38,24 @@ MAX_RESTART_PAUSE = 60.0
 #: the worker the name of a new shared-memory block).
 FeedMaker = Callable[[int, Callable[[str], None]], PictureFeed]
 OnMessage = Callable[[str, dict[str, Any]], None]
+
+
+class ChannelList(Protocol):
+    async def all(self) -> list[Channel]: ...
+
+
+async def channels_with_video(channels: ChannelList) -> set[int]:
+    """The channels that have a video source (the others give no pictures)."""
+    return {
+        ch.chid
+        for ch in await channels.all()
+        if ChannelSpec.from_doc(ch.source, ch.title) is not None
+    }
+
+
+def no_frames(chid: int, min_width: int) -> FrameSource | None:
+    """The frame source of no channel (a service built without the media service)."""
+    return None
 
 
 class WorkerProcess:

@@ -16,7 +16,7 @@ is wide enough), the stream's size (a new block, named to the worker over
 its control pipe, when it changes), a source that closed (the channel was
 removed and added again). No camera connection of its own.
 
-``pause`` unsubscribes (nothing is decoded for the worker) until ``resume``:
+``pause`` unsubscribes (nothing is decoded for the worker) until ``resume`` and ``refresh``:
 the object detector pauses while the channel's motion detector sees nothing.
 """
 
@@ -135,9 +135,8 @@ class PictureFeed:
             self._unsubscribe()
 
     def resume(self) -> None:
-        if self.paused:
-            self.paused = False
-            self.refresh()
+        """Subscribe again at the next :meth:`refresh`."""
+        self.paused = False
 
     def _new_block(self, spec: FrameSpec) -> None:
         if self._writer is not None:

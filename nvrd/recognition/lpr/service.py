@@ -34,13 +34,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from nvrd.config import LprSettings
-from nvrd.core.channelspec import ChannelSpec
 from nvrd.media.frames.feed import ChannelFrames, PictureFeed
-from nvrd.media.frames.source import FrameSource
 from nvrd.recognition.lpr.settings import ReaderSettings, WorkerConfig
 from nvrd.recognition.lpr.tracker import TrackerSettings
-from nvrd.recognition.process import WorkerProcess
-from nvrd.store.channels import Channel
+from nvrd.recognition.process import ChannelList, WorkerProcess, channels_with_video, no_frames
 from nvrd.store.integrations import LprSource
 from nvrd.store.lprlog import LprRecord
 
@@ -57,10 +54,6 @@ class LprRegistry(Protocol):
     async def lpr_left(self, entry_id: int, end_ms: int) -> None: ...
 
 
-class ChannelList(Protocol):
-    async def all(self) -> list[Channel]: ...
-
-
 @dataclass
 class _Worker:
     source: LprSource
@@ -75,10 +68,6 @@ def run_worker(conn: Connection, notified: Connection, config: WorkerConfig) -> 
     from nvrd.recognition.lpr.worker import run
 
     run(conn, notified, config)
-
-
-def _no_frames(chid: int, min_width: int) -> FrameSource | None:
-    return None
 
 
 def worker_config(src: LprSource, settings: LprSettings, image_dir: Path) -> WorkerConfig:
@@ -115,7 +104,7 @@ class LprService:
         registry: LprRegistry,
         channels: ChannelList,
         image_dir: Path,
-        frames: ChannelFrames = _no_frames,
+        frames: ChannelFrames = no_frames,
         reconcile_seconds: float = 2.0,
         now_ms: Callable[[], int] | None = None,
     ) -> None:
@@ -184,11 +173,7 @@ class LprService:
                 proc.refresh()
 
     async def _wanted(self) -> dict[int, _Worker]:
-        with_video = {
-            ch.chid
-            for ch in await self.channels.all()
-            if ChannelSpec.from_doc(ch.source, ch.title) is not None
-        }
+        with_video = await channels_with_video(self.channels)
         out: dict[int, _Worker] = {}
         for src in await self.registry.lpr_sources():
             if src.zone is None or src.tag == "NotUsed" or src.zone.chid not in with_video:
