@@ -435,8 +435,9 @@ class ObjectSettings(_Strict):
     channels: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
     #: frames analysed per second and channel
     fps: Annotated[float, Field(gt=0, le=10)] = 2.0
-    #: pictures are scaled down (never up) to this width for the detectors
-    width: Annotated[int, Field(ge=160, le=1920)] = 640
+    #: pictures are scaled down (never up) to this width for the detectors (960: the face
+    #: detector's own size, where faces of ~25 px are found; at 640 they are lost)
+    width: Annotated[int, Field(ge=160, le=1920)] = 960
     #: look for faces too (linked to their person)
     faces: bool = True
     #: decode no pictures for detection while the channel's motion detector sees nothing

@@ -87,6 +87,7 @@ class WorkerProcess:
         self.retry_at = 0.0
         self.stats: dict[str, Any] = {}
         self.cpu_percent = 0.0
+        self._stopping = False
 
     @property
     def pid(self) -> int | None:
@@ -151,6 +152,7 @@ class WorkerProcess:
     async def stop(self) -> None:
         """Ask the process to stop (killed after 5 s); what it sent meanwhile is taken."""
         proc = self.process
+        self._stopping = True  # its pipe closing now is no death
         self._close_feed()
         self.tell("stop")
         if proc is not None:
@@ -160,7 +162,7 @@ class WorkerProcess:
                 await asyncio.to_thread(proc.join, 5)
         self.drain()
         self._close_conn()
-        self.process, self.state = None, "stopped"
+        self.process, self.state, self._stopping = None, "stopped", False
 
     def figures(self) -> dict[str, Any]:
         """State, pid, CPU, restarts, last error and the feed's figures."""
@@ -197,7 +199,10 @@ class WorkerProcess:
 
     def _readable(self) -> None:
         if not self.drain():
-            self.died("pipe closed")
+            if self._stopping:
+                self._close_conn()
+            else:
+                self.died("pipe closed")
 
     def drain(self) -> bool:
         """Take every message waiting on the pipe; False when the worker is gone."""

@@ -49,10 +49,10 @@ def test_postgres_url(tmp_path: Path) -> None:
 def test_object_detection_is_off_unless_channels_are_listed(tmp_path: Path) -> None:
     s = load_settings(None, environ={}, flags={"data_dir": tmp_path})
     o = s.objects
-    assert (o.channels, o.fps, o.width, o.faces, o.motion_gate) == ([], 2.0, 640, True, True)
-    text = "[objects]\nchannels = [2, 1]\nfps = 1\nwidth = 960\nfaces = false\n"
+    assert (o.channels, o.fps, o.width, o.faces, o.motion_gate) == ([], 2.0, 960, True, True)
+    text = "[objects]\nchannels = [2, 1]\nfps = 1\nwidth = 640\nfaces = false\n"
     s = load_settings(write(tmp_path, text), environ={}, flags={"data_dir": tmp_path})
-    assert (s.objects.channels, s.objects.fps, s.objects.width) == ([2, 1], 1.0, 960)
+    assert (s.objects.channels, s.objects.fps, s.objects.width) == ([2, 1], 1.0, 640)
     assert s.objects.faces is False and s.objects.motion_gate is True
 
 

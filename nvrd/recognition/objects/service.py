@@ -84,6 +84,8 @@ class _Worker:
     proc: WorkerProcess | None = None
     objects: int = 0
     motion: bool | None = None
+    #: the last object being written and published (events go out in the worker's order)
+    last: asyncio.Task[None] | None = None
 
 
 class ObjectService:
@@ -232,13 +234,19 @@ class ObjectService:
         parent = body.get("parentId")
         parent_id = self._server_id(pid, int(parent)) if parent is not None else None
         task = asyncio.get_running_loop().create_task(
-            self._publish(w, body, obj_id, parent_id), name=f"object-{obj_id}"
+            self._publish(w, body, obj_id, parent_id, w.last), name=f"object-{obj_id}"
         )
+        w.last = task
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
     async def _publish(
-        self, w: _Worker, body: dict[str, Any], obj_id: int, parent_id: int | None
+        self,
+        w: _Worker,
+        body: dict[str, Any],
+        obj_id: int,
+        parent_id: int | None,
+        before: asyncio.Task[None] | None,
     ) -> None:
         at_ms = int(body["timeBegin"])
         image: str | None = None
@@ -252,6 +260,8 @@ class ObjectService:
             log.error("objects: a crop could not be written", extra={"chid": w.chid, "why": exc})
             if w.proc is not None:
                 w.proc.last_error = f"crop not written: {exc}"
+        if before is not None:
+            await asyncio.wait([before])
         w.objects += 1
         self.publish(
             ObjectSeen(
@@ -295,6 +305,8 @@ class ObjectService:
                 "lagMs": s.get("lagMs", 0),
                 "maxLagMs": s.get("maxLagMs", 0),
                 "cpuPercent": 0.0,
+                "cpuSeconds": s.get("cpuSeconds", 0.0),
+                "uptimeSeconds": s.get("uptimeSeconds", 0.0),
                 "restarts": 0,
             }
             if w.proc is not None:
