@@ -89,6 +89,7 @@ def _run(video: Path, fps: float | None) -> dict[str, Any]:
             first = _health(srv) if fps else {}
             decoding = _decoder_seconds(server, SECONDS)
             after = (_cpu(worker), _cpu([server]), time.monotonic())
+            rss = round(worker[0].memory_info().rss / 2**20) if worker else 0
             last = _health(srv) if fps else {}
         finally:
             srv.stop()
@@ -103,6 +104,7 @@ def _run(video: Path, fps: float | None) -> dict[str, Any]:
         out["analysed/s"] = round(analysed / wall, 2)
         out["ms/frame"] = last["msPerFrame"]
         out["dropped"] = last["framesDropped"] - first["framesDropped"]
+        out["worker MB"] = rss
     return out
 
 
