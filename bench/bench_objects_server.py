@@ -64,6 +64,13 @@ def _decoder_seconds(server: psutil.Process, seconds: float) -> float:
     return sum(last[pid] - first[pid] for pid in last)
 
 
+def _rss(procs: list[psutil.Process]) -> int:
+    try:
+        return round(sum(p.memory_info().rss for p in procs) / 2**20)
+    except psutil.NoSuchProcess:
+        return -1  # it died (see restarts)
+
+
 def _health(srv: ServerProcess) -> dict[str, Any]:
     with srv.client() as c:
         c.auth = ("admin", srv.admin_password())
@@ -89,7 +96,7 @@ def _run(video: Path, fps: float | None) -> dict[str, Any]:
             first = _health(srv) if fps else {}
             decoding = _decoder_seconds(server, SECONDS)
             after = (_cpu(worker), _cpu([server]), time.monotonic())
-            rss = round(worker[0].memory_info().rss / 2**20) if worker else 0
+            rss = _rss(worker)
             last = _health(srv) if fps else {}
         finally:
             srv.stop()
@@ -105,6 +112,9 @@ def _run(video: Path, fps: float | None) -> dict[str, Any]:
         out["ms/frame"] = last["msPerFrame"]
         out["dropped"] = last["framesDropped"] - first["framesDropped"]
         out["worker MB"] = rss
+        out["restarts"] = last["restarts"]
+        if "lastError" in last:
+            out["lastError"] = last["lastError"]
     return out
 
 

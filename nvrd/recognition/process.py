@@ -88,6 +88,8 @@ class WorkerProcess:
         self.stats: dict[str, Any] = {}
         self.cpu_percent = 0.0
         self._stopping = False
+        #: a process that died, until its exit code is known (added to ``last_error``)
+        self._dead: BaseProcess | None = None
 
     @property
     def pid(self) -> int | None:
@@ -115,7 +117,13 @@ class WorkerProcess:
         self.refresh()
 
     def check(self) -> None:
-        """Notice a process that exited without its pipe closing first."""
+        """Notice a process that exited without its pipe closing first; name the exit code
+        of one whose pipe closed (a crash in native code says no more)."""
+        dead = self._dead
+        if dead is not None and dead.exitcode is not None:
+            self._dead = None
+            self.last_error = f"{self.last_error} (exit code {dead.exitcode})"
+            self.log.error(f"{self.label} exit code", extra={**self.extra, "code": dead.exitcode})
         if self.process is not None and not self.process.is_alive():
             self.died(f"exited with code {self.process.exitcode}")
 
@@ -141,6 +149,8 @@ class WorkerProcess:
         self._close_feed()
         if self.process is not None:
             self.process.join(timeout=0)
+            if self.process.exitcode is None:
+                self._dead = self.process
         self.process = None
         self.state = "restarting"
         self.restarts += 1
@@ -209,13 +219,20 @@ class WorkerProcess:
         conn = self.conn
         if conn is None:
             return True
-        try:
-            while conn.poll():
+        while True:
+            try:
+                if not conn.poll():
+                    return True
                 kind, body = conn.recv()
+            except EOFError:
+                return False
+            except OSError as exc:
+                self.log.warning(f"{self.label}: pipe failed: {exc!r}", extra=self.extra)
+                return False
+            try:
                 self._message(kind, body)
-        except (EOFError, OSError):
-            return False
-        return True
+            except Exception:  # a bad message is no dead worker
+                self.log.exception(f"{self.label}: message not handled", extra=self.extra)
 
     def _message(self, kind: str, body: dict[str, Any]) -> None:
         if kind == "ready":

@@ -65,7 +65,8 @@ def test_a_person_walking_across_is_one_object(
                 human = people.wait(lambda m: m.get("topic") == "object", truth["seconds"] + 20)
             except AssertionError:
                 with admin(srv) as c:
-                    raise AssertionError(f"no object; {objects_health(c)}") from None
+                    logs = [x for x in srv.stderr().splitlines() if "objects" in x]
+                    raise AssertionError(f"no object; {objects_health(c)}; {logs[-20:]}") from None
             # the face (a track of its own) ends with its person; anything else now
             until = time.monotonic() + 5
             seen = collect(everything, until)

@@ -18,6 +18,7 @@ when the server process is gone.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import os
 import resource
@@ -171,6 +172,7 @@ def _send(conn: Connection, an: Analyser, tracks: list[TrackedObject]) -> None:
 def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> None:
     """The worker process's main function (``notified``: the wake-up pipe of the pictures)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    faulthandler.enable()  # a crash in the models' native code leaves its Python stack
     parent = os.getppid()
     with contextlib.suppress(OSError):
         os.nice(config.nice)
@@ -189,8 +191,11 @@ def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> N
                 next_stats = time.monotonic() + config.stats_seconds
         _send(conn, an, an.tracker.flush())
         conn.send(("stats", stats_message(an, started)))
-    except (BrokenPipeError, EOFError, OSError):
-        pass
+    except (BrokenPipeError, EOFError) as exc:  # the server is gone, or closed the pipe
+        log.warning("objects worker: the server's pipe closed (%r)", exc)
+    except OSError:
+        log.exception("objects worker: stopping")
+        raise
     finally:
         frames.close()
         notified.close()

@@ -111,7 +111,11 @@ async def test_workers_start_die_and_come_back(tmp_path: Path) -> None:
         await until(lambda: svc.health()[0]["state"] == "running")
         back = svc.health()[0]
         assert back["pid"] != first["pid"]
-        assert back["lastError"] in ("pipe closed", "exited with code -9")
+        assert back["lastError"] in (
+            "pipe closed",
+            "pipe closed (exit code -9)",
+            "exited with code -9",
+        )
     finally:
         await svc.stop()
     assert svc.health() == [] and events == []
