@@ -37,11 +37,11 @@ import numpy as np
 import psutil
 
 from nvrd.core.plates import parse_formats
+from nvrd.media.frames.pictures import FeedCounters, Frame
 from nvrd.media.service import default_ffmpeg
 from nvrd.media.traffic.scene import TrafficPlan, plan_traffic
 from nvrd.media.traffic.video import write_traffic_video
 from nvrd.recognition.geometry import zone_pixels
-from nvrd.recognition.lpr.frames import FeedCounters, Frame
 from nvrd.recognition.lpr.hangul import HangulReader
 from nvrd.recognition.lpr.reader import PlateReader
 from nvrd.recognition.lpr.settings import ReaderSettings, WorkerConfig

@@ -1,6 +1,6 @@
 """Object detection: milliseconds per 1280x720 frame of each model, on one thread.
 
-The frame is the test scene (tests/unit/recognition/objects/pictures.py: two people and a
+The frame is the test scene (tests/support/pictures.py: two people and a
 motorcycle from the scikit-image wheel's pictures on a 1280x720 background). Each figure
 is the median and the 90th percentile of ``NVRD_BENCH_FRAMES`` (default 40) runs after two
 warm-up runs, on one thread as the recogniser worker runs them; the load average of the
@@ -25,7 +25,7 @@ from nvrd.recognition.objects.colour import vehicle_colours
 from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.tracker import ObjectTracker
-from tests.unit.recognition.objects.pictures import make_scene
+from tests.support.pictures import make_scene
 
 
 def _time(run: Callable[[], Any], frames: int) -> tuple[float, float]:

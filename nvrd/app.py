@@ -81,6 +81,7 @@ from nvrd.media.service import MediaService
 from nvrd.objectlog.retention import ObjectRetention
 from nvrd.objectlog.writer import ObjectLogWriter
 from nvrd.recognition.lpr.service import LprService
+from nvrd.recognition.objects.service import ObjectService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
 from nvrd.store.eventlog import EventLogStore
@@ -180,6 +181,28 @@ def lpr_service(
         channels,
         settings.plates_dir,
         frames=media.analytics_frames,
+        now_ms=clock.now_ms,
+    )
+
+
+def object_service(
+    settings: Settings,
+    channels: ChannelStore,
+    media: MediaService,
+    bus: EventBus,
+    clock: Clock,
+    supervisor: Supervisor,
+) -> ObjectService:
+    """Object detection of the listed channels (pictures from the media service's frame
+    sources, gated by its motion detectors), published as ``object`` events."""
+    return ObjectService(
+        settings.objects,
+        channels,
+        settings.server.data_dir,
+        bus.publish,
+        supervisor,
+        frames=media.analytics_frames,
+        motion=media.motion.states,
         now_ms=clock.now_ms,
     )
 
@@ -288,6 +311,7 @@ def create_app(
         preset_mover=mover,
         integrations=integrations,
         lpr=lpr_service(settings, integrations, ChannelStore(db.engine), media, clock),
+        objects=object_service(settings, ChannelStore(db.engine), media, bus, clock, supervisor),
         exports=ExportFolder(settings.exports_dir, settings.lpr.export_retention_minutes * 60),
         objects=objects,
     )
@@ -333,6 +357,7 @@ def create_app(
         supervisor.spawn("parking-relay", ParkingRelay(integrations.store, bus, clock).run)
         supervisor.spawn("object-retention", object_retention.run)
         svc.lpr.start()
+        svc.objects.start()
         log.info(
             "server started",
             extra={"version": __version__, "timezone": tz.key, "database": db.engine.dialect.name},
@@ -348,6 +373,7 @@ def create_app(
             await svc.eventbackup.stop()
             await devices.stop()
             await svc.lpr.stop()
+            await svc.objects.stop()
             await media.stop()
             await svc.export.stop()
             await object_writer.stop()

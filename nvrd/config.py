@@ -432,11 +432,32 @@ class LprSettings(_Strict):
 
 
 class ObjectSettings(_Strict):
-    """Objects seen by the detection (and pushed ones): the object log and its crops."""
+    """Objects: on-box detection (people, faces, vehicles) of the listed channels, and
+    the object log of what it (and pushing devices) saw, with its crops."""
 
     #: log entries and crop images older than this are deleted (or sooner, when the
     #: channel's oldest recording is younger: objects are kept with their video)
     keep_days: Annotated[float, Field(gt=0, le=36_600)] = 30
+    #: channels analysed (none: object detection is off)
+    channels: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    #: frames analysed per second and channel
+    fps: Annotated[float, Field(gt=0, le=10)] = 2.0
+    #: pictures are scaled down (never up) to this width for the detectors (960: the face
+    #: detector's own size, where faces of ~25 px are found; at 640 they are lost)
+    width: Annotated[int, Field(ge=160, le=1920)] = 960
+    #: look for faces too (linked to their person)
+    faces: bool = True
+    #: decode no pictures for detection while the channel's motion detector sees nothing
+    motion_gate: bool = True
+    #: worker process priority (os.nice increment)
+    nice: Annotated[int, Field(ge=0, le=19)] = 10
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, v: list[int]) -> list[int]:
+        if len(set(v)) != len(v):
+            raise ValueError("a channel is listed twice")
+        return v
 
 
 def _unique(items: list[Any], attrs: tuple[str, ...]) -> None:

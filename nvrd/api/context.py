@@ -22,6 +22,7 @@ from nvrd.integrations.carexport import ExportFolder
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
 from nvrd.recognition.lpr.service import LprService
+from nvrd.recognition.objects.service import ObjectService
 from nvrd.store.channels import ChannelStore
 from nvrd.store.eventlog import EventLogStore
 from nvrd.store.objects import ObjectLogStore
@@ -60,6 +61,7 @@ class Services:
     #: Moves a channel's camera to a preset (event backup's presetGo task).
     preset_mover: PresetMover
     lpr: LprService
+    objects: ObjectService
     exports: ExportFolder
     #: The object log (``what=object``).
     objects: ObjectLogStore

@@ -69,8 +69,8 @@ def _recording(call: Call) -> dict[str, Any]:
     }
 
 
-#: Health items nvrd adds to the guide's: the licence-plate recognisers.
-EXTRA_HEALTH = ("lpr",)
+#: Health items nvrd adds to the guide's: the licence-plate recognisers, object detection.
+EXTRA_HEALTH = ("lpr", "objects")
 
 
 async def _health(call: Call, value: str) -> Any:
@@ -84,6 +84,8 @@ async def _health(call: Call, value: str) -> Any:
         data["recording"] = _recording(call)
     if "lpr" in items:
         data["lpr"] = call.svc.lpr.health()
+    if "objects" in items:
+        data["objects"] = call.svc.objects.health()
     return {"lastUpdate": format_iso(call.svc.clock.now(), call.svc.tz), **data}
 
 

@@ -46,6 +46,16 @@ def test_postgres_url(tmp_path: Path) -> None:
     assert s.db_url == "postgresql+asyncpg://u@h:5432/db"
 
 
+def test_object_detection_is_off_unless_channels_are_listed(tmp_path: Path) -> None:
+    s = load_settings(None, environ={}, flags={"data_dir": tmp_path})
+    o = s.objects
+    assert (o.channels, o.fps, o.width, o.faces, o.motion_gate) == ([], 2.0, 960, True, True)
+    text = "[objects]\nchannels = [2, 1]\nfps = 1\nwidth = 640\nfaces = false\n"
+    s = load_settings(write(tmp_path, text), environ={}, flags={"data_dir": tmp_path})
+    assert (s.objects.channels, s.objects.fps, s.objects.width) == ([2, 1], 1.0, 640)
+    assert s.objects.faces is False and s.objects.motion_gate is True
+
+
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
@@ -60,6 +70,16 @@ def test_postgres_url(tmp_path: Path) -> None:
         ("[server\n", "not valid TOML"),
         ('[integrations]\naccept_unknown_sources = "maybe"\n', "integrations.accept_unknown"),
         ("[integrations]\nbogus = true\n", "integrations.bogus: unknown setting"),
+        ("[objects]\nchannels = [1, 1]\n", "a channel is listed twice"),
+        ("[objects]\nchannels = [0]\n", "objects.channels.0"),
+        ('[objects]\nchannels = "1"\n', "objects.channels"),
+        ("[objects]\nfps = 0\n", "objects.fps"),
+        ("[objects]\nfps = 11\n", "objects.fps"),
+        ("[objects]\nwidth = 100\n", "objects.width"),
+        ("[objects]\nwidth = 4000\n", "objects.width"),
+        ('[objects]\nfaces = "maybe"\n', "objects.faces"),
+        ("[objects]\nmotion_gate = 3\n", "objects.motion_gate"),
+        ("[objects]\nbogus = 1\n", "objects.bogus: unknown setting"),
     ],
 )
 def test_bad_settings_are_one_line(tmp_path: Path, text: str, fragment: str) -> None:

@@ -24,31 +24,26 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
-import os
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Protocol
 
 from nvrd.config import LprSettings
-from nvrd.core.channelspec import ChannelSpec
-from nvrd.media.frames.source import FrameSource
-from nvrd.recognition.lpr.feed import ChannelFrames, ZoneFeed
+from nvrd.media.frames.feed import ChannelFrames, PictureFeed
 from nvrd.recognition.lpr.settings import ReaderSettings, WorkerConfig
 from nvrd.recognition.lpr.tracker import TrackerSettings
-from nvrd.store.channels import Channel
+from nvrd.recognition.process import ChannelList, WorkerProcess, channels_with_video, no_frames
 from nvrd.store.integrations import LprSource
 from nvrd.store.lprlog import LprRecord
 
 log = logging.getLogger("nvrd.lpr")
 
 IMAGE_URL = "/storage/plates/"
-MAX_RESTART_PAUSE = 60.0
 
 
 class LprRegistry(Protocol):
@@ -59,25 +54,11 @@ class LprRegistry(Protocol):
     async def lpr_left(self, entry_id: int, end_ms: int) -> None: ...
 
 
-class ChannelList(Protocol):
-    async def all(self) -> list[Channel]: ...
-
-
 @dataclass
 class _Worker:
     source: LprSource
     config: WorkerConfig
-    process: BaseProcess | None = None
-    conn: Connection | None = None
-    feed: ZoneFeed | None = None
-    notify: Connection | None = None  # the write end of the pictures' wake-up pipe
-    state: str = "starting"
-    restarts: int = 0
-    last_error: str = ""
-    pause: float = 1.0
-    retry_at: float = 0.0
-    stats: dict[str, Any] = field(default_factory=dict)
-    cpu_percent: float = 0.0
+    proc: WorkerProcess | None = None
     parked: dict[str, int] = field(default_factory=dict)
     passages: int = 0
 
@@ -87,10 +68,6 @@ def run_worker(conn: Connection, notified: Connection, config: WorkerConfig) -> 
     from nvrd.recognition.lpr.worker import run
 
     run(conn, notified, config)
-
-
-def _no_frames(chid: int, min_width: int) -> FrameSource | None:
-    return None
 
 
 def worker_config(src: LprSource, settings: LprSettings, image_dir: Path) -> WorkerConfig:
@@ -127,7 +104,7 @@ class LprService:
         registry: LprRegistry,
         channels: ChannelList,
         image_dir: Path,
-        frames: ChannelFrames = _no_frames,
+        frames: ChannelFrames = no_frames,
         reconcile_seconds: float = 2.0,
         now_ms: Callable[[], int] | None = None,
     ) -> None:
@@ -184,23 +161,19 @@ class LprService:
             running = self._workers.get(src_id)
             if running is None:
                 self._workers[src_id] = want
-                self._spawn(want)
+                self._process(want).spawn(self._ctx)
                 continue
-            w = running
-            w.source = want.source
-            if w.process is not None and not w.process.is_alive():
-                self._died(w, f"exited with code {w.process.exitcode}")
-            if w.process is None and time.monotonic() >= w.retry_at:
-                self._spawn(w)
-            elif w.feed is not None:
-                self._refresh(w)
+            running.source = want.source
+            proc = running.proc
+            assert proc is not None
+            proc.check()
+            if proc.due:
+                proc.spawn(self._ctx)
+            else:
+                proc.refresh()
 
     async def _wanted(self) -> dict[int, _Worker]:
-        with_video = {
-            ch.chid
-            for ch in await self.channels.all()
-            if ChannelSpec.from_doc(ch.source, ch.title) is not None
-        }
+        with_video = await channels_with_video(self.channels)
         out: dict[int, _Worker] = {}
         for src in await self.registry.lpr_sources():
             if src.zone is None or src.tag == "NotUsed" or src.zone.chid not in with_video:
@@ -210,127 +183,42 @@ class LprService:
 
     # -- worker processes ------------------------------------------------------
 
-    def _spawn(self, w: _Worker) -> None:
-        parent, child = self._ctx.Pipe()
-        notified, notify = self._ctx.Pipe(duplex=False)
-        proc = self._ctx.Process(
-            target=run_worker,
-            args=(child, notified, w.config),
-            name=f"nvrd-lpr-{w.source.code}",
-            daemon=True,
+    def _process(self, w: _Worker) -> WorkerProcess:
+        zone = w.source.zone
+        assert zone is not None
+
+        def feed(notify_fd: int, on_block: Callable[[str], None]) -> PictureFeed:
+            return PictureFeed(
+                zone.chid,
+                self.settings.fps,
+                self.frames,
+                self.settings.sub_stream_min_width,
+                notify_fd,
+                on_block,
+                name=f"lpr-{w.source.code}",
+            )
+
+        def message(kind: str, body: dict[str, Any]) -> None:
+            if kind == "passage":
+                task = asyncio.get_running_loop().create_task(self._passage(w, body))
+                self._pending.add(task)
+                task.add_done_callback(self._pending.discard)
+
+        w.proc = WorkerProcess(
+            "lpr worker",
+            f"nvrd-lpr-{w.source.code}",
+            run_worker,
+            (w.config,),
+            feed,
+            message,
+            log,
+            {"src": w.source.code},
         )
-        proc.start()
-        child.close()
-        notified.close()
-        os.set_blocking(notify.fileno(), False)
-        w.process, w.conn, w.notify, w.state = proc, parent, notify, "starting"
-        asyncio.get_running_loop().add_reader(parent.fileno(), self._readable, w)
-        log.info("lpr worker started", extra={"src": w.source.code, "pid": proc.pid})
-        assert w.source.zone is not None
-        w.feed = ZoneFeed(
-            w.source.zone.chid,
-            self.settings.fps,
-            self.frames,
-            self.settings.sub_stream_min_width,
-            notify.fileno(),
-            lambda name: self._tell(w, ("frames", name)),
-            name=f"lpr-{w.source.code}",
-        )
-        self._refresh(w)
-
-    def _refresh(self, w: _Worker) -> None:
-        """Follow the channel's frame source (tried again at the next reconcile)."""
-        if w.feed is None:
-            return
-        try:
-            w.feed.refresh()
-        except Exception as exc:  # e.g. no room in /dev/shm for the pictures
-            if w.feed.last_error != str(exc):
-                log.exception("lpr: pictures not subscribed", extra={"src": w.source.code})
-            w.feed.last_error = str(exc)
-
-    def _tell(self, w: _Worker, msg: object) -> None:
-        if w.conn is not None:
-            with contextlib.suppress(OSError, ValueError):
-                w.conn.send(msg)
-
-    def _close_feed(self, w: _Worker) -> None:
-        """Unsubscribe the worker's pictures, unlink their shared memory, close the pipe."""
-        feed, w.feed = w.feed, None
-        if feed is not None:
-            feed.close()
-        notify, w.notify = w.notify, None
-        if notify is not None:
-            notify.close()
-
-    def _died(self, w: _Worker, why: str) -> None:
-        self._close_conn(w)
-        self._close_feed(w)
-        if w.process is not None:
-            w.process.join(timeout=0)
-        w.process = None
-        w.state = "restarting"
-        w.restarts += 1
-        w.last_error = why
-        w.retry_at = time.monotonic() + w.pause
-        w.pause = min(w.pause * 2, MAX_RESTART_PAUSE)
-        log.error("lpr worker died; restarting", extra={"src": w.source.code, "why": why})
-
-    def _close_conn(self, w: _Worker) -> None:
-        if w.conn is not None:
-            with contextlib.suppress(ValueError, OSError):
-                asyncio.get_running_loop().remove_reader(w.conn.fileno())
-            w.conn.close()
-            w.conn = None
+        return w.proc
 
     async def _stop_worker(self, w: _Worker) -> None:
-        proc = w.process
-        self._close_feed(w)
-        self._tell(w, "stop")
-        if proc is not None:
-            await asyncio.to_thread(proc.join, 5)
-            if proc.is_alive():
-                proc.kill()
-                await asyncio.to_thread(proc.join, 5)
-        # passages sent while stopping (the tracks the worker flushed)
-        self._drain(w)
-        self._close_conn(w)
-        w.process, w.state = None, "stopped"
-
-    def _readable(self, w: _Worker) -> None:
-        if not self._drain(w):
-            self._died(w, "pipe closed")
-
-    def _drain(self, w: _Worker) -> bool:
-        """Take every message waiting on the pipe; False when the worker is gone."""
-        conn = w.conn
-        if conn is None:
-            return True
-        try:
-            while conn.poll():
-                kind, body = conn.recv()
-                self._message(w, kind, body)
-        except (EOFError, OSError):
-            return False
-        return True
-
-    def _message(self, w: _Worker, kind: str, body: dict[str, Any]) -> None:
-        if kind == "ready":
-            w.state, w.pause = "running", 1.0
-        elif kind == "stats":
-            self._stats(w, body)
-        elif kind == "passage":
-            task = asyncio.get_running_loop().create_task(self._passage(w, body))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
-
-    def _stats(self, w: _Worker, body: dict[str, Any]) -> None:
-        before = w.stats
-        if before:
-            wall = body["uptimeSeconds"] - before["uptimeSeconds"]
-            if wall > 0:
-                w.cpu_percent = round(100 * (body["cpuSeconds"] - before["cpuSeconds"]) / wall, 1)
-        w.stats = body
+        if w.proc is not None:
+            await w.proc.stop()
 
     async def _passage(self, w: _Worker, p: dict[str, Any]) -> None:
         try:
@@ -354,13 +242,14 @@ class LprService:
         out = []
         for src_id in sorted(self._workers):
             w = self._workers[src_id]
-            s = w.stats
+            proc = w.proc
+            s = proc.stats if proc is not None else {}
             item: dict[str, Any] = {
                 "src": src_id,
                 "code": w.source.code,
                 "chid": w.source.zone.chid if w.source.zone else None,
-                "state": w.state,
-                "pid": w.process.pid if w.process is not None else None,
+                "state": "stopped",
+                "pid": None,
                 "fps": self.settings.fps,
                 "framesReceived": s.get("framesReceived", 0),
                 "framesAnalysed": s.get("framesAnalysed", 0),
@@ -369,18 +258,13 @@ class LprService:
                 "framesTorn": s.get("framesTorn", 0),
                 "reads": s.get("reads", 0),
                 "passages": w.passages,
-                "cpuPercent": w.cpu_percent,
+                "cpuPercent": 0.0,
                 "lagMs": s.get("lagMs", 0),
                 "maxLagMs": s.get("maxLagMs", 0),
-                "restarts": w.restarts,
+                "restarts": 0,
             }
-            if w.feed is not None:
-                item.update(w.feed.stats())
-                anchor = w.feed.anchor_ms()
-                if anchor is not None:
-                    item["feedAnchorMs"] = anchor
-            if w.last_error:
-                item["lastError"] = w.last_error
+            if proc is not None:
+                item.update(proc.figures())
             out.append(item)
         return out
 

@@ -28,8 +28,8 @@ import cv2
 import numpy as np
 
 from nvrd.core.plates import parse_formats
+from nvrd.media.frames.pictures import FrameInput, SharedFrames, take_orders
 from nvrd.recognition.geometry import Box, zone_pixels
-from nvrd.recognition.lpr.frames import FrameInput, SharedFrames
 from nvrd.recognition.lpr.hangul import HangulReader
 from nvrd.recognition.lpr.reader import PlateReader
 from nvrd.recognition.lpr.settings import WorkerConfig
@@ -175,17 +175,6 @@ def stats_message(rec: Recogniser, started: float) -> dict[str, Any]:
     }
 
 
-def _orders(conn: Connection, frames: SharedFrames) -> bool:
-    """Carry out what the server said; False when told to stop."""
-    while conn.poll():
-        msg = conn.recv()
-        if msg == "stop":
-            return False
-        if isinstance(msg, tuple) and len(msg) == 2 and msg[0] == "frames":
-            frames.attach(str(msg[1]))
-    return True
-
-
 def run(conn: Connection, notified: Connection, config: WorkerConfig) -> None:
     """The worker process's main function (``notified``: the wake-up pipe of the pictures)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
@@ -201,7 +190,7 @@ def run(conn: Connection, notified: Connection, config: WorkerConfig) -> None:
     conn.send(("ready", {"pid": os.getpid()}))
     try:
         while os.getppid() == parent:
-            if not _orders(conn, frames):
+            if not take_orders(conn, frames):
                 break
             for passage in rec.step():
                 images = write_images(config, passage) if passage.kind != "left" else []

@@ -93,9 +93,11 @@ def test_health_supported_and_items(viewer: TestClient) -> None:
         "recording",
         "network",
         "lpr",
+        "objects",
         "all",
     ]
     assert viewer.get("/api/system?health=lpr").json()["lpr"] == []
+    assert viewer.get("/api/system?health=objects").json()["objects"] == []
     body = viewer.get("/api/system?health=memory").json()
     assert set(body) == {"lastUpdate", "memory"}
     body = viewer.get("/api/system?health=disk,recording,network").json()

@@ -16,11 +16,11 @@ import pytest
 
 from nvrd.core.clock import SystemClock
 from nvrd.core.supervisor import Supervisor
+from nvrd.media.frames.feed import PictureFeed, picture_spec
+from nvrd.media.frames.pictures import SharedFrames
 from nvrd.media.frames.source import FrameSource
 from nvrd.media.live.hub import LiveHub
 from nvrd.media.service import default_ffmpeg
-from nvrd.recognition.lpr.feed import ZoneFeed, picture_spec
-from nvrd.recognition.lpr.frames import SharedFrames
 from tests.unit.media.frames.test_source import live_stream, play
 
 __all__ = ["live_stream"]  # the module fixture: a 4 s 320x180 25 fps stream
@@ -84,7 +84,9 @@ async def test_pictures_reach_the_worker_input_with_their_times(
     frames = SharedFrames(r)
     blocks: list[str] = []
     channel = Channel(source)
-    feed = ZoneFeed(3, 5, channel, 1280, w, lambda name: (blocks.append(name), frames.attach(name)))
+    feed = PictureFeed(
+        3, 5, channel, 1280, w, lambda name: (blocks.append(name), frames.attach(name))
+    )
     try:
         feed.refresh()
         assert blocks == [] and channel.asked == [(3, 1280)]  # size not known: waits
@@ -130,7 +132,7 @@ async def test_the_feed_follows_the_stream(
     before = shm_files()
     blocks: list[str] = []
     channel = Channel(source)
-    feed = ZoneFeed(3, 2, channel, 1280, w, blocks.append)
+    feed = PictureFeed(3, 2, channel, 1280, w, blocks.append)
     try:
         await play(hub, live_stream[:2000])
         feed.refresh()
@@ -164,3 +166,39 @@ async def test_no_block_is_read_before_the_server_names_one(wake: tuple[int, int
     frames.attach("/nvrd-no-such-block")  # gone already: warned, not raised
     assert frames.get(0.01) is None and frames.counters().received == 0
     frames.close()
+
+
+def test_pictures_can_be_scaled_down_to_a_width_never_up() -> None:
+    spec = picture_spec(1920, 1080, 2, max_width=960)
+    assert spec is not None and (spec.width, spec.height) == (960, 540)
+    small = picture_spec(640, 360, 2, max_width=960)
+    assert small is not None and (small.width, small.height) == (640, 360)
+    odd = picture_spec(1279, 719, 2, max_width=641)
+    assert odd is not None and (odd.width, odd.height) == (640, 360)  # even, same aspect
+    assert picture_spec(0, 0, 2, max_width=960) is None
+
+
+async def test_a_paused_feed_has_nothing_decoded_until_resumed(
+    live_stream: bytes, hub_source: tuple[LiveHub, FrameSource], wake: tuple[int, int]
+) -> None:
+    hub, source = hub_source
+    _, w = wake
+    blocks: list[str] = []
+    feed = PictureFeed(3, 2, Channel(source), 1280, w, blocks.append, max_width=160)
+    try:
+        await play(hub, live_stream[:2000])  # 320x180
+        feed.refresh()
+        assert [(s.width, s.height) for s in source.wanted()] == [(160, 90)]
+        feed.pause()
+        feed.pause()
+        assert source.wanted() == () and feed.paused and feed.pauses == 1
+        feed.refresh()  # the reconcile does not subscribe a paused feed
+        assert source.wanted() == () and feed.stats()["paused"] is True
+        feed.resume()
+        assert source.wanted() == ()  # until the next refresh
+        feed.refresh()
+        assert [(s.width, s.height) for s in source.wanted()] == [(160, 90)]
+        assert len(blocks) == 1 and feed.subscriptions == 2  # the same shared memory
+    finally:
+        feed.close()
+    assert source.wanted() == ()

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from nvrd.core.plates import parse_formats
+from nvrd.media.frames.pictures import FeedCounters, Frame
 from nvrd.media.traffic.plates import random_plate
 from nvrd.media.traffic.scene import Look, Passage, TrafficPlan
 from nvrd.recognition.geometry import zone_pixels
-from nvrd.recognition.lpr.frames import FeedCounters, Frame
 from nvrd.recognition.lpr.hangul import HangulReader
 from nvrd.recognition.lpr.reader import PlateReader
 from nvrd.recognition.lpr.settings import WorkerConfig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .pictures import Scene, make_scene
+from tests.support.pictures import Scene, make_scene
 
 
 @pytest.fixture(scope="module")

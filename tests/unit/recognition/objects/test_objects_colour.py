@@ -10,8 +10,7 @@ import pytest
 
 from nvrd.core.objects import COLORS
 from nvrd.recognition.objects.colour import colour_name, vehicle_colours
-
-from .pictures import BAD
+from tests.support.pictures import BAD
 
 #: BGR paints and the name each must get
 PAINTS: dict[str, tuple[int, int, int]] = {

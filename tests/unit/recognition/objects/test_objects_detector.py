@@ -19,8 +19,7 @@ from nvrd.recognition.objects.models import (
     packaged_file,
 )
 from nvrd.recognition.objects.types import Detection
-
-from .pictures import BAD, Scene, make_scene, picture
+from tests.support.pictures import BAD, Scene, make_scene, picture
 
 
 @pytest.fixture(scope="module")

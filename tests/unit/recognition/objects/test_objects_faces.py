@@ -12,8 +12,7 @@ import pytest
 
 from nvrd.recognition.geometry import Box, inside, iou
 from nvrd.recognition.objects.faces import FaceDetector, FaceSettings
-
-from .pictures import BAD, Scene, make_scene, picture
+from tests.support.pictures import BAD, Scene, make_scene, picture
 
 #: the astronaut's face in astronaut.png (512x512), measured once
 ASTRONAUT_FACE: Box = (178, 63, 267, 175)

@@ -3,29 +3,18 @@ across a 1280x720 frame; he stays one person, his face one face linked to him.""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from nvrd.recognition.geometry import inside
 from nvrd.recognition.objects.detector import ObjectDetector
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
-
-from .pictures import picture
+from tests.support.pictures import background, walk_frame, walker
 
 
 def _frames(n: int) -> list[np.ndarray]:
-    background = cv2.resize(picture("gravel.png"), (1280, 720))
-    background = cv2.GaussianBlur(cv2.cvtColor(background, cv2.COLOR_GRAY2BGR), (0, 0), 3)
-    man = cv2.cvtColor(picture("camera.png"), cv2.COLOR_GRAY2BGR)
-    man = cv2.resize(man, (358, 358), interpolation=cv2.INTER_AREA)
-    out = []
-    for i in range(n):
-        frame = background.copy()
-        x, y = 40 + 100 * i, 40 + 20 * i
-        frame[y : y + 358, x : x + 358] = man
-        out.append(frame)
-    return out
+    base, man = background(), walker()
+    return [walk_frame(base, man, 40 + 100 * i, 40 + 20 * i) for i in range(n)]
 
 
 def test_a_walking_person_is_one_track_with_her_face() -> None:

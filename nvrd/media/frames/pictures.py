@@ -1,9 +1,10 @@
-"""The recogniser's frame input: decoded pictures with their wall-clock time.
+"""An analysing worker's frame input (the plate recogniser's, the object detector's):
+decoded pictures with their wall-clock time.
 
 In the worker process the pictures come from the channel's analytics frame
 source in the server (``feed.py``), through shared memory
 (:mod:`nvrd.media.frames.shared`): :class:`SharedFrames` reads the newest
-picture of the block the server names, so a slow recogniser never makes
+picture of the block the server names, so a slow worker never makes
 frames queue up (the pictures it had no time for are counted as dropped).
 """
 
@@ -12,13 +13,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Protocol
 
 import numpy as np
 
 from nvrd.media.frames.shared import SharedFrameReader
 
-log = logging.getLogger("nvrd.lpr.frames")
+log = logging.getLogger("nvrd.frames.pictures")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class FeedCounters:
 
 
 class FrameInput(Protocol):
-    """What the recogniser reads frames from."""
+    """What a worker reads frames from."""
 
     def get(self, timeout: float) -> Frame | None:
         """The newest frame not taken yet, waiting up to ``timeout`` seconds."""
@@ -69,7 +71,7 @@ class SharedFrames:
         try:
             self._reader = SharedFrameReader(name, self._notify)
         except (OSError, ValueError) as exc:  # gone already: a newer block is on its way
-            log.warning("lpr: picture block not attached: %s", exc)
+            log.warning("picture block not attached: %s", exc)
 
     def _detach(self) -> None:
         reader, self._reader = self._reader, None
@@ -103,3 +105,15 @@ def _counters(reader: SharedFrameReader) -> FeedCounters:
 
 def _add(a: FeedCounters, b: FeedCounters) -> FeedCounters:
     return FeedCounters(a.received + b.received, a.dropped + b.dropped, a.torn + b.torn)
+
+
+def take_orders(conn: Connection, frames: SharedFrames) -> bool:
+    """Carry out what the server said over the control pipe (``("frames", name)``: the
+    pictures' new block); False when told to stop."""
+    while conn.poll():
+        msg = conn.recv()
+        if msg == "stop":
+            return False
+        if isinstance(msg, tuple) and len(msg) == 2 and msg[0] == "frames":
+            frames.attach(str(msg[1]))
+    return True

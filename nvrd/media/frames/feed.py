@@ -1,8 +1,10 @@
-"""The server's side of a recogniser's pictures: a subscription to the channel's analytics
-frame source, handed to the worker process through shared memory (docs/design/frames.md).
+"""The server's side of an analysing worker's pictures (the plate recogniser's, the object
+detector's): a subscription to the channel's analytics frame source, handed to the worker
+process through shared memory (docs/design/frames.md).
 
-A :class:`ZoneFeed` subscribes to the frame source of the zone's channel for
-BGR pictures of the stream's own size at ``[lpr] fps``, and copies each one
+A :class:`PictureFeed` subscribes to the frame source of a channel for BGR
+pictures of the stream's own size (or scaled down to ``max_width``) at
+``fps``, and copies each one
 into a :class:`~nvrd.media.frames.shared.SharedFrameWriter` (a ring of two
 pictures in ``/dev/shm``, one wake-up byte down a pipe): nothing queues, a
 worker that is busy gets the newest picture when it looks again. The frame
@@ -13,6 +15,9 @@ source to read (``ChannelFrames``: the media service decides which stream
 is wide enough), the stream's size (a new block, named to the worker over
 its control pipe, when it changes), a source that closed (the channel was
 removed and added again). No camera connection of its own.
+
+``pause`` unsubscribes (nothing is decoded for the worker) until ``resume`` and ``refresh``:
+the object detector pauses while the channel's motion detector sees nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from nvrd.media.frames.shared import SharedFrameWriter
 from nvrd.media.frames.source import Frame, FrameSource, FrameSubscription
 from nvrd.media.frames.spec import FrameSpec
 
-log = logging.getLogger("nvrd.lpr.feed")
+log = logging.getLogger("nvrd.frames.feed")
 
 #: Pictures in the ring: the newest and the one before (a worker copying one is not torn
 #: unless two more pictures come meanwhile).
@@ -40,16 +45,21 @@ class ChannelFrames(Protocol):
         ...
 
 
-def picture_spec(width: int, height: int, fps: float) -> FrameSpec | None:
-    """BGR pictures of the stream's size (even, within the frame source's bounds) at
-    ``fps``; None while the size is not known."""
+def picture_spec(
+    width: int, height: int, fps: float, max_width: int | None = None
+) -> FrameSpec | None:
+    """BGR pictures of the stream's size (even, within the frame source's bounds), scaled
+    down to ``max_width`` (never up, same aspect) when given, at ``fps``; None while the
+    size is not known."""
     if width < 2 or height < 2:
         return None
+    if max_width is not None and width > max_width:
+        width, height = max_width, max(2, round(height * max_width / width))
     w, h = min(width, MAX_W) & ~1, min(height, MAX_H) & ~1
     return FrameSpec(w, h, fps=fps, pix_fmt="bgr24")
 
 
-class ZoneFeed:
+class PictureFeed:
     def __init__(
         self,
         chid: int,
@@ -59,9 +69,13 @@ class ZoneFeed:
         notify_fd: int,
         on_block: Callable[[str], None],
         name: str = "lpr",
+        max_width: int | None = None,
     ) -> None:
         self.chid = chid
         self.fps = fps
+        self.max_width = max_width
+        #: paused: not subscribed, whatever the source (``pause``/``resume``)
+        self.paused = False
         self._frames = frames
         self._min_width = min_width
         self._notify = notify_fd
@@ -71,6 +85,7 @@ class ZoneFeed:
         self._writer: SharedFrameWriter | None = None
         self.blocks = 0  # shared-memory blocks made (one per picture size)
         self.subscriptions = 0
+        self.pauses = 0
         self.last_error = ""
         self._closed = False
 
@@ -82,11 +97,11 @@ class ZoneFeed:
         """Subscribe, or subscribe again when the source or the stream's size changed."""
         if self._closed:
             return
-        source = self._frames(self.chid, self._min_width)
+        source = None if self.paused else self._frames(self.chid, self._min_width)
         if source is None:
             self._unsubscribe()
             return
-        spec = picture_spec(source.hub.width, source.hub.height, self.fps)
+        spec = picture_spec(source.hub.width, source.hub.height, self.fps, self.max_width)
         sub = self._sub
         if spec is None:
             if sub is not None and sub.source is not source:
@@ -103,9 +118,25 @@ class ZoneFeed:
         )
         self.subscriptions += 1
         log.info(
-            "lpr pictures subscribed",
-            extra={"chid": self.chid, "stream": source.hub.profile, "size": spec.width},
+            "pictures subscribed",
+            extra={
+                "chid": self.chid,
+                "for": self._name,
+                "stream": source.hub.profile,
+                "size": spec.width,
+            },
         )
+
+    def pause(self) -> None:
+        """Unsubscribe until :meth:`resume` (the shared memory stays)."""
+        if not self.paused:
+            self.paused = True
+            self.pauses += 1
+            self._unsubscribe()
+
+    def resume(self) -> None:
+        """Subscribe again at the next :meth:`refresh`."""
+        self.paused = False
 
     def _new_block(self, spec: FrameSpec) -> None:
         if self._writer is not None:
@@ -148,6 +179,7 @@ class ZoneFeed:
             "sourceFragmentsDropped": (
                 source.stats().dropped_fragments if source is not None else 0
             ),
+            "paused": self.paused,
         }
         if self.last_error:
             out["feedError"] = self.last_error

@@ -1,0 +1,25 @@
+"""What an object detection worker is told (picklable, and light: the server imports it
+without loading OpenCV, numpy or the models). Nothing about the camera: the pictures come
+from the server (``media/frames/feed.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ObjectWorkerConfig:
+    chid: int
+    fps: float
+    #: look for faces too
+    faces: bool = True
+    #: the people/vehicle network's input width (a multiple of 32)
+    input_size: int = 416
+    #: open tracks end when no picture came for this long (the motion gate closed, the
+    #: stream stopped): their objects are reported
+    idle_seconds: float = 3.0
+    #: a person's ``bag`` attribute needs a bag in this many of its frames
+    bag_frames: int = 2
+    stats_seconds: float = 2.0
+    nice: int = 10
+    jpeg_quality: int = 90

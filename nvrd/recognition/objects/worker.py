@@ -1,0 +1,201 @@
+"""The object detection worker process: one per channel analysed.
+
+Its pictures come from the server through shared memory
+(:class:`~nvrd.media.frames.pictures.SharedFrames`; the server names the block
+over the control pipe). It takes the newest picture (older ones are dropped
+and counted), finds people, vehicles and bags (:class:`ObjectDetector`) and
+faces (:class:`FaceDetector`), follows them (:class:`ObjectTracker`) and,
+when a track ends, sends the object over the pipe: its type, likelihood,
+attributes (a vehicle's type and colours from its best crop, a person's bag)
+and the best crop as JPEG bytes; the server writes the file and publishes the
+event. Open tracks end, and are sent, when no picture came for
+``idle_seconds`` (the server stopped the pictures: nothing moves) and when
+the worker stops. Counters go to the server every ``stats_seconds``. It runs
+at a lower priority (``nice``) than the server, and exits when asked to or
+when the server process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import logging
+import os
+import resource
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from nvrd.media.frames.pictures import FrameInput, SharedFrames, take_orders
+from nvrd.recognition.objects.colour import vehicle_colours
+from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
+from nvrd.recognition.objects.faces import FaceDetector
+from nvrd.recognition.objects.settings import ObjectWorkerConfig
+from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
+from nvrd.recognition.objects.types import Detection
+
+log = logging.getLogger("nvrd.objects.worker")
+
+
+class Detector(Protocol):
+    def detect(self, image: Any) -> list[Detection]: ...
+
+
+@dataclass
+class Counters:
+    analysed: int = 0
+    detections: int = 0
+    objects: int = 0
+    busy_seconds: float = 0.0
+    last_ms_per_frame: float = 0.0
+    last_lag_ms: int = 0
+    max_lag_ms: int = 0
+    last_frame_ms: int | None = None
+    frame_size: tuple[int, int] | None = None
+
+
+class Analyser:
+    """The loop body, separated from the process so that it can be driven in tests."""
+
+    def __init__(
+        self, config: ObjectWorkerConfig, frames: FrameInput, detectors: list[Detector]
+    ) -> None:
+        self.config = config
+        self.frames = frames
+        self.detectors = detectors
+        self.tracker = ObjectTracker()
+        self.counters = Counters()
+        self._last_frame = time.monotonic()
+
+    def step(self, timeout: float = 0.5) -> list[TrackedObject]:
+        """Analyse the newest picture; the tracks that ended."""
+        frame = self.frames.get(timeout)
+        if frame is None:
+            if time.monotonic() - self._last_frame >= self.config.idle_seconds:
+                return self.tracker.flush()
+            return []
+        self._last_frame = time.monotonic()
+        c = self.counters
+        height, width = frame.image.shape[:2]
+        c.frame_size, c.last_frame_ms = (width, height), frame.time_ms
+        started = time.perf_counter()
+        found = [d for detector in self.detectors for d in detector.detect(frame.image)]
+        update = self.tracker.update(frame.time_ms, found, frame.image)
+        spent = time.perf_counter() - started
+        c.busy_seconds += spent
+        c.last_ms_per_frame = round(spent * 1000, 1)
+        c.analysed += 1
+        c.detections += len(found)
+        lag = max(0, time.time_ns() // 1_000_000 - frame.time_ms)
+        c.last_lag_ms, c.max_lag_ms = lag, max(c.max_lag_ms, lag)
+        return update.ended
+
+
+def attributes(track: TrackedObject, bag_frames: int) -> dict[str, Any]:
+    """The guide's attributes of a track, only what was really found."""
+    if track.kind == "vehicle":
+        out: dict[str, Any] = {}
+        if track.vehicle_type is not None:
+            out["vehicleType"] = track.vehicle_type
+        colours = vehicle_colours(track.crop) if track.crop is not None else []
+        if colours:
+            out["colors"] = colours
+        return out
+    if track.kind == "human" and track.bag_hits >= min(bag_frames, track.hits):
+        return {"bag": True}
+    return {}
+
+
+def jpeg(crop: np.ndarray | None, quality: int) -> bytes | None:
+    if crop is None or crop.size == 0:
+        return None
+    ok, data = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return data.tobytes() if ok else None
+
+
+def object_message(config: ObjectWorkerConfig, track: TrackedObject) -> dict[str, Any]:
+    """What the server is told of an ended track (ids are the worker's own)."""
+    return {
+        "objId": track.obj_id,
+        "parentId": track.parent_id,
+        "type": track.kind,
+        "likelihood": round(track.score * 100, 1),
+        "attributes": attributes(track, config.bag_frames),
+        "timeBegin": track.time_begin_ms,
+        "timeEnd": track.time_end_ms,
+        "hits": track.hits,
+        "jpeg": jpeg(track.crop, config.jpeg_quality),
+    }
+
+
+def stats_message(an: Analyser, started: float) -> dict[str, Any]:
+    feed = an.frames.counters()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    c = an.counters
+    return {
+        "framesReceived": feed.received,
+        "framesDropped": feed.dropped,
+        "framesTorn": feed.torn,
+        "framesAnalysed": c.analysed,
+        "detections": c.detections,
+        "objects": c.objects,
+        "openTracks": len(an.tracker.tracks),
+        "msPerFrame": round(1000 * c.busy_seconds / c.analysed, 1) if c.analysed else 0.0,
+        "lastMsPerFrame": c.last_ms_per_frame,
+        "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "busySeconds": round(c.busy_seconds, 3),
+        "uptimeSeconds": round(time.monotonic() - started, 3),
+        "lagMs": c.last_lag_ms,
+        "maxLagMs": c.max_lag_ms,
+        "lastFrameMs": c.last_frame_ms,
+        "frameSize": list(c.frame_size) if c.frame_size else None,
+    }
+
+
+def detectors(config: ObjectWorkerConfig) -> list[Detector]:
+    found: list[Detector] = [ObjectDetector(DetectorSettings(input_size=config.input_size))]
+    if config.faces:
+        found.append(FaceDetector())
+    return found
+
+
+def _send(conn: Connection, an: Analyser, tracks: list[TrackedObject]) -> None:
+    for track in tracks:
+        an.counters.objects += 1
+        conn.send(("object", object_message(an.config, track)))
+
+
+def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> None:
+    """The worker process's main function (``notified``: the wake-up pipe of the pictures)."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    faulthandler.enable()  # a crash in the models' native code leaves its Python stack
+    parent = os.getppid()
+    with contextlib.suppress(OSError):
+        os.nice(config.nice)
+    frames = SharedFrames(notified.fileno())
+    an = Analyser(config, frames, detectors(config))
+    started = time.monotonic()
+    next_stats = 0.0
+    conn.send(("ready", {"pid": os.getpid()}))
+    try:
+        while os.getppid() == parent:
+            if not take_orders(conn, frames):
+                break
+            _send(conn, an, an.step())
+            if time.monotonic() >= next_stats:
+                conn.send(("stats", stats_message(an, started)))
+                next_stats = time.monotonic() + config.stats_seconds
+        _send(conn, an, an.tracker.flush())
+        conn.send(("stats", stats_message(an, started)))
+    except (BrokenPipeError, EOFError) as exc:  # the server is gone, or closed the pipe
+        log.warning("objects worker: the server's pipe closed (%r)", exc)
+    except OSError:
+        log.exception("objects worker: stopping")
+        raise
+    finally:
+        frames.close()
+        notified.close()

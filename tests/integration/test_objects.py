@@ -1,0 +1,109 @@
+"""Object detection end to end: a real server analyses a file channel in which one person
+(the cameraman of the scikit-image pictures) walks across gravel; the worker gets its
+pictures from the channel's frame source through shared memory, only while the channel's
+motion detector sees movement. One ``object`` event arrives per track (one person, and
+his face linked to him when it was found), the ``objectType`` filter is honoured, the
+crop is on disk where the event says, and health=objects shows what was analysed."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.events_client import Subscriber, events_url
+from tests.e2e.server import ServerProcess
+from tests.integration.recorder import admin
+from tests.support.media import ffmpeg_exe
+from tests.support.pictures import make_walk
+
+#: Two detectors at 4 frames a second load a core; frame times matter: run alone.
+pytestmark = pytest.mark.serial
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    return make_walk(ffmpeg_exe(), tmp_path_factory.mktemp("walk") / "walk.mp4")
+
+
+def objects_config(source: str, gate: bool = True) -> str:
+    return (
+        f"[objects]\nchannels = [1]\nfps = 4\nmotion_gate = {str(gate).lower()}\n"
+        f'[[channel]]\ntitle = "Yard"\nsource = "{source}"\nplayback = "once"\n'
+    )
+
+
+def objects_health(c: httpx.Client) -> dict[str, Any]:
+    items = c.get("/api/system?health=objects").json()["objects"]
+    return dict(items[0]) if items else {}
+
+
+def collect(sub: Subscriber, until: float) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    while time.monotonic() < until:
+        try:
+            out.append(sub.recv(max(0.1, until - time.monotonic())))
+        except TimeoutError:
+            break
+    return [m for m in out if m.get("topic") == "object"]
+
+
+def test_a_person_walking_across_is_one_object(
+    tmp_path: Path, walk: tuple[Path, dict[str, Any]]
+) -> None:
+    path, truth = walk
+    srv = ServerProcess(tmp_path, objects_config(str(path))).start()
+    try:
+        everything = Subscriber(events_url(srv, "topics=object"), max_queue=None)
+        people = Subscriber(events_url(srv, "topics=object&objectType=human"), max_queue=None)
+        with everything, people:
+            try:
+                human = people.wait(lambda m: m.get("topic") == "object", truth["seconds"] + 20)
+            except AssertionError:
+                with admin(srv) as c:
+                    logs = [x for x in srv.stderr().splitlines() if "objects" in x]
+                    raise AssertionError(f"no object; {objects_health(c)}; {logs[-20:]}") from None
+            # the face (a track of its own) ends with its person; anything else now
+            until = time.monotonic() + 5
+            seen = collect(everything, until)
+            more_people = collect(people, until)
+            with admin(srv) as c:
+                health = objects_health(c)
+    finally:
+        srv.stop()
+
+    # one person: one human object, on both sockets; the filtered one has nothing else
+    assert more_people == [], more_people
+    humans = [m for m in seen if m["type"] == "human"]
+    assert [m["objId"] for m in humans] == [human["objId"]], seen
+    assert {m["type"] for m in seen} <= {"human", "face"}, seen
+    assert human["chid"] == 1 and 40 <= human["likelihood"] <= 100
+    assert human["attributes"] == {}
+    faces = [m for m in seen if m["type"] == "face"]
+    # his face: an object of its own, linked to him, not sent to the human-only socket
+    assert len(faces) == 1, seen
+    face = faces[0]
+    assert face["parentId"] == human["objId"] and face["objId"] != human["objId"]
+    assert face["attributes"] == {} and face["likelihood"] >= 80
+
+    # the crop: <data>/objects/<chid>/<UTC day>/<at_ms>-<objId>.jpg, a whole JPEG
+    at = datetime.fromisoformat(human["timestamp"])
+    at_ms = round(at.timestamp() * 1000)
+    name = f"objects/1/{at.astimezone(UTC):%Y-%m-%d}/{at_ms}-{human['objId']}.jpg"
+    assert human["image"].endswith(name), (human["image"], name)
+    crop = (srv.data_dir / name).read_bytes()
+    assert crop[:2] == b"\xff\xd8" and crop[-2:] == b"\xff\xd9"
+    assert not list((srv.data_dir / "objects").rglob("*.part"))
+
+    # the figures: the worker ran, analysed frames of 960 wide, the motion gate worked
+    assert health["state"] == "running" and health["pid"], health
+    assert health["pictureSize"] == [960, 540], health
+    assert health["framesAnalysed"] >= 4 and health["framesReceived"] >= health["framesAnalysed"]
+    assert health["tracks"] == len(seen) and health["msPerFrame"] > 0
+    assert health["restarts"] == 0 and "lastError" not in health, health
+    # still gravel before the walk: nothing was decoded for detection then
+    assert health["gatePauses"] >= 1, health

@@ -1,0 +1,157 @@
+"""The object worker's loop body on real detectors and the real shared-memory pictures:
+the cameraman walks across and leaves; one person and one face come out when their tracks
+end (or when the pictures stop), with the attributes found and a JPEG of the best crop."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import cv2
+import numpy as np
+import pytest
+
+from nvrd.media.frames.pictures import SharedFrames
+from nvrd.media.frames.shared import SharedFrameWriter
+from nvrd.recognition.geometry import Box
+from nvrd.recognition.objects.settings import ObjectWorkerConfig
+from nvrd.recognition.objects.tracker import TrackedObject
+from nvrd.recognition.objects.worker import (
+    Analyser,
+    Detector,
+    attributes,
+    detectors,
+    object_message,
+    stats_message,
+)
+from tests.support.pictures import background, walk_frame, walker
+
+W, H = 960, 540
+
+
+class Pictures:
+    """The server's side of the shared memory, in this process."""
+
+    def __init__(self) -> None:
+        self.r, self.w = os.pipe()
+        os.set_blocking(self.w, False)
+        self.writer = SharedFrameWriter(W, H, W * H * 3, self.w)
+        self.frames = SharedFrames(self.r)
+        self.frames.attach(self.writer.name)
+
+    def send(self, image: np.ndarray, at_ms: int) -> None:
+        self.writer.write(image.tobytes(), at_ms)
+
+    def close(self) -> None:
+        self.frames.close()
+        self.writer.close()
+        os.close(self.r)
+        os.close(self.w)
+
+
+@pytest.fixture
+def pictures() -> Iterator[Pictures]:
+    p = Pictures()
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="module")
+def models() -> list[Detector]:
+    return detectors(ObjectWorkerConfig(chid=1, fps=2))
+
+
+def walking(n: int) -> list[np.ndarray]:
+    base, man = background(), walker()
+    frames = [walk_frame(base, man, 40 + 100 * i, 150) for i in range(n)]
+    return [cv2.resize(f, (W, H), interpolation=cv2.INTER_AREA) for f in frames]
+
+
+def empty() -> np.ndarray:
+    return cv2.resize(background(), (W, H), interpolation=cv2.INTER_AREA)
+
+
+def test_a_person_and_his_face_come_out_when_they_left(
+    pictures: Pictures,
+    models: list[Detector],
+) -> None:
+    config = ObjectWorkerConfig(chid=1, fps=2)
+    an = Analyser(config, pictures.frames, models)
+    ended: list[TrackedObject] = []
+    frames = walking(8) + [empty()] * 7
+    for i, frame in enumerate(frames):
+        pictures.send(frame, 1_000_000 + 500 * i)
+        ended += an.step(timeout=2)
+    assert an.counters.analysed == len(frames) and an.counters.frame_size == (W, H)
+    assert sorted(t.kind for t in ended) == ["face", "human"], ended
+    msgs = {m["type"]: m for m in (object_message(config, t) for t in ended)}
+    human, face = msgs["human"], msgs["face"]
+    assert face["parentId"] == human["objId"] and human["parentId"] is None
+    assert human["attributes"] == face["attributes"] == {}
+    assert human["timeBegin"] == 1_000_000 and human["timeEnd"] == 1_000_000 + 500 * 7
+    assert 40 <= human["likelihood"] <= 100 and human["hits"] == 8
+    for m in (human, face):
+        crop = cv2.imdecode(np.frombuffer(m["jpeg"], np.uint8), cv2.IMREAD_COLOR)
+        assert crop is not None and crop.shape[0] > 20
+    stats = stats_message(an, time.monotonic() - 1)
+    assert stats["framesReceived"] == stats["framesAnalysed"] == len(frames)
+    assert stats["framesDropped"] == 0 and stats["openTracks"] == 0
+    assert stats["msPerFrame"] > 0 and stats["frameSize"] == [W, H]
+
+
+def test_open_tracks_end_when_the_pictures_stop(
+    pictures: Pictures,
+    models: list[Detector],
+) -> None:
+    config = ObjectWorkerConfig(chid=1, fps=2, idle_seconds=0.3)
+    an = Analyser(config, pictures.frames, models)
+    for i, frame in enumerate(walking(3)):
+        pictures.send(frame, 2_000_000 + 500 * i)
+        assert an.step(timeout=2) == []
+    assert sorted(t.kind for t in an.tracker.tracks) == ["face", "human"]
+    assert an.step(timeout=0.1) == []  # not idle long enough yet
+    time.sleep(0.3)
+    ended = an.step(timeout=0.1)
+    assert sorted(t.kind for t in ended) == ["face", "human"] and an.tracker.tracks == []
+    assert an.step(timeout=0.05) == []  # nothing twice
+
+
+def test_newer_pictures_win_and_the_older_are_counted_as_dropped(
+    pictures: Pictures,
+    models: list[Detector],
+) -> None:
+    an = Analyser(ObjectWorkerConfig(chid=1, fps=2), pictures.frames, models)
+    for i in range(4):
+        pictures.send(empty(), 3_000_000 + 100 * i)
+    an.step(timeout=1)
+    assert an.step(timeout=0.1) == [] and an.counters.analysed == 1
+    c = pictures.frames.counters()
+    assert (c.received, c.dropped) == (4, 3)
+
+
+def track(kind: str, crop: np.ndarray | None = None, **kw: object) -> TrackedObject:
+    box: Box = (0, 0, 100, 100)
+    base: dict[str, object] = dict(
+        obj_id=1, kind=kind, box=box, score=0.9, best_box=box, time_begin_ms=0, time_end_ms=1
+    )
+    base.update(hits=4, crop=crop)
+    base.update(kw)
+    return TrackedObject(**base)
+
+
+def test_attributes_list_only_what_was_found() -> None:
+    red = np.zeros((120, 200, 3), np.uint8)
+    red[:] = (30, 30, 200)  # BGR
+    assert attributes(track("vehicle", red, vehicle_type="car"), 2) == {
+        "vehicleType": "car",
+        "colors": ["red"],
+    }
+    assert attributes(track("vehicle", None, vehicle_type="bus"), 2) == {"vehicleType": "bus"}
+    assert attributes(track("human", bag_hits=2), 2) == {"bag": True}
+    assert attributes(track("human", bag_hits=1), 2) == {}
+    assert attributes(track("human", bag_hits=1, hits=1), 2) == {"bag": True}
+    assert attributes(track("face"), 2) == {}
+    config = ObjectWorkerConfig(chid=1, fps=2)
+    assert object_message(config, track("human"))["jpeg"] is None  # no crop, no picture
+    assert object_message(config, track("human", np.zeros((0, 0, 3), np.uint8)))["jpeg"] is None
