@@ -311,7 +311,7 @@ def create_app(
         preset_mover=mover,
         integrations=integrations,
         lpr=lpr_service(settings, integrations, ChannelStore(db.engine), media, clock),
-        objects=object_service(settings, ChannelStore(db.engine), media, bus, clock, supervisor),
+        detection=object_service(settings, ChannelStore(db.engine), media, bus, clock, supervisor),
         exports=ExportFolder(settings.exports_dir, settings.lpr.export_retention_minutes * 60),
         objects=objects,
     )
@@ -357,7 +357,7 @@ def create_app(
         supervisor.spawn("parking-relay", ParkingRelay(integrations.store, bus, clock).run)
         supervisor.spawn("object-retention", object_retention.run)
         svc.lpr.start()
-        svc.objects.start()
+        svc.detection.start()
         log.info(
             "server started",
             extra={"version": __version__, "timezone": tz.key, "database": db.engine.dialect.name},
@@ -373,7 +373,7 @@ def create_app(
             await svc.eventbackup.stop()
             await devices.stop()
             await svc.lpr.stop()
-            await svc.objects.stop()
+            await svc.detection.stop()
             await media.stop()
             await svc.export.stop()
             await object_writer.stop()

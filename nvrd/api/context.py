@@ -61,7 +61,8 @@ class Services:
     #: Moves a channel's camera to a preset (event backup's presetGo task).
     preset_mover: PresetMover
     lpr: LprService
-    objects: ObjectService
+    #: on-box object detection (its workers and health)
+    detection: ObjectService
     exports: ExportFolder
     #: The object log (``what=object``).
     objects: ObjectLogStore

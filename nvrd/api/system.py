@@ -85,7 +85,7 @@ async def _health(call: Call, value: str) -> Any:
     if "lpr" in items:
         data["lpr"] = call.svc.lpr.health()
     if "objects" in items:
-        data["objects"] = call.svc.objects.health()
+        data["objects"] = call.svc.detection.health()
     return {"lastUpdate": format_iso(call.svc.clock.now(), call.svc.tz), **data}
 
 
