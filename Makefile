@@ -45,10 +45,12 @@ $(SYSSTAMP): scripts/system-deps.sh | $(BIN)/python
 
 system-deps: $(SYSSTAMP)
 
-demo/media/gate.mp4: scripts/demo_media.py | $(STAMP) $(SYSSTAMP)
+DEMO_MEDIA := demo/media/gate.mp4 demo/media/yard.mp4
+
+$(DEMO_MEDIA) &: scripts/demo_media.py | $(STAMP) $(SYSSTAMP)
 	$(BIN)/python scripts/demo_media.py demo/media
 
-run: install system-deps demo/media/gate.mp4
+run: install system-deps $(DEMO_MEDIA)
 	@echo "nvrd demo on http://127.0.0.1:8080  (user demo, password demo; auth=ZGVtbzpkZW1v)"
 	@echo "  players:    http://127.0.0.1:8080/?auth=ZGVtbzpkZW1v"
 	@echo "  server:     http://127.0.0.1:8080/api/info?all&indent=2&auth=ZGVtbzpkZW1v"
@@ -58,6 +60,8 @@ run: install system-deps demo/media/gate.mp4
 	@echo "  event log:  http://127.0.0.1:8080/api/find?what=eventLog&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  plates:     http://127.0.0.1:8080/api/find?what=carNo&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  recogniser: http://127.0.0.1:8080/api/system?health=lpr&indent=2&auth=ZGVtbzpkZW1v"
+	@echo "  objects:    http://127.0.0.1:8080/api/find?what=object&indent=2&auth=ZGVtbzpkZW1v"
+	@echo "  detector:   http://127.0.0.1:8080/api/system?health=objects&indent=2&auth=ZGVtbzpkZW1v"
 	@echo "  push an event (it shows on the players page):"
 	@echo "    curl -u demo:demo http://127.0.0.1:8080/api/push -d '{\"topic\":\"LPR\",\"src\":\"GATE-IN\",\"plateNo\":\"DSP963\",\"direction\":\"entry\"}'"
 	$(BIN)/nvrd serve --config demo/nvrd.toml

@@ -1,6 +1,7 @@
 """Generate the demo channels' videos if missing: two test patterns with a burnt-in clock,
 and a gate camera with generated traffic (plates of several countries driving through the
-recognition zone of demo/nvrd.toml).
+recognition zone of demo/nvrd.toml), and a yard camera in which a person walks across
+(for object detection, channel 4 of demo/nvrd.toml).
 
 Run by `make run` with the project's virtual environment; uses the ffmpeg
 that nvrd itself uses (from the imageio-ffmpeg package).
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from nvrd.media.service import default_ffmpeg
 from nvrd.media.testpattern import make_pattern_video
+from nvrd.media.traffic.people import Walk, make_walk
 from nvrd.media.traffic.scene import plan_traffic
 from nvrd.media.traffic.video import write_traffic_video
 
@@ -21,6 +23,7 @@ VIDEOS = {
     "cam2.mp4": ("smptehdbars", "Demo camera 2"),
 }
 TRAFFIC = "gate.mp4"
+PEOPLE = "yard.mp4"
 #: The recognition zone of the demo gate (7680x4320 logical coordinates), as in demo/nvrd.toml.
 GATE_ZONE = (960, 1080, 6720, 4320)
 
@@ -54,6 +57,10 @@ def main(folder: str) -> int:
             zone=GATE_ZONE,
         )
         write_traffic_video(default_ffmpeg(), plan, target)
+    target = out / PEOPLE
+    if not target.exists():
+        print(f"making demo video {target} (a person walking across)", flush=True)
+        make_walk(default_ffmpeg(), target, Walk(lead_seconds=4.0, trail_seconds=6.0))
     return 0
 
 

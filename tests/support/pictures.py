@@ -5,16 +5,21 @@ file channel). Nothing is downloaded."""
 
 from __future__ import annotations
 
-import importlib.metadata
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
-from nvrd.media.traffic.video import write_video
+from nvrd.media.traffic.people import (
+    MAN,
+    Walk,
+    background,
+    make_walk,
+    picture,
+    walk_frame,
+    walker,
+)
 from nvrd.recognition.geometry import Box
 
 #: What is no picture: the detectors find nothing in it, and do not fail.
@@ -31,15 +36,6 @@ BAD: list[Any] = [
     np.zeros((720, 1280, 3), np.float32),
     np.zeros((720, 1280, 3), np.int64),
 ]
-
-
-def picture(name: str) -> np.ndarray:
-    """A picture of the scikit-image wheel (BGR; grey ones stay grey)."""
-    dist = importlib.metadata.distribution("scikit-image")
-    path = str(dist.locate_file(f"skimage/data/{name}"))
-    image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    assert image is not None, path
-    return image
 
 
 @dataclass(frozen=True)
@@ -78,67 +74,5 @@ def make_scene(width: int = 1280, height: int = 720) -> Scene:
     return Scene(resized, scaled(astronaut), scaled(cameraman), scaled(motorcycle))
 
 
-#: The walking cameraman's size (pixels of a 1280x720 frame).
-MAN = 358
-
-
-def background() -> np.ndarray:
-    """Blurred gravel, 1280x720 BGR."""
-    frame = cv2.resize(picture("gravel.png"), (1280, 720))
-    return cv2.GaussianBlur(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR), (0, 0), 3)
-
-
-def walker() -> np.ndarray:
-    man = cv2.cvtColor(picture("camera.png"), cv2.COLOR_GRAY2BGR)
-    return cv2.resize(man, (MAN, MAN), interpolation=cv2.INTER_AREA)
-
-
-def walk_frame(base: np.ndarray, man: np.ndarray, x: int, y: int) -> np.ndarray:
-    frame = base.copy()
-    frame[y : y + MAN, x : x + MAN] = man
-    return frame
-
-
-@dataclass(frozen=True)
-class Walk:
-    width: int = 1280
-    height: int = 720
-    fps: int = 10
-    #: empty gravel before and after the walk
-    lead_seconds: float = 3.0
-    trail_seconds: float = 3.0
-    #: the man walks from x = 40 to x = 880 (150 px a second by default)
-    walk_seconds: float = 5.6
-
-    @property
-    def seconds(self) -> float:
-        return self.lead_seconds + self.walk_seconds + self.trail_seconds
-
-    def position(self, t: float) -> int | None:
-        """The man's left edge at ``t`` seconds (None: not in the picture)."""
-        into = t - self.lead_seconds
-        if into < 0 or into > self.walk_seconds:
-            return None
-        return round(40 + 840 * into / self.walk_seconds)
-
-    def frames(self) -> Iterator[np.ndarray]:
-        """RGB frames (what the encoder reads)."""
-        base, man = background(), walker()
-        for n in range(round(self.seconds * self.fps)):
-            x = self.position(n / self.fps)
-            frame = base if x is None else walk_frame(base, man, x, 150)
-            yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-
-
-def make_walk(ffmpeg: str, path: Path, walk: Walk | None = None) -> tuple[Path, dict[str, Any]]:
-    """``path`` (H.264 MP4): one person walking across; made once. Returns it with the
-    times (seconds from the start) when the person is in the picture."""
-    walk = walk or Walk()
-    truth = {
-        "seconds": walk.seconds,
-        "inPicture": [walk.lead_seconds, walk.lead_seconds + walk.walk_seconds],
-        "people": 1,
-    }
-    if not path.exists():
-        write_video(ffmpeg, walk, walk.frames(), path).replace(path)
-    return path, truth
+__all__ = ["BAD", "MAN", "Scene", "Walk", "background", "make_scene", "make_walk", "picture"]
+__all__ += ["walk_frame", "walker"]

@@ -1,3 +1,5 @@
+"""Fixtures shared by the unit tests: a migrated database (SQLite and PostgreSQL)."""
+
 from collections.abc import AsyncIterator
 from pathlib import Path
 
