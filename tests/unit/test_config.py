@@ -125,8 +125,9 @@ def test_paths_are_made_absolute_once(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_the_demo_configuration_is_valid() -> None:
     demo = Path(__file__).parents[2] / "demo" / "nvrd.toml"
     settings = load_settings(demo, environ={}, check_dirs=False)
-    assert len(settings.channel) == 3 and settings.auth.demo_user == "demo"
+    assert len(settings.channel) == 4 and settings.auth.demo_user == "demo"
     assert [s.code for s in settings.lpr_source] == ["GATE-IN", "GATE-OUT", "GATE-CAM"]
     gate = settings.lpr_source[2].zone
     assert gate is not None and gate.chid == 3 and gate.entry_movement == "down"
     assert settings.channel[2].source == "demo/media/gate.mp4" and settings.lpr.fps == 2
+    assert settings.channel[3].source == "demo/media/yard.mp4" and settings.objects.channels == [4]
