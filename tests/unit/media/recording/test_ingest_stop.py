@@ -57,11 +57,13 @@ async def test_concurrent_stops_send_one_sigint(tmp_path: Path, index: Recording
     )
     ingest = ChannelIngest(1, ChannelSpec("rtsp", "rtsp://cam/s"), ctx, lambda code: None)
     ingest.start()
-    for _ in range(500):
-        if ready.exists():
+    # the stand-in has started and the ingest knows its process (a loaded machine may
+    # take seconds to start an interpreter)
+    for _ in range(3000):
+        if ready.exists() and ingest.pid is not None:
             break
         await asyncio.sleep(0.01)
-    assert ingest.pid is not None
+    assert ready.exists() and ingest.pid is not None, (ready.exists(), ingest.pid)
     ingest.switch_root()  # the watchdog ends the run ...
     await asyncio.gather(ingest.stop(), ingest.stop())  # ... and two stops at the same time
     assert out.read_text() == "1"
