@@ -12,18 +12,17 @@ from typing import Any
 
 from nvrd.api.endpoint import Call
 from nvrd.api.pushmsg import score_value, watch_path
+from nvrd.api.searchwindow import MAX_COUNT, parse_window
 from nvrd.api.signin import public_base
-from nvrd.core.clock import ms_from_datetime, utc_from_ms
+from nvrd.core.clock import utc_from_ms
 from nvrd.core.errors import bad_request
 from nvrd.core.params import parse_bool, parse_int, parse_int_list, url_encode
 from nvrd.core.plates import search_key
 from nvrd.core.platesim import rank
-from nvrd.core.timefmt import format_iso, parse_time
+from nvrd.core.timefmt import format_iso
 from nvrd.integrations.carexport import COLUMNS, FORMATS
 from nvrd.store.lprlog import CarQuery, LprRecord
 
-DEFAULT_COUNT = 50
-MAX_COUNT = 1000
 MAX_KEYWORD = 64
 SIMILAR_DEFAULT = 10
 EXPORT_PAGE = 5000
@@ -47,32 +46,18 @@ def _keyword(call: Call) -> str:
 def parse_car_query(call: Call) -> CarQuery:
     q = call.query
     svc = call.svc
-    now = svc.clock.now()
-    bounds: dict[str, int] = {}
-    for name in ("timeBegin", "timeEnd"):
-        if q.get(name) is not None:
-            bounds[name] = ms_from_datetime(parse_time(name, q[name], svc.tz, now))
-    begin, end = bounds.get("timeBegin"), bounds.get("timeEnd")
-    if begin is not None and end is not None and end < begin:
-        raise bad_request("badTimeRange")
-    sort = q.get("sort", "desc").strip().lower() or "desc"
-    if sort not in ("asc", "desc"):
-        raise bad_request("unknownItem", item=sort, name="sort")
+    window = parse_window(q, svc.tz, svc.clock.now())
     src = None
     if q.get("src") is not None:
         src = sorted(set(parse_int_list("src", q["src"], lo=1)))
-    at = parse_int("at", q["at"], lo=0, hi=10**9) if q.get("at") is not None else 0
-    count = DEFAULT_COUNT
-    if q.get("maxCount") is not None:
-        count = parse_int("maxCount", q["maxCount"], lo=1, hi=MAX_COUNT)
     return CarQuery(
         keyword=_keyword(call),
-        begin_ms=begin,
-        end_ms=end,
+        begin_ms=window.begin_ms,
+        end_ms=window.end_ms,
         src_ids=src,
-        at=at,
-        max_count=count,
-        ascending=sort == "asc",
+        at=window.at,
+        max_count=window.max_count,
+        ascending=window.ascending,
         count=parse_bool("totalCount", q.get("totalCount"), default=True),
     )
 

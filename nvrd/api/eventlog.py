@@ -10,17 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nvrd.api.endpoint import Call
-from nvrd.core.clock import ms_from_datetime, utc_from_ms
+from nvrd.api.searchwindow import parse_window
+from nvrd.core.clock import utc_from_ms
 from nvrd.core.errors import bad_request
 from nvrd.core.eventtypes import EventType, LogEntry, code_key, type_key
 from nvrd.core.i18n import Translator
-from nvrd.core.params import parse_int, parse_int_list
-from nvrd.core.timefmt import format_iso, parse_time
+from nvrd.core.params import parse_int_list
+from nvrd.core.timefmt import format_iso
 from nvrd.store.eventlog import LogQuery
-
-DEFAULT_COUNT = 50
-#: The largest page one request may ask for.
-MAX_COUNT = 1000
 
 
 def iso_ms(ms: int, tz: ZoneInfo) -> str:
@@ -48,19 +45,7 @@ def render_entry(e: LogEntry, i18n: Translator, lang: str, tz: ZoneInfo) -> dict
 def parse_log_query(call: Call) -> LogQuery:
     q = call.query
     svc = call.svc
-    now = svc.clock.now()
-    begin = q.get("timeBegin")
-    end = q.get("timeEnd")
-    begin_ms = end_ms = None
-    if begin is not None:
-        begin_ms = ms_from_datetime(parse_time("timeBegin", begin, svc.tz, now))
-    if end is not None:
-        end_ms = ms_from_datetime(parse_time("timeEnd", end, svc.tz, now))
-    if begin_ms is not None and end_ms is not None and end_ms < begin_ms:
-        raise bad_request("badTimeRange")
-    sort = q.get("sort", "desc").strip().lower() or "desc"
-    if sort not in ("asc", "desc"):
-        raise bad_request("unknownItem", item=sort, name="sort")
+    window = parse_window(q, svc.tz, svc.clock.now(), max_at=None)
     types = None
     if q.get("type") is not None:
         types = parse_int_list("type", q["type"], lo=0)
@@ -68,11 +53,8 @@ def parse_log_query(call: Call) -> LogQuery:
         for t in types:
             if t not in known:
                 raise bad_request("unknownItem", item=str(t), name="type")
-    at = parse_int("at", q["at"], lo=0) if q.get("at") is not None else 0
-    count = DEFAULT_COUNT
-    if q.get("maxCount") is not None:
-        count = parse_int("maxCount", q["maxCount"], lo=1, hi=MAX_COUNT)
-    return LogQuery(types, begin_ms, end_ms, at, count, ascending=sort == "asc")
+    w = window
+    return LogQuery(types, w.begin_ms, w.end_ms, w.at, w.max_count, ascending=w.ascending)
 
 
 async def event_log(call: Call) -> Any:

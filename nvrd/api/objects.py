@@ -20,16 +20,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nvrd.api.endpoint import Call
+from nvrd.api.searchwindow import parse_window
 from nvrd.api.signin import public_base
-from nvrd.core.clock import ms_from_datetime, utc_from_ms
+from nvrd.core.clock import utc_from_ms
 from nvrd.core.errors import bad_request
 from nvrd.core.objects import COLORS, OBJECT_ATTRIBUTES, OBJECT_TYPES, crop_path, tag
-from nvrd.core.params import parse_bool, parse_int, parse_int_list, split_list
-from nvrd.core.timefmt import format_iso, parse_time
+from nvrd.core.params import parse_bool, parse_int_list, split_list
+from nvrd.core.timefmt import format_iso
 from nvrd.store.objects import ObjectQuery, ObjectRecord
 
-DEFAULT_COUNT = 50
-MAX_COUNT = 1000
 #: colours and lengths one clothes/vehicle parameter may list
 MAX_ITEMS = 16
 
@@ -109,44 +108,26 @@ def parse_tags(q: Mapping[str, str], otype: str | None) -> list[str]:
     return sorted(set(tags))
 
 
-def _bounds(q: Mapping[str, str], tz: ZoneInfo, now: datetime) -> tuple[int | None, int | None]:
-    bounds: dict[str, int] = {}
-    for name in ("timeBegin", "timeEnd"):
-        if q.get(name) is not None:
-            bounds[name] = ms_from_datetime(parse_time(name, q[name], tz, now))
-    begin, end = bounds.get("timeBegin"), bounds.get("timeEnd")
-    if begin is not None and end is not None and end < begin:
-        raise bad_request("badTimeRange")
-    return begin, end
-
-
 def parse_object_query(q: Mapping[str, str], tz: ZoneInfo, now: datetime) -> ObjectQuery:
     """The search a query asks for; a malformed value is a 400 (``ApiError``)."""
-    begin, end = _bounds(q, tz, now)
+    window = parse_window(q, tz, now)
     otype = None
     if q.get("objectType") is not None:
         otype = q["objectType"].strip()
         if otype not in OBJECT_TYPES:
             raise bad_request("unknownItem", item=q["objectType"][:64], name="objectType")
-    sort = q.get("sort", "desc").strip().lower() or "desc"
-    if sort not in ("asc", "desc"):
-        raise bad_request("unknownItem", item=sort[:64], name="sort")
     chids = None
     if q.get("ch") is not None:
         chids = sorted(set(parse_int_list("ch", q["ch"], lo=1)))
-    at = parse_int("at", q["at"], lo=0, hi=10**9) if q.get("at") is not None else 0
-    count = DEFAULT_COUNT
-    if q.get("maxCount") is not None:
-        count = parse_int("maxCount", q["maxCount"], lo=1, hi=MAX_COUNT)
     return ObjectQuery(
-        begin_ms=begin,
-        end_ms=end,
+        begin_ms=window.begin_ms,
+        end_ms=window.end_ms,
         chids=chids,
         type=otype,
         tags=parse_tags(q, otype),
-        at=at,
-        max_count=count,
-        ascending=sort == "asc",
+        at=window.at,
+        max_count=window.max_count,
+        ascending=window.ascending,
         count=parse_bool("totalCount", q.get("totalCount"), default=True),
     )
 
