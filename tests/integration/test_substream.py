@@ -146,6 +146,9 @@ def test_ipycam_sub_stream_plays_live_and_is_not_recorded(
                 profiles = {i["chid"]: {s["profile"] for s in i["src"]} for i in static}
                 assert profiles[chid] == {"main", "sub"}
                 wait_status(srv, one, {200}, 30)
+                # read again: the list above may be from before that channel started
+                static = c.get("/api/enum?what=channel&staticSrc").json()
+                profiles = {i["chid"]: {s["profile"] for s in i["src"]} for i in static}
                 assert profiles.get(one, {"main"}) == {"main"}
                 (plain,) = c.get(f"/api/vod?ch={one}&stream=sub").json()
                 assert plain["src"] == []
