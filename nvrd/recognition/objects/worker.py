@@ -6,7 +6,8 @@ over the control pipe). It takes the newest picture (older ones are dropped
 and counted), finds people, vehicles and bags (:class:`ObjectDetector`) and
 faces (:class:`FaceDetector`), follows them (:class:`ObjectTracker`) and,
 when a track ends, sends the object over the pipe: its type, likelihood,
-attributes (a vehicle's type and colours from its best crop, a person's bag)
+attributes (a vehicle's type and colours from its best crop, a person's bag,
+a face's gender and age group from its best crop)
 and the best crop as JPEG bytes; the server writes the file and publishes the
 event. Open tracks end, and are sent, when no picture came for
 ``idle_seconds`` (the server stopped the pictures: nothing moves) and when
@@ -33,6 +34,7 @@ import numpy as np
 from nvrd.media.frames.pictures import FrameInput, SharedFrames, take_orders
 from nvrd.recognition.objects.colour import vehicle_colours
 from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
+from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
@@ -62,11 +64,16 @@ class Analyser:
     """The loop body, separated from the process so that it can be driven in tests."""
 
     def __init__(
-        self, config: ObjectWorkerConfig, frames: FrameInput, detectors: list[Detector]
+        self,
+        config: ObjectWorkerConfig,
+        frames: FrameInput,
+        detectors: list[Detector],
+        faces: FaceAttributeModel | None = None,
     ) -> None:
         self.config = config
         self.frames = frames
         self.detectors = detectors
+        self.faces = faces  # a face's gender and age
         self.tracker = ObjectTracker()
         self.counters = Counters()
         self._last_frame = time.monotonic()
@@ -95,8 +102,12 @@ class Analyser:
         return update.ended
 
 
-def attributes(track: TrackedObject, bag_frames: int) -> dict[str, Any]:
+def attributes(
+    track: TrackedObject, bag_frames: int, faces: FaceAttributeModel | None = None
+) -> dict[str, Any]:
     """The guide's attributes of a track, only what was really found."""
+    if track.kind == "face":
+        return faces.attributes(track.crop) if faces is not None else {}
     if track.kind == "vehicle":
         out: dict[str, Any] = {}
         if track.vehicle_type is not None:
@@ -117,14 +128,16 @@ def jpeg(crop: np.ndarray | None, quality: int) -> bytes | None:
     return data.tobytes() if ok else None
 
 
-def object_message(config: ObjectWorkerConfig, track: TrackedObject) -> dict[str, Any]:
+def object_message(
+    config: ObjectWorkerConfig, track: TrackedObject, faces: FaceAttributeModel | None = None
+) -> dict[str, Any]:
     """What the server is told of an ended track (ids are the worker's own)."""
     return {
         "objId": track.obj_id,
         "parentId": track.parent_id,
         "type": track.kind,
         "likelihood": round(track.score * 100, 1),
-        "attributes": attributes(track, config.bag_frames),
+        "attributes": attributes(track, config.bag_frames, faces),
         "timeBegin": track.time_begin_ms,
         "timeEnd": track.time_end_ms,
         "hits": track.hits,
@@ -166,7 +179,7 @@ def detectors(config: ObjectWorkerConfig) -> list[Detector]:
 def _send(conn: Connection, an: Analyser, tracks: list[TrackedObject]) -> None:
     for track in tracks:
         an.counters.objects += 1
-        conn.send(("object", object_message(an.config, track)))
+        conn.send(("object", object_message(an.config, track, an.faces)))
 
 
 def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> None:
@@ -177,7 +190,8 @@ def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> N
     with contextlib.suppress(OSError):
         os.nice(config.nice)
     frames = SharedFrames(notified.fileno())
-    an = Analyser(config, frames, detectors(config))
+    faces = FaceAttributeModel() if config.faces else None
+    an = Analyser(config, frames, detectors(config), faces)
     started = time.monotonic()
     next_stats = 0.0
     conn.send(("ready", {"pid": os.getpid()}))

@@ -143,7 +143,6 @@ def test_enum_object_attr(chans: TestClient) -> None:
     assert face == {
         "age": ["young", "adult", "middle", "senior"],
         "gender": ["female", "male"],
-        "mask": [True, False],
     }
     every = chans.get("/api/enum?what=objectAttr").json()
     assert set(every) == {"face", "human", "vehicle"}
@@ -155,15 +154,7 @@ def test_enum_object_attr(chans: TestClient) -> None:
         "motorcycle",
         "train",
     ]
-    assert every["human"] == {
-        "bag": [True, False],
-        "clothes": {
-            "type": ["tops", "bottoms"],
-            "length": ["short", "long"],
-            "colors": every["vehicle"]["colors"],
-        },
-        "gender": ["female", "male"],
-    }
+    assert every["human"] == {"bag": [True, False]}
     assert len(every["vehicle"]["colors"]) == 15
     r = chans.get("/api/enum?what=objectAttr&type=cat")
     assert r.status_code == 400

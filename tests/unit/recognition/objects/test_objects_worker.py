@@ -15,6 +15,7 @@ import pytest
 from nvrd.media.frames.pictures import SharedFrames
 from nvrd.media.frames.shared import SharedFrameWriter
 from nvrd.recognition.geometry import Box
+from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import TrackedObject
 from nvrd.recognition.objects.worker import (
@@ -25,7 +26,7 @@ from nvrd.recognition.objects.worker import (
     object_message,
     stats_message,
 )
-from tests.support.pictures import background, walk_frame, walker
+from tests.support.pictures import background, face_crop, picture, walk_frame, walker
 
 W, H = 960, 540
 
@@ -156,3 +157,14 @@ def test_attributes_list_only_what_was_found() -> None:
     config = ObjectWorkerConfig(chid=1, fps=2)
     assert object_message(config, track("human"))["jpeg"] is None  # no crop, no picture
     assert object_message(config, track("human", np.zeros((0, 0, 3), np.uint8)))["jpeg"] is None
+
+
+def test_a_faces_attributes_come_from_its_best_crop() -> None:
+    crop = face_crop(picture("astronaut.png"))
+    model = FaceAttributeModel()
+    assert attributes(track("face", crop), 2, model) == {"gender": "female", "age": "adult"}
+    assert attributes(track("face", crop), 2) == {}  # no attribute model: nothing invented
+    assert attributes(track("face", None), 2, model) == {}
+    config = ObjectWorkerConfig(chid=1, fps=2)
+    msg = object_message(config, track("face", crop), model)
+    assert msg["attributes"] == {"gender": "female", "age": "adult"}
