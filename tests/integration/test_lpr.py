@@ -23,7 +23,11 @@ from tests.e2e.events_client import Subscriber, events_url
 from tests.e2e.server import ServerProcess
 from tests.integration import workers
 from tests.integration.recorder import admin, recording_server
-from tests.integration.workers import overload_spares_recording_and_the_api, picture_blocks
+from tests.integration.workers import (
+    camera_sessions,
+    overload_spares_recording_and_the_api,
+    picture_blocks,
+)
 from tests.support.cameras import FileCameraServer
 from tests.support.traffic import make_traffic
 
@@ -80,14 +84,6 @@ def lpr_health(c: httpx.Client, code: str = "GATE1") -> dict[str, Any]:
 
 def wait_anchor(c: httpx.Client, code: str = "GATE1", timeout: float = 30) -> int:
     return workers.wait_anchor(c, lambda c: lpr_health(c, code), timeout)
-
-
-def camera_sessions(camera: FileCameraServer) -> int:
-    """Established TCP connections to the camera's RTSP port."""
-    assert camera.pid is not None
-    root = psutil.Process(camera.pid)
-    conns = [c for p in [root, *root.children(recursive=True)] for c in p.net_connections("tcp")]
-    return sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == camera.port for c in conns)
 
 
 def ms(iso: str) -> float:

@@ -18,7 +18,8 @@ import pytest
 from tests.e2e.events_client import Subscriber, events_url
 from tests.e2e.server import ServerProcess
 from tests.integration.recorder import admin, recording_server
-from tests.integration.workers import overload_spares_recording_and_the_api
+from tests.integration.workers import camera_sessions, overload_spares_recording_and_the_api
+from tests.support.cameras import FileCameraServer
 from tests.support.media import ffmpeg_exe
 from tests.support.pictures import make_walk
 
@@ -126,3 +127,27 @@ def test_overload_drops_frames_and_spares_recording_and_the_api(
         overload_spares_recording_and_the_api(srv, objects_health, "objects worker")
     finally:
         srv.stop()
+
+
+def test_a_person_seen_by_a_fake_rtsp_camera_is_an_object(
+    tmp_path: Path, walk: tuple[Path, dict[str, Any]]
+) -> None:
+    """The same walk from an RTSP camera: the worker's pictures come from the channel's
+    own connection (the camera sees one session)."""
+    path, truth = walk
+    with FileCameraServer(path.parent) as camera:
+        srv = ServerProcess(tmp_path, objects_config(camera.url(path.name, loop=True))).start()
+        try:
+            with Subscriber(
+                events_url(srv, "topics=object&objectType=human"), max_queue=None
+            ) as sub:
+                human = sub.wait(lambda m: m.get("topic") == "object", truth["seconds"] + 30)
+                sessions = camera_sessions(camera)
+                with admin(srv) as c:
+                    health = objects_health(c)
+        finally:
+            srv.stop()
+    assert human["type"] == "human" and human["chid"] == 1 and "parentId" not in human
+    assert 40 <= human["likelihood"] <= 100
+    assert sessions == 1
+    assert health["framesAnalysed"] >= 4 and health["restarts"] == 0, health

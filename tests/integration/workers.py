@@ -14,11 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from tests.e2e.server import ServerProcess
 from tests.integration.recorder import admin, wait_segments
+from tests.support.cameras import FileCameraServer
 
 Health = Callable[[httpx.Client], dict[str, Any]]
+
+
+def camera_sessions(camera: FileCameraServer) -> int:
+    """Established TCP connections to the camera's RTSP port."""
+    assert camera.pid is not None
+    root = psutil.Process(camera.pid)
+    conns = [c for p in [root, *root.children(recursive=True)] for c in p.net_connections("tcp")]
+    return sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == camera.port for c in conns)
 
 
 def picture_blocks(srv: ServerProcess) -> set[str]:
