@@ -14,6 +14,7 @@ import pytest
 
 from nvrd.media.service import default_ffmpeg
 from tests.conftest import b64
+from tests.e2e.server import ServerProcess
 from tests.integration.live_client import DirectClient, extra_latency, ws_receive
 from tests.integration.recorder import add_channel, admin, recording_server, wait_status
 from tests.support.cameras import LiveCameraServer
@@ -28,7 +29,7 @@ def live_server(tmp_path: Path, media_dir: Path):  # type: ignore[no-untyped-def
     srv.stop()
 
 
-def ws_url(srv, chid: int) -> str:  # type: ignore[no-untyped-def]
+def ws_url(srv: ServerProcess, chid: int) -> str:
     auth = b64("admin", srv.admin_password())
     return srv.url.replace("http", "ws") + f"/wsapi/live?ch={chid}&auth={auth}"
 
@@ -108,9 +109,11 @@ def test_hls_playlist_is_valid_and_needs_auth(live_server) -> None:  # type: ign
             time.sleep(0.5)
         assert r.headers["content-type"].startswith("application/vnd.apple.mpegurl")
         playlist = m3u8.loads(r.text)
-        assert playlist.is_endlist is False and playlist.target_duration <= 2
+        assert playlist.is_endlist is False
+        assert playlist.target_duration is not None and playlist.target_duration <= 2
         assert len(playlist.segments) >= 2
-        assert playlist.segments[0].init_section.uri == "init.mp4"
+        init_section = playlist.segments[0].init_section
+        assert init_section is not None and init_section.uri == "init.mp4"
         init = c.get(f"/hls/ch{chid}main/init.mp4")
         seg = c.get(f"/hls/ch{chid}main/{playlist.segments[-1].uri}")
         assert init.status_code == seg.status_code == 200

@@ -18,6 +18,8 @@ import av
 import httpx
 import pytest
 
+from nvrd.store.recordings import Segment
+from tests.e2e.server import ServerProcess
 from tests.integration.recorder import (
     SEGMENT_SECONDS,
     add_channel,
@@ -31,7 +33,7 @@ from tests.integration.recorder import (
 from tests.support.media import probe
 
 
-def storage_file(srv, seg) -> Path:  # type: ignore[no-untyped-def]
+def storage_file(srv: ServerProcess, seg: Segment) -> Path:
     return Path(seg.root) / seg.rel_path
 
 
