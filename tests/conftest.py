@@ -118,7 +118,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
-def make_settings(tmp_path: Path, **sections: dict[str, Any]) -> Settings:
+def make_settings(tmp_path: Path, **sections: dict[str, Any] | list[dict[str, Any]]) -> Settings:
     data: dict[str, Any] = {"server": {"data_dir": str(tmp_path / "data"), "timezone": "UTC"}}
     for name, values in sections.items():
         if isinstance(values, dict):

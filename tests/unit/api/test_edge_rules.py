@@ -11,7 +11,7 @@ from tests.conftest import ADMIN, VIEWER, b64
 FOREIGN = {"Origin": "https://evil.example"}
 
 
-def _signed_in(c: TestClient, who: tuple[str, ...] = ADMIN) -> None:
+def _signed_in(c: TestClient, who: tuple[str, str, str, bool] = ADMIN) -> None:
     assert c.get(f"/api/auth?login={b64(who[0], who[1])}").status_code == 200
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -271,7 +272,7 @@ def test_find_later_whats_are_501(env: Env, what: str) -> None:
 
 
 def test_find_needs_sign_in_and_playback(env: Env) -> None:
-    env.client.auth = None
+    env.client.auth = httpx2.Auth()  # none: the base Auth adds nothing
     check_error(env.get("/api/find?what=recDays"), 401)
     check_error(env.get("/api/find?what=recDays", auth=REMOTE_ONLY[:2]), 403)
     assert env.get("/api/find?what=recDays", auth=ADMIN[:2]).status_code == 200
@@ -423,7 +424,7 @@ def test_vod_recorded_bad_input(env: Env) -> None:
 
 
 def test_vod_recorded_needs_playback(env: Env) -> None:
-    env.client.auth = None
+    env.client.auth = httpx2.Auth()  # none: the base Auth adds nothing
     check_error(env.get("/api/vod"), 401)
     check_error(env.get(f"/api/vod?id={env.ids[0]}"), 401)
     remote = REMOTE_ONLY[:2]
