@@ -25,7 +25,7 @@ def test_events_are_frozen_keyword_only_and_carry_their_time() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         e.code = 500  # type: ignore[misc]
     with pytest.raises(TypeError):
-        ChannelStatusChanged(1, 1, 200)  # type: ignore[misc]
+        ChannelStatusChanged(1, 1, 200)  # type: ignore[call-arg]
     for kind in TOPIC:
         assert dataclasses.is_dataclass(kind)
         assert "at_ms" in {f.name for f in dataclasses.fields(kind)}, kind
