@@ -1,7 +1,7 @@
 """/api/find?what=recDays|recMinutes and /api/vod, in-process, server zone America/New_York."""
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +16,7 @@ from nvrd.core.clock import ms_from_datetime
 from nvrd.core.video import resolution_label
 from nvrd.store.db import Database
 from nvrd.store.recordings import NewSegment, RecordingIndex
-from tests.conftest import ADMIN, NOREMOTE, VIEWER
+from tests.conftest import ADMIN, NOREMOTE, VIEWER, AppHarness
 
 REMOTE_ONLY = ("remote", "remote-pass", "Remote", False)
 CHANNELS = [{"title": "Front door"}, {"title": "192.168.0.111"}, {"title": ""}]
@@ -94,7 +94,7 @@ def insert(settings: Settings) -> list[int]:
 
 
 @pytest.fixture
-def env(harness, tmp_path: Path) -> Iterator[Env]:  # type: ignore[no-untyped-def]
+def env(harness: Callable[..., AppHarness], tmp_path: Path) -> Iterator[Env]:
     h = harness(
         users=[ADMIN, VIEWER, NOREMOTE, REMOTE_ONLY],
         server={"timezone": "America/New_York"},

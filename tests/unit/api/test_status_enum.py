@@ -1,9 +1,11 @@
 """/api/status and /api/enum, in-process."""
 
+from collections.abc import Callable, Iterator
+
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import ADMIN, VIEWER
+from tests.conftest import ADMIN, VIEWER, AppHarness
 
 # Channel 1 has a camera that does not exist (its ingest keeps failing);
 # channels 2 and 5 have no source, so nothing but the test changes their status.
@@ -15,13 +17,13 @@ CHANNELS = [
 
 
 @pytest.fixture
-def chans(harness):  # type: ignore[no-untyped-def]
+def chans(harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
     with harness(channel=CHANNELS).client() as c:
         c.auth = (VIEWER[0], VIEWER[1])
         yield c
 
 
-def test_status_needs_sign_in(harness) -> None:  # type: ignore[no-untyped-def]
+def test_status_needs_sign_in(harness: Callable[..., AppHarness]) -> None:
     with harness().client() as c:
         assert c.get("/api/status").status_code == 401
 
@@ -196,7 +198,7 @@ def test_enum_bad_what(chans: TestClient, q: str) -> None:
     assert r.json()["code"] == -1
 
 
-def test_enum_needs_sign_in(harness) -> None:  # type: ignore[no-untyped-def]
+def test_enum_needs_sign_in(harness: Callable[..., AppHarness]) -> None:
     with harness().client() as c:
         for what in ("channel", "eventType", "objectType"):
             assert c.get(f"/api/enum?what={what}").status_code == 401
