@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -21,7 +22,7 @@ from tests.support.cameras import LiveCameraServer
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, media_dir: Path):  # type: ignore[no-untyped-def]
+def live_server(tmp_path: Path, media_dir: Path) -> Iterator[tuple[ServerProcess, int]]:
     srv = recording_server(tmp_path, "[live]\nviewer_queue = 30\n").start()
     chid = add_channel(srv, {"name": "Live", "source": str(media_dir / "cam2.mp4")})
     wait_status(srv, chid, {200}, 20)
@@ -34,7 +35,7 @@ def ws_url(srv: ServerProcess, chid: int) -> str:
     return srv.url.replace("http", "ws") + f"/wsapi/live?ch={chid}&auth={auth}"
 
 
-def test_ws_stream_decodes(live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ws_stream_decodes(live_server: tuple[ServerProcess, int], tmp_path: Path) -> None:
     srv, chid = live_server
     got = asyncio.run(ws_receive(ws_url(srv, chid), 6, max_fragments=60))
     assert got.header["type"] == "init" and got.header["width"] == 1280
@@ -47,7 +48,7 @@ def test_ws_stream_decodes(live_server, tmp_path: Path) -> None:  # type: ignore
     assert len(frames) >= 55 and frames[0].width == 1280 and frames[0].key_frame
 
 
-def test_ws_needs_credentials_and_a_channel(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_ws_needs_credentials_and_a_channel(live_server: tuple[ServerProcess, int]) -> None:
     srv, chid = live_server
     base = srv.url.replace("http", "ws") + "/wsapi/live"
     assert asyncio.run(ws_receive(f"{base}?ch={chid}", 3)).close_code == 4401
@@ -59,7 +60,9 @@ def test_ws_needs_credentials_and_a_channel(live_server) -> None:  # type: ignor
 
 
 @pytest.mark.serial
-def test_slow_viewer_is_dropped_without_delaying_a_fast_one(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_slow_viewer_is_dropped_without_delaying_a_fast_one(
+    live_server: tuple[ServerProcess, int],
+) -> None:
     import websockets
 
     srv, chid = live_server
@@ -95,7 +98,7 @@ def test_slow_viewer_is_dropped_without_delaying_a_fast_one(live_server) -> None
     assert "slow live viewer dropped" in srv.stderr() or "live viewer stuck" in srv.stderr()
 
 
-def test_hls_playlist_is_valid_and_needs_auth(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_hls_playlist_is_valid_and_needs_auth(live_server: tuple[ServerProcess, int]) -> None:
     srv, chid = live_server
     path = f"/hls/ch{chid}main/index.m3u8"
     assert httpx.get(srv.url + path).status_code == 401

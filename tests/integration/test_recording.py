@@ -128,7 +128,7 @@ def test_search_and_fetch_recorded_video(tmp_path: Path, media_dir: Path) -> Non
         "/storage/x/y",
     ],
 )
-def test_storage_refuses_paths_outside_recordings(server, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_storage_refuses_paths_outside_recordings(server: ServerProcess, path: str) -> None:
     with server.client(auth=("admin", server.admin_password())) as c:
         r = c.get(path)
     assert r.status_code == 404
