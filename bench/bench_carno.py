@@ -142,6 +142,7 @@ async def timed(
     times, totals = [], []
     for q in queries:
         started = time.perf_counter()
+        total: int | None
         if plain:
             total = await baseline(engine, q)
         else:

@@ -27,7 +27,7 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from types import SimpleNamespace
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -152,7 +152,9 @@ async def run_nvrd(sent: dict[int, float], counter: Counter) -> float:
     return took
 
 
-def measure(run: Callable[[dict[int, float], Counter], Awaitable[float]]) -> dict[str, float]:
+def measure(
+    run: Callable[[dict[int, float], Counter], Coroutine[Any, Any, float]],
+) -> dict[str, float]:
     sent: dict[int, float] = {}
     counter = Counter(EVENTS)
     took = asyncio.run(run(sent, counter))

@@ -207,12 +207,12 @@ def report(results: dict[str, Result]) -> None:
     rec = results.get("rec")
     base = results.get("baseline")
     for name in ("keyframes", "fps2"):
-        res = results.get(name)
-        if res is None or rec is None or rec.phase.per_stream <= 0:
+        motion = results.get(name)
+        if motion is None or rec is None or rec.phase.per_stream <= 0:
             continue
-        extra = res.phase.per_stream - rec.phase.per_stream
-        extra_ff = res.phase.pct(res.phase.cpu.below) - rec.phase.pct(rec.phase.cpu.below)
-        extra_py = res.phase.pct(res.phase.cpu.root) - rec.phase.pct(rec.phase.cpu.root)
+        extra = motion.phase.per_stream - rec.phase.per_stream
+        extra_ff = motion.phase.pct(motion.phase.cpu.below) - rec.phase.pct(rec.phase.cpu.below)
+        extra_py = motion.phase.pct(motion.phase.cpu.root) - rec.phase.pct(rec.phase.cpu.root)
         line = (
             f"motion ({name}): +{extra:.2f}% of a core per channel (ffmpeg {extra_ff:+.2f}, "
             f"python {extra_py:+.2f}) = {extra / rec.phase.per_stream:.2f}x nvrd's recording "
@@ -222,7 +222,7 @@ def report(results: dict[str, Result]) -> None:
             line += f", {extra / base.phase.per_stream:.2f}x a bare ffmpeg -c copy"
         print(
             f"  {line}; with motion nvrd costs "
-            f"{res.phase.per_stream / rec.phase.per_stream:.2f}x recording alone"
+            f"{motion.phase.per_stream / rec.phase.per_stream:.2f}x recording alone"
         )
 
 

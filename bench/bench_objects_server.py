@@ -87,9 +87,13 @@ def _run(video: Path, fps: float | None) -> dict[str, Any]:
             deadline = time.monotonic() + 60
             worker: list[psutil.Process] = []
             while time.monotonic() < deadline:
-                h = _health(srv) if fps else {"framesAnalysed": 1, "pid": None}
-                if h.get("framesAnalysed", 0) > 0 and _decoders(server):
-                    worker = [psutil.Process(h["pid"])] if h.get("pid") else []
+                if fps:
+                    h = _health(srv)
+                    ready, pid = h.get("framesAnalysed", 0) > 0, h.get("pid")
+                else:  # no object detection: no worker to wait for
+                    ready, pid = True, None
+                if ready and _decoders(server):
+                    worker = [psutil.Process(pid)] if pid else []
                     break
                 time.sleep(0.5)
             before = (_cpu(worker), _cpu([server]), time.monotonic())

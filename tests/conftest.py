@@ -9,7 +9,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -21,6 +21,9 @@ from nvrd.core.rights import ALL_RIGHTS, Right, parse_rights
 from nvrd.store.db import Database
 from nvrd.store.users import UserStore
 from tests.support.media import make_test_video
+
+if TYPE_CHECKING:
+    from tests.e2e.server import ServerProcess
 
 PG_URL = os.environ.get("NVRD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -118,7 +121,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
-def make_settings(tmp_path: Path, **sections: dict[str, Any]) -> Settings:
+def make_settings(tmp_path: Path, **sections: dict[str, Any] | list[dict[str, Any]]) -> Settings:
     data: dict[str, Any] = {"server": {"data_dir": str(tmp_path / "data"), "timezone": "UTC"}}
     for name, values in sections.items():
         if isinstance(values, dict):
@@ -279,7 +282,7 @@ __all__ = ["ADMIN", "ALL_RIGHTS", "NOREMOTE", "VIEWER", "Right", "make_settings"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Any]:
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
     """A real ``nvrd serve`` process on a free port (lockout after 3 failures, 2 s)."""
     from tests.e2e.server import ServerProcess
 

@@ -79,7 +79,7 @@ def _no_sub(chid: int, spec: ChannelSpec) -> ChannelSpec | None:
 
 
 def default_ffmpeg() -> str:
-    import imageio_ffmpeg  # type: ignore[import-untyped]
+    import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 

@@ -43,12 +43,15 @@ def export_server(tmp: Path, extra: str = "", min_free_mb: int = 0) -> tuple[Ser
     return srv, settings
 
 
-def url(srv: ServerProcess, who: tuple[str, str] = ("root", "root-pass"), **q: str) -> str:
+ROOT = ("root", "root-pass")
+
+
+def url(srv: ServerProcess, who: tuple[str, str] = ROOT, **q: str) -> str:
     return f"ws://127.0.0.1:{srv.port}/wsapi/dataExport?auth={auth(*who)}&{urlencode(q)}"
 
 
 def open_export(srv: ServerProcess, **q: str) -> ClientConnection:
-    return connect(url(srv, **q), open_timeout=10, close_timeout=5, max_size=2**24)
+    return connect(url(srv, ROOT, **q), open_timeout=10, close_timeout=5, max_size=2**24)
 
 
 def recv(ws: ClientConnection, timeout: float = 30) -> Message:
@@ -82,4 +85,4 @@ def drive(
 
 
 def stages(messages: list[Message]) -> list[str]:
-    return [m.get("stage", m.get("request", "?")) for m in messages]
+    return [m["stage"] if "stage" in m else m.get("request", "?") for m in messages]

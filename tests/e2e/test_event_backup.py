@@ -91,7 +91,7 @@ def test_the_clip_spans_pre_and_post_alarm(srv: ServerProcess) -> None:
     assert again["videoURLs"] == [url.replace(".mp4", "(2).mp4")]
     assert httpx.get(srv.url + url, timeout=10).status_code == 401
     data = wait_file(srv, url)
-    with av.open(io.BytesIO(data)) as c:
+    with av.open(io.BytesIO(data), "r") as c:
         assert sum(1 for _ in c.decode(video=0)) > 100
         assert c.duration is not None
         seconds = (c.duration + (c.start_time or 0)) / 1e6

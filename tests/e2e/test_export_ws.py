@@ -22,7 +22,15 @@ import pyzipper
 from babel.dates import format_datetime
 from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.export_client import auth, drive, export_server, open_export, recv, stages
+from tests.e2e.export_client import (
+    Message,
+    auth,
+    drive,
+    export_server,
+    open_export,
+    recv,
+    stages,
+)
 from tests.e2e.server import ServerProcess
 from tests.support.recordings import record
 
@@ -60,7 +68,7 @@ def get(srv: ServerProcess, src: str, **kw: Any) -> httpx.Response:
 def duration(data: bytes) -> float:
     """Presented seconds: container duration plus its (negative) start, the pre-roll the
     edit list hides."""
-    with av.open(io.BytesIO(data)) as c:
+    with av.open(io.BytesIO(data), "r") as c:
         frames = sum(1 for _ in c.decode(video=0))
         assert frames > 0
         assert c.duration is not None
@@ -215,8 +223,13 @@ def test_wait_keeps_a_file_past_its_ttl(srv: ServerProcess) -> None:
 def test_no_command_times_out_and_deletes_the_file(srv: ServerProcess) -> None:
     q = {"timeBegin": iso(T0 + 10_000), "timeEnd": iso(T0 + 14_000), "ch": "1"}
     srcs: list[str] = []
+
+    def keep_src(m: Message) -> str:  # and send nothing
+        srcs.append(m["channel"]["file"]["download"][0]["src"])
+        return ""
+
     with open_export(srv, **q) as ws:
-        msgs = drive(ws, lambda m: srcs.append(m["channel"]["file"]["download"][0]["src"]) or "")
+        msgs = drive(ws, keep_src)
         with pytest.raises(ConnectionClosed):
             ws.recv(timeout=5)
     assert stages(msgs)[-2:] == ["timeoutAlert", "end"]

@@ -344,7 +344,10 @@ def _send(
     label = f"{method} {path[:200]}"
     try:
         r = client.request(
-            method, path, headers={k: v.encode("latin-1") for k, v in headers.items()}, content=body
+            method,
+            path,
+            headers={k.encode("ascii"): v.encode("latin-1") for k, v in headers.items()},
+            content=body,
         )
         took = time.monotonic() - start
         if r.status_code >= 500:

@@ -4,6 +4,7 @@ import os
 import signal
 import stat
 import time
+from pathlib import Path
 
 import httpx
 
@@ -91,7 +92,7 @@ def test_logs_are_json_lines(server: ServerProcess) -> None:
     assert any(d["msg"] == "server started" and d["level"] == "info" for d in docs)
 
 
-def test_port_in_use_fails_cleanly(server: ServerProcess, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_port_in_use_fails_cleanly(server: ServerProcess, tmp_path: Path) -> None:
     cfg = tmp_path / "second.toml"
     cfg.write_text(f'[server]\nport = {server.port}\ndata_dir = "{tmp_path / "d2"}"\n', "utf-8")
     res = nvrd("serve", "--config", str(cfg), timeout=60)
@@ -105,7 +106,7 @@ def test_unreachable_is_not_500(server: ServerProcess) -> None:
     assert r.headers["content-type"].startswith("application/json")
 
 
-def test_serves_from_postgresql(tmp_path, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_serves_from_postgresql(tmp_path: Path, pg_url: str) -> None:
     srv = ServerProcess(tmp_path, database_url=pg_url).start()
     try:
         pw = srv.admin_password()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import subprocess
 import threading
 import time
@@ -82,9 +83,10 @@ class DirectClient:
         self._thread.start()
 
     def _read(self) -> None:
-        assert self.proc.stdout is not None
+        stdout = self.proc.stdout
+        assert isinstance(stdout, io.BufferedReader)  # a pipe with the default buffering
         splitter = BoxSplitter()
-        while chunk := self.proc.stdout.read1(65536):
+        while chunk := stdout.read1(65536):
             now = time.time()
             for piece in splitter.feed(chunk):
                 if piece.kind == "fragment":

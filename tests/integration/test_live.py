@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -14,13 +15,14 @@ import pytest
 
 from nvrd.media.service import default_ffmpeg
 from tests.conftest import b64
+from tests.e2e.server import ServerProcess
 from tests.integration.live_client import DirectClient, extra_latency, ws_receive
 from tests.integration.recorder import add_channel, admin, recording_server, wait_status
 from tests.support.cameras import LiveCameraServer
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, media_dir: Path):  # type: ignore[no-untyped-def]
+def live_server(tmp_path: Path, media_dir: Path) -> Iterator[tuple[ServerProcess, int]]:
     srv = recording_server(tmp_path, "[live]\nviewer_queue = 30\n").start()
     chid = add_channel(srv, {"name": "Live", "source": str(media_dir / "cam2.mp4")})
     wait_status(srv, chid, {200}, 20)
@@ -28,12 +30,12 @@ def live_server(tmp_path: Path, media_dir: Path):  # type: ignore[no-untyped-def
     srv.stop()
 
 
-def ws_url(srv, chid: int) -> str:  # type: ignore[no-untyped-def]
+def ws_url(srv: ServerProcess, chid: int) -> str:
     auth = b64("admin", srv.admin_password())
     return srv.url.replace("http", "ws") + f"/wsapi/live?ch={chid}&auth={auth}"
 
 
-def test_ws_stream_decodes(live_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ws_stream_decodes(live_server: tuple[ServerProcess, int], tmp_path: Path) -> None:
     srv, chid = live_server
     got = asyncio.run(ws_receive(ws_url(srv, chid), 6, max_fragments=60))
     assert got.header["type"] == "init" and got.header["width"] == 1280
@@ -46,7 +48,7 @@ def test_ws_stream_decodes(live_server, tmp_path: Path) -> None:  # type: ignore
     assert len(frames) >= 55 and frames[0].width == 1280 and frames[0].key_frame
 
 
-def test_ws_needs_credentials_and_a_channel(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_ws_needs_credentials_and_a_channel(live_server: tuple[ServerProcess, int]) -> None:
     srv, chid = live_server
     base = srv.url.replace("http", "ws") + "/wsapi/live"
     assert asyncio.run(ws_receive(f"{base}?ch={chid}", 3)).close_code == 4401
@@ -58,7 +60,9 @@ def test_ws_needs_credentials_and_a_channel(live_server) -> None:  # type: ignor
 
 
 @pytest.mark.serial
-def test_slow_viewer_is_dropped_without_delaying_a_fast_one(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_slow_viewer_is_dropped_without_delaying_a_fast_one(
+    live_server: tuple[ServerProcess, int],
+) -> None:
     import websockets
 
     srv, chid = live_server
@@ -94,7 +98,7 @@ def test_slow_viewer_is_dropped_without_delaying_a_fast_one(live_server) -> None
     assert "slow live viewer dropped" in srv.stderr() or "live viewer stuck" in srv.stderr()
 
 
-def test_hls_playlist_is_valid_and_needs_auth(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_hls_playlist_is_valid_and_needs_auth(live_server: tuple[ServerProcess, int]) -> None:
     srv, chid = live_server
     path = f"/hls/ch{chid}main/index.m3u8"
     assert httpx.get(srv.url + path).status_code == 401
@@ -108,9 +112,11 @@ def test_hls_playlist_is_valid_and_needs_auth(live_server) -> None:  # type: ign
             time.sleep(0.5)
         assert r.headers["content-type"].startswith("application/vnd.apple.mpegurl")
         playlist = m3u8.loads(r.text)
-        assert playlist.is_endlist is False and playlist.target_duration <= 2
+        assert playlist.is_endlist is False
+        assert playlist.target_duration is not None and playlist.target_duration <= 2
         assert len(playlist.segments) >= 2
-        assert playlist.segments[0].init_section.uri == "init.mp4"
+        init_section = playlist.segments[0].init_section
+        assert init_section is not None and init_section.uri == "init.mp4"
         init = c.get(f"/hls/ch{chid}main/init.mp4")
         seg = c.get(f"/hls/ch{chid}main/{playlist.segments[-1].uri}")
         assert init.status_code == seg.status_code == 200

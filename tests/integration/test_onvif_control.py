@@ -305,7 +305,7 @@ def test_camera_motion_and_inputs_reach_a_websocket(app: TestClient, device: Soa
         assert got["updated"] == [{"chid": chid, "motion": True}]
         device.push("tns1:Device/Trigger/DigitalInput", {"LogicalState": "true"},
                     {"InputToken": "input-1"})  # fmt: skip
-        seen = []
+        seen: list[dict[str, Any]] = []
         while not any(m.get("topic") == "systemEvent" and m["type"] == 3 for m in seen):
             seen.append(ws.receive_json())
         (logged,) = [m for m in seen if m.get("topic") == "systemEvent" and m["type"] == 3]

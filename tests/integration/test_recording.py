@@ -18,6 +18,8 @@ import av
 import httpx
 import pytest
 
+from nvrd.store.recordings import Segment
+from tests.e2e.server import ServerProcess
 from tests.integration.recorder import (
     SEGMENT_SECONDS,
     add_channel,
@@ -31,7 +33,7 @@ from tests.integration.recorder import (
 from tests.support.media import probe
 
 
-def storage_file(srv, seg) -> Path:  # type: ignore[no-untyped-def]
+def storage_file(srv: ServerProcess, seg: Segment) -> Path:
     return Path(seg.root) / seg.rel_path
 
 
@@ -126,7 +128,7 @@ def test_search_and_fetch_recorded_video(tmp_path: Path, media_dir: Path) -> Non
         "/storage/x/y",
     ],
 )
-def test_storage_refuses_paths_outside_recordings(server, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_storage_refuses_paths_outside_recordings(server: ServerProcess, path: str) -> None:
     with server.client(auth=("admin", server.admin_password())) as c:
         r = c.get(path)
     assert r.status_code == 404

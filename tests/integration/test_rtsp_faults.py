@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.server import ServerProcess
 from tests.integration.recorder import (
     add_channel,
     recording_server,
@@ -23,7 +24,7 @@ from tests.integration.recorder import (
 from tests.support.cameras import FileCameraServer, LiveCameraServer, free_port
 
 
-def watch_codes(srv, chid: int, stop: threading.Event, seen: list[int]) -> None:  # type: ignore[no-untyped-def]
+def watch_codes(srv: ServerProcess, chid: int, stop: threading.Event, seen: list[int]) -> None:
     while not stop.is_set():
         try:
             code = status(srv, chid).get("status", {}).get("code")

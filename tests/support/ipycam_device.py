@@ -105,7 +105,8 @@ class IpycamDevice:
         )
         try:
             with urllib.request.urlopen(req, timeout=1) as r:
-                return r.status == 200
+                status: int = r.status
+                return status == 200
         except urllib.error.HTTPError:
             return True  # it answers (401 when it wants credentials)
         except OSError:

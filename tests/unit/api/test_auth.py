@@ -1,9 +1,11 @@
 """Sign-in paths in-process: auth=, login=, Basic, cookie, logout, rights, lockout."""
 
+from collections.abc import Callable
+
 from starlette.testclient import TestClient
 
 from nvrd.core.clock import FakeClock
-from tests.conftest import NOREMOTE, VIEWER, b64
+from tests.conftest import NOREMOTE, VIEWER, AppHarness, b64
 
 
 def test_login_sets_http_only_cookie_and_logout_ends_it(client: TestClient) -> None:
@@ -61,7 +63,7 @@ def test_bad_credentials_beat_a_valid_cookie(client: TestClient) -> None:
     assert client.get(f"/api/status?auth={b64('viewer', 'bad')}").status_code == 401
 
 
-def test_lockout_after_repeated_failures(harness) -> None:  # type: ignore[no-untyped-def]
+def test_lockout_after_repeated_failures(harness: Callable[..., AppHarness]) -> None:
     h = harness(auth={"max_failures": 3, "lockout_seconds": 60})
     with h.client() as c:
         for _ in range(3):
@@ -72,7 +74,7 @@ def test_lockout_after_repeated_failures(harness) -> None:  # type: ignore[no-un
         assert r.json()["code"] == -7
 
 
-def test_session_idle_expiry(harness) -> None:  # type: ignore[no-untyped-def]
+def test_session_idle_expiry(harness: Callable[..., AppHarness]) -> None:
     h = harness(auth={"session_idle_seconds": 10})
     later = FakeClock(h.app.state.services.clock.now())
     h.app.state.services.auth.clock = later
@@ -86,7 +88,9 @@ def test_session_idle_expiry(harness) -> None:  # type: ignore[no-untyped-def]
         assert c.get("/api/status").status_code == 401
 
 
-def test_repeated_auth_param_on_media_files_reuses_one_session(harness) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_auth_param_on_media_files_reuses_one_session(
+    harness: Callable[..., AppHarness],
+) -> None:
     """Players fetch HLS parts and files with auth= and no cookie: one session, not one each."""
     from nvrd.store.schema import sessions
 

@@ -1,12 +1,14 @@
 """Every endpoint against the same bad inputs: right status, JSON error, nothing stored."""
 
 import base64
+from collections.abc import Callable
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
 from nvrd.core.i18n.languages import LANGUAGES
-from tests.conftest import VIEWER
+from tests.conftest import VIEWER, AppHarness
 
 PROTECTED = [
     "/api/info?whoAmI",
@@ -23,7 +25,7 @@ GOOD = base64.b64encode(f"{VIEWER[0]}:{VIEWER[1]}".encode()).decode()
 WRONG = base64.b64encode(f"{VIEWER[0]}:nope".encode()).decode()
 
 
-def check_error(r, status: int) -> None:  # type: ignore[no-untyped-def]
+def check_error(r: httpx2.Response, status: int) -> None:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
@@ -72,7 +74,9 @@ def test_every_language_of_the_guide_is_accepted(client: TestClient) -> None:
         assert r.status_code == 200, code
 
 
-def test_unexpected_failure_is_json_500_without_traceback(harness) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_failure_is_json_500_without_traceback(
+    harness: Callable[..., AppHarness],
+) -> None:
     h = harness()
 
     async def broken() -> None:
@@ -86,7 +90,7 @@ def test_unexpected_failure_is_json_500_without_traceback(harness) -> None:  # t
     assert r.json()["code"] == -9
 
 
-def test_failed_sign_ins_do_not_touch_stored_users(harness) -> None:  # type: ignore[no-untyped-def]
+def test_failed_sign_ins_do_not_touch_stored_users(harness: Callable[..., AppHarness]) -> None:
     h = harness()
     with h.client() as c:
         for bad in ("auth=%%%", f"auth={WRONG}", "login=" + "A" * 5000):

@@ -272,12 +272,12 @@ def test_export_xlsx_and_csv(client: TestClient) -> None:
         "AB12 CDE",
     ]
     urls = client.get("/api/find?what=carNo&export=true&format=csv", auth=EXPORTER[:2]).json()
-    found = []
+    found: list[list[str]] = []
     for u in urls:
         text = _download(client, u, EXPORTER[:2]).decode("utf-8-sig")
-        header, *rows = csv.reader(io.StringIO(text))
+        header, *lines = csv.reader(io.StringIO(text))
         assert header[0] == "No."
-        found += rows
+        found += lines
     assert len(found) == len(PUSHED)
     assert "12가-3456" in {row[1] for row in found}
     empty = client.get("/api/find?what=carNo&keyword=QQQ&export=true", auth=EXPORTER[:2]).json()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
 from starlette.testclient import TestClient
 
 from nvrd.events.types import ChannelStatusChanged
-from tests.conftest import ADMIN, VIEWER
+from tests.conftest import ADMIN, VIEWER, AppHarness
 
 SETTINGS_USER = ("installer", "inst-pass", "Settings,Remote", False)
 USERS = [ADMIN, VIEWER, SETTINGS_USER]
@@ -21,7 +23,7 @@ FILE = {"name": "Clip", "source": "/nonexistent/clip.mp4", "playback": "once"}
 
 
 @pytest.fixture
-def admin(harness):  # type: ignore[no-untyped-def]
+def admin(harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
     with harness(users=USERS, server={"max_channels": 4}).client() as c:
         c.auth = (ADMIN[0], ADMIN[1])
         yield c
@@ -60,14 +62,14 @@ def test_single_object_body_and_playback_default(admin: TestClient) -> None:
     assert r.json()["added"][0]["playback"] == "repeat"
 
 
-def test_credentials_echoed_only_to_admin(harness) -> None:  # type: ignore[no-untyped-def]
+def test_credentials_echoed_only_to_admin(harness: Callable[..., AppHarness]) -> None:
     with harness(users=USERS).client() as c:
         r = c.post("/api/channel", json=[RTSP], auth=SETTINGS_USER[:2])
         assert r.status_code == 200
         assert r.json()["added"][0]["source"] == "rtsp://127.0.0.1:9/stream1"
 
 
-def test_rights(harness) -> None:  # type: ignore[no-untyped-def]
+def test_rights(harness: Callable[..., AppHarness]) -> None:
     with harness(users=USERS).client() as c:
         assert c.post("/api/channel", json=[FILE]).status_code == 401
         assert c.post("/api/channel", json=[FILE], auth=VIEWER[:2]).status_code == 403

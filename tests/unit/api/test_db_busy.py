@@ -57,6 +57,7 @@ def test_a_held_write_lock_answers_503_and_loses_nothing(
         assert c.post("/api/push", json=lpr("B2")).status_code == 200  # the retry
         lots = c.get("/api/enum?what=parkingLot").json()["counter"]
         svc = c.app.state.services  # type: ignore[attr-defined]
+        assert c.portal is not None  # set while the client is open
         log = c.portal.call(svc.integrations.lprlog.between, 0, 2**62)
     assert lots == [{"id": 1, "name": "B1", "type": "counter", "count": 2, "maxCount": 20}]
     assert [r.plate_no for r in log] == ["A1", "B2"]  # once each: the refused push wrote nothing
@@ -103,6 +104,7 @@ def test_a_push_is_stored_whole_or_not_at_all(harness: Callable[..., AppHarness]
         finally:
             other.close()
         svc = c.app.state.services  # type: ignore[attr-defined]
+        assert c.portal is not None
         assert c.portal.call(svc.integrations.lprlog.between, 0, 2**62) == []
         assert c.get("/api/enum?what=parkingLot").json()["counter"][0]["count"] == 0
 

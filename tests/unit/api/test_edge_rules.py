@@ -1,17 +1,17 @@
 """The Origin rule, the Basic challenge, trusted proxies and the lockout, in-process."""
 
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from tests.conftest import ADMIN, VIEWER, b64
+from tests.conftest import ADMIN, VIEWER, AppHarness, b64
 
 FOREIGN = {"Origin": "https://evil.example"}
 
 
-def _signed_in(c: TestClient, who: tuple[str, ...] = ADMIN) -> None:
+def _signed_in(c: TestClient, who: tuple[str, str, str, bool] = ADMIN) -> None:
     assert c.get(f"/api/auth?login={b64(who[0], who[1])}").status_code == 200
 
 
@@ -36,7 +36,9 @@ def test_cookie_websocket_from_a_foreign_origin_is_refused(client: TestClient) -
     assert _close_code(client, f"{url}&auth={auth}", FOREIGN) is None
 
 
-def test_cookie_state_changes_from_a_foreign_origin_are_refused(harness: Any) -> None:
+def test_cookie_state_changes_from_a_foreign_origin_are_refused(
+    harness: Callable[..., AppHarness],
+) -> None:
     h = harness()
     with h.client() as c:
         _signed_in(c)
@@ -72,7 +74,9 @@ def test_401_carries_a_basic_challenge(client: TestClient) -> None:
     "header",
     ["X-Forwarded-For", "X-Real-IP", "Forwarded"],
 )
-def test_a_forged_forwarding_header_does_not_escape_the_lockout(harness: Any, header: str) -> None:
+def test_a_forged_forwarding_header_does_not_escape_the_lockout(
+    harness: Callable[..., AppHarness], header: str
+) -> None:
     h = harness(auth={"max_failures": 3, "lockout_seconds": 60})
     with h.client() as c:
         for i in range(3):
@@ -84,7 +88,7 @@ def test_a_forged_forwarding_header_does_not_escape_the_lockout(harness: Any, he
         assert r.status_code == 429
 
 
-def test_a_trusted_proxy_names_the_client(harness: Any) -> None:
+def test_a_trusted_proxy_names_the_client(harness: Callable[..., AppHarness]) -> None:
     h = harness(
         auth={"max_failures": 3, "lockout_seconds": 60},
         server={"trusted_proxies": ["10.1.0.0/16"]},

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from nvrd.api.context import Services
 from nvrd.core.eventtypes import LogEntry
-from tests.conftest import ADMIN, NOREMOTE, VIEWER, b64
+from tests.conftest import ADMIN, NOREMOTE, VIEWER, AppHarness, b64
 
 AUTH = "auth=" + b64(ADMIN[0], ADMIN[1])
 
@@ -23,7 +23,7 @@ def ms(text: str) -> int:
 
 
 # (type, code, time, param, comment, end)
-ROWS = [
+ROWS: list[tuple[int, int, str, dict[str, Any], str | None, str | None]] = [
     (0, 25, "2018-01-05T10:00:00-05:00", {"storagePath": "%2Frec", "statusCode": 0}, None, None),
     (
         1,
@@ -54,7 +54,7 @@ ROWS = [
 
 
 @pytest.fixture
-def c(harness: Callable[..., Any]) -> Iterator[TestClient]:
+def c(harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
     h = harness(server={"timezone": "America/New_York"})
     with h.client() as client:
         svc: Services = client.app.state.services  # type: ignore[attr-defined]

@@ -1,18 +1,19 @@
 """/storage/: credentials (Basic, cookie, auth=), the Playback right, Range, and escapes."""
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import VIEWER, b64
+from tests.conftest import VIEWER, AppHarness, b64
 
 REMOTE_ONLY = ("guest", "guest-pass", "Remote", False)
 PATH = "/storage/0/ch1/2026-01-01/clip.mp4"
 
 
 @pytest.fixture
-def served(harness, tmp_path: Path):  # type: ignore[no-untyped-def]
+def served(harness: Callable[..., AppHarness], tmp_path: Path) -> Iterator[TestClient]:
     h = harness(users=[VIEWER, REMOTE_ONLY])
     root = h.settings.storage_paths[0].path
     clip = root / "ch1" / "2026-01-01" / "clip.mp4"

@@ -1,12 +1,13 @@
 """/api/find?what=recDays|recMinutes and /api/vod, in-process, server zone America/New_York."""
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -15,7 +16,7 @@ from nvrd.core.clock import ms_from_datetime
 from nvrd.core.video import resolution_label
 from nvrd.store.db import Database
 from nvrd.store.recordings import NewSegment, RecordingIndex
-from tests.conftest import ADMIN, NOREMOTE, VIEWER
+from tests.conftest import ADMIN, NOREMOTE, VIEWER, AppHarness
 
 REMOTE_ONLY = ("remote", "remote-pass", "Remote", False)
 CHANNELS = [{"title": "Front door"}, {"title": "192.168.0.111"}, {"title": ""}]
@@ -93,7 +94,7 @@ def insert(settings: Settings) -> list[int]:
 
 
 @pytest.fixture
-def env(harness, tmp_path: Path) -> Iterator[Env]:  # type: ignore[no-untyped-def]
+def env(harness: Callable[..., AppHarness], tmp_path: Path) -> Iterator[Env]:
     h = harness(
         users=[ADMIN, VIEWER, NOREMOTE, REMOTE_ONLY],
         server={"timezone": "America/New_York"},
@@ -271,7 +272,7 @@ def test_find_later_whats_are_501(env: Env, what: str) -> None:
 
 
 def test_find_needs_sign_in_and_playback(env: Env) -> None:
-    env.client.auth = None
+    env.client.auth = httpx2.Auth()  # none: the base Auth adds nothing
     check_error(env.get("/api/find?what=recDays"), 401)
     check_error(env.get("/api/find?what=recDays", auth=REMOTE_ONLY[:2]), 403)
     assert env.get("/api/find?what=recDays", auth=ADMIN[:2]).status_code == 200
@@ -423,7 +424,7 @@ def test_vod_recorded_bad_input(env: Env) -> None:
 
 
 def test_vod_recorded_needs_playback(env: Env) -> None:
-    env.client.auth = None
+    env.client.auth = httpx2.Auth()  # none: the base Auth adds nothing
     check_error(env.get("/api/vod"), 401)
     check_error(env.get(f"/api/vod?id={env.ids[0]}"), 401)
     remote = REMOTE_ONLY[:2]

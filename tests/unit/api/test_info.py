@@ -1,11 +1,12 @@
 """/api/info and the JSON conventions (indent, lang, errors), in-process."""
 
 import json
+from collections.abc import Callable
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import ADMIN, VIEWER, b64
+from tests.conftest import ADMIN, VIEWER, AppHarness, b64
 
 VIEWER_AUTH = b64(VIEWER[0], VIEWER[1])
 
@@ -49,12 +50,12 @@ def test_product_and_license(client: TestClient) -> None:
     assert lic["maxChannels"] == 16 and isinstance(lic["extension"], list)
 
 
-def test_site_name_is_url_encoded(harness) -> None:  # type: ignore[no-untyped-def]
+def test_site_name_is_url_encoded(harness: Callable[..., AppHarness]) -> None:
     with harness(server={"site_name": "My home server"}).client() as c:
         assert c.get("/api/info?siteName").json() == {"siteName": "My%20home%20server"}
 
 
-def test_timezone_bias_configured(harness) -> None:  # type: ignore[no-untyped-def]
+def test_timezone_bias_configured(harness: Callable[..., AppHarness]) -> None:
     with harness(server={"timezone": "Asia/Seoul"}).client() as c:
         assert c.get("/api/info?timezone").json() == {
             "timezone": {"name": "Asia/Seoul", "bias": "+09:00"}

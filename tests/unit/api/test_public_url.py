@@ -1,15 +1,17 @@
 """``[server] public_url``: every generated absolute URL starts with it, whatever the Host."""
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from tests.conftest import ADMIN, VIEWER
+from tests.conftest import ADMIN, VIEWER, AppHarness
 from tests.unit.api.test_find_vod import CHANNELS, insert, rel
 
 PUBLIC = "https://nvr.example.com/cams/"
 
 
-def test_public_url_is_used_for_vod_and_view_ranges(harness: Any, tmp_path: Path) -> None:
+def test_public_url_is_used_for_vod_and_view_ranges(
+    harness: Callable[..., AppHarness], tmp_path: Path
+) -> None:
     h = harness(
         users=[ADMIN, VIEWER],
         server={"timezone": "America/New_York", "public_url": PUBLIC.rstrip("/")},
@@ -30,7 +32,9 @@ def test_public_url_is_used_for_vod_and_view_ranges(harness: Any, tmp_path: Path
         assert "attacker" not in r.text
 
 
-def test_without_public_url_the_request_host_is_used(harness: Any, tmp_path: Path) -> None:
+def test_without_public_url_the_request_host_is_used(
+    harness: Callable[..., AppHarness], tmp_path: Path
+) -> None:
     h = harness(
         users=[ADMIN],
         server={"timezone": "America/New_York"},
@@ -58,7 +62,9 @@ def test_public_url_must_be_an_http_url(tmp_path: Path) -> None:
             make_settings(tmp_path, server={"public_url": bad})
 
 
-def test_over_tls_urls_are_https_and_the_cookie_is_secure(harness: Any, tmp_path: Path) -> None:
+def test_over_tls_urls_are_https_and_the_cookie_is_secure(
+    harness: Callable[..., AppHarness], tmp_path: Path
+) -> None:
     from starlette.testclient import TestClient
 
     from tests.conftest import b64

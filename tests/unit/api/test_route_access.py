@@ -12,8 +12,10 @@ user who has what is needed is not refused (any other answer: 400, 404 ...).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
@@ -22,7 +24,7 @@ from nvrd.api.access import Access
 from nvrd.api.routing import ApiRoute, PageRoute, SocketRoute
 from nvrd.app import routes
 from nvrd.core.rights import Right
-from tests.conftest import ADMIN, b64
+from tests.conftest import ADMIN, AppHarness, b64
 
 RIGHTS = [r for r in Right if r is not Right.REMOTE]  # without Remote nobody signs in
 ALL = ("every", "every-pass", "all", False)
@@ -51,7 +53,7 @@ def _http(c: TestClient, route: ApiRoute | PageRoute, query: str, who: Any) -> t
     methods = sorted((route.methods or {"GET"}) - {"HEAD"})
     method = methods[0]
     url = _path(route.path) + (f"?{query}" if query else "")
-    auth = (who[0], who[1]) if who else None
+    auth = (who[0], who[1]) if who else httpx2.Auth()  # the base Auth adds nothing
     c.cookies.clear()
     r = c.request(method, url, auth=auth, content=b"not json" if method != "GET" else None)
     try:
@@ -95,7 +97,7 @@ def _route_id(route: Any) -> str:
 
 
 @pytest.mark.parametrize("route", routes(), ids=_route_id)
-def test_route_enforces_its_declared_access(harness: Any, route: Any) -> None:
+def test_route_enforces_its_declared_access(harness: Callable[..., AppHarness], route: Any) -> None:
     access: Access = route.access
     h = harness(users=USERS)
     with h.client() as c:

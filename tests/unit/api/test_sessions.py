@@ -1,11 +1,13 @@
 """Each sign-in has its own session: two clients with the same credentials, one logs out."""
 
-from typing import Any
+from collections.abc import Callable
 
-from tests.conftest import VIEWER, b64
+from tests.conftest import VIEWER, AppHarness, b64
 
 
-def test_two_sign_ins_get_different_sessions_and_logout_ends_only_one(harness: Any) -> None:
+def test_two_sign_ins_get_different_sessions_and_logout_ends_only_one(
+    harness: Callable[..., AppHarness],
+) -> None:
     h = harness()
     creds = b64(*VIEWER[:2])
     with h.client() as c:  # two clients: each keeps its own cookie
@@ -23,7 +25,9 @@ def test_two_sign_ins_get_different_sessions_and_logout_ends_only_one(harness: A
         assert c.get("/api/status").status_code == 200  # still signed in
 
 
-def test_a_sign_in_with_a_live_session_of_the_same_user_keeps_it(harness: Any) -> None:
+def test_a_sign_in_with_a_live_session_of_the_same_user_keeps_it(
+    harness: Callable[..., AppHarness],
+) -> None:
     h = harness()
     creds = b64(*VIEWER[:2])
     with h.client() as c:

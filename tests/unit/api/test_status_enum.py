@@ -1,9 +1,11 @@
 """/api/status and /api/enum, in-process."""
 
+from collections.abc import Callable, Iterator
+
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import ADMIN, VIEWER
+from tests.conftest import ADMIN, VIEWER, AppHarness
 
 # Channel 1 has a camera that does not exist (its ingest keeps failing);
 # channels 2, 5 and 7 have no source, so nothing but the tests changes their status.
@@ -18,13 +20,13 @@ CHANNELS = [
 
 
 @pytest.fixture(scope="module")
-def chans(module_harness):  # type: ignore[no-untyped-def]
+def chans(module_harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
     with module_harness(channel=CHANNELS).client() as c:
         c.auth = (VIEWER[0], VIEWER[1])
         yield c
 
 
-def test_status_needs_sign_in(harness) -> None:  # type: ignore[no-untyped-def]
+def test_status_needs_sign_in(harness: Callable[..., AppHarness]) -> None:
     with harness().client() as c:
         assert c.get("/api/status").status_code == 401
 
@@ -200,7 +202,7 @@ def test_enum_bad_what(chans: TestClient, q: str) -> None:
     assert r.json()["code"] == -1
 
 
-def test_enum_needs_sign_in(harness) -> None:  # type: ignore[no-untyped-def]
+def test_enum_needs_sign_in(harness: Callable[..., AppHarness]) -> None:
     with harness().client() as c:
         for what in ("channel", "eventType", "objectType"):
             assert c.get(f"/api/enum?what={what}").status_code == 401

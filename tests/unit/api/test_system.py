@@ -2,12 +2,13 @@
 
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import ADMIN, VIEWER
+from tests.conftest import ADMIN, VIEWER, AppHarness
 
 INFO_KEYS = {
     "os",
@@ -27,7 +28,7 @@ def viewer(client: TestClient) -> TestClient:
     return client
 
 
-def test_needs_sign_in(harness) -> None:  # type: ignore[no-untyped-def]
+def test_needs_sign_in(harness: Callable[..., AppHarness]) -> None:
     with harness().client() as c:
         for q in ("", "?info", "?health", "?hddsmart", "?restart", "?reboot"):
             assert c.get("/api/system" + q).status_code == 401
@@ -104,7 +105,7 @@ def test_health_supported_and_items(viewer: TestClient) -> None:
     assert set(body) == {"lastUpdate", "disk", "recording", "network"}
 
 
-def test_health_recording_storage_modes(harness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_health_recording_storage_modes(harness: Callable[..., AppHarness], tmp_path: Path) -> None:
     storage = [
         {"path": str(tmp_path / "old"), "usage": -1},
         {"path": str(tmp_path / "ro"), "usage": 0},
@@ -132,7 +133,7 @@ def test_hddsmart(viewer: TestClient) -> None:
         assert viewer.get(f"/api/system?{bad}").status_code == 400
 
 
-def test_hddsmart_without_smartctl(harness) -> None:  # type: ignore[no-untyped-def]
+def test_hddsmart_without_smartctl(harness: Callable[..., AppHarness]) -> None:
     with harness(server={"smartctl": "/nonexistent/smartctl"}).client() as c:
         r = c.get("/api/system?hddsmart", auth=ADMIN[:2])
     assert r.status_code == 503
@@ -146,7 +147,7 @@ def test_restart_and_reboot_are_admin_only(viewer: TestClient) -> None:
         assert r.json()["code"] == -3
 
 
-def test_restart_requests_a_restart(harness) -> None:  # type: ignore[no-untyped-def]
+def test_restart_requests_a_restart(harness: Callable[..., AppHarness]) -> None:
     h = harness()
     with h.client() as c:
         r = c.get("/api/system?restart", auth=ADMIN[:2])
@@ -164,7 +165,7 @@ def test_reboot_disabled_by_default(client: TestClient) -> None:
     assert "disabled" in r.json()["message"]
 
 
-def test_reboot_runs_configured_command(harness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reboot_runs_configured_command(harness: Callable[..., AppHarness], tmp_path: Path) -> None:
     marker = tmp_path / "rebooted"
     with harness(server={"reboot_command": ["touch", str(marker)]}).client() as c:
         r = c.get("/api/system?reboot", auth=ADMIN[:2])
@@ -176,7 +177,7 @@ def test_reboot_runs_configured_command(harness, tmp_path: Path) -> None:  # typ
     assert marker.exists()
 
 
-def test_reboot_command_missing(harness) -> None:  # type: ignore[no-untyped-def]
+def test_reboot_command_missing(harness: Callable[..., AppHarness]) -> None:
     with harness(server={"reboot_command": ["/no/such/reboot"]}).client() as c:
         r = c.get("/api/system?reboot", auth=ADMIN[:2])
     assert r.status_code == 503

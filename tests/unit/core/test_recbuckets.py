@@ -1,6 +1,7 @@
 """Recorded days and minutes, bucketed by local calendar (pure)."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +28,7 @@ def whole_day(day: date, tz: ZoneInfo) -> tuple[int, int]:
     return start, ms_from_datetime(rb.day_end(day, tz)) + 1
 
 
-def count(minutes: list[dict]) -> int:  # type: ignore[type-arg]
+def count(minutes: list[dict[str, Any]]) -> int:
     return sum(len(e["minutes"]) for e in minutes)
 
 

@@ -37,7 +37,7 @@ def test_ordinary_text_is_kept() -> None:
         assert redact(text) == text
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=60))
 @example("*")  # a value the mask itself begins with
 def test_any_value_after_auth_is_gone(value: str) -> None:
     value = "".join(c for c in value if c not in "&\"' \\,;\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0")

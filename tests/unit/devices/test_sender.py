@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -15,7 +16,7 @@ async def test_motion_commands_replace_waiting_ones_of_their_kind() -> None:
     sent: list[str] = []
     gate = asyncio.Event()
 
-    def act(name: str, wait: bool = False):  # type: ignore[no-untyped-def]
+    def act(name: str, wait: bool = False) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             if wait:
                 await gate.wait()
@@ -46,7 +47,7 @@ async def test_exclusive_commands_run_in_order_and_then_busy() -> None:
     sent: list[int] = []
     gate = asyncio.Event()
 
-    def act(n: int):  # type: ignore[no-untyped-def]
+    def act(n: int) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             await gate.wait()
             sent.append(n)

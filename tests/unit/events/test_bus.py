@@ -23,9 +23,9 @@ def status(i: int, code: int = 200) -> ChannelStatusChanged:
 def test_events_are_frozen_keyword_only_and_carry_their_time() -> None:
     e = status(1)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        e.code = 500  # type: ignore[misc]
+        e.code = 500  # type: ignore[misc]  # deliberately: a frozen field is set
     with pytest.raises(TypeError):
-        ChannelStatusChanged(1, 1, 200)  # type: ignore[misc]
+        ChannelStatusChanged(1, 1, 200)  # type: ignore[call-arg]  # deliberately positional
     for kind in TOPIC:
         assert dataclasses.is_dataclass(kind)
         assert "at_ms" in {f.name for f in dataclasses.fields(kind)}, kind

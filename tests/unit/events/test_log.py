@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nvrd.core.clock import FakeClock
+from nvrd.core.clock import FakeClock, ms_from_datetime
 from nvrd.core.eventtypes import ChannelCode, EventType, PrivacyCode, SystemCode
 from nvrd.events.bus import EventBus
 from nvrd.events.log import EventLogWriter
@@ -37,8 +37,15 @@ class StepClock:
         self.t += timedelta(milliseconds=10)
         return self.t
 
+    def now_ms(self) -> int:
+        return ms_from_datetime(self.now())
+
     def monotonic(self) -> float:
         return self.t.timestamp()
+
+    async def sleep(self, seconds: float) -> None:
+        self.t += timedelta(seconds=max(0.0, seconds))
+        await asyncio.sleep(0)
 
 
 @pytest.fixture

@@ -97,6 +97,7 @@ async def test_a_removed_lot_publishes_nothing(db: Database) -> None:
 
 
 def test_bad_settings() -> None:
+    # deliberately no store (None): the settings are refused before one is needed
     with pytest.raises(ValueError):
         ParkingRelay(None, EventBus(), FakeClock(T0), interval=0)  # type: ignore[arg-type]
     with pytest.raises(ValueError):

@@ -84,9 +84,12 @@ async def test_pictures_reach_the_worker_input_with_their_times(
     frames = SharedFrames(r)
     blocks: list[str] = []
     channel = Channel(source)
-    feed = PictureFeed(
-        3, 5, channel, 1280, w, lambda name: (blocks.append(name), frames.attach(name))
-    )
+
+    def attach(name: str) -> None:
+        blocks.append(name)
+        frames.attach(name)
+
+    feed = PictureFeed(3, 5, channel, 1280, w, attach)
     try:
         feed.refresh()
         assert blocks == [] and channel.asked == [(3, 1280)]  # size not known: waits

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ async def play(hub: LiveHub, stream: bytes, speed: float = 4.0) -> None:
             await asyncio.sleep(1 / FPS / speed)
 
 
-async def wait_for(cond, seconds: float = 10) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(cond: Callable[[], object], seconds: float = 10) -> None:
     for _ in range(int(seconds * 100)):
         if cond():
             return

@@ -14,6 +14,7 @@ from nvrd.core.clock import FakeClock
 from nvrd.media.ffargs import per_frame_fmp4_output
 from nvrd.media.live.fmp4 import (
     BoxSplitter,
+    Piece,
     codec_string,
     decode_time,
     is_keyframe,
@@ -37,12 +38,13 @@ def live_stream(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return out.read_bytes()
 
 
-def split(data: bytes, chunk: int | None = None) -> list:  # type: ignore[type-arg]
+def split(data: bytes, chunk: int | None = None) -> list[Piece]:
     sp = BoxSplitter()
     if chunk is None:
         return sp.feed(data)
     rnd = random.Random(chunk)
-    pieces, pos = [], 0
+    pieces: list[Piece] = []
+    pos = 0
     while pos < len(data):
         n = rnd.randint(1, chunk)
         pieces += sp.feed(data[pos : pos + n])

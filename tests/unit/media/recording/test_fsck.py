@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Literal
 
 from nvrd.config import StorageSettings
 from nvrd.media.recording.fsck import check_all, check_root
@@ -15,8 +16,8 @@ from nvrd.store.recordings import RecordingIndex
 START = 1_772_366_400_000
 
 
-def storage(root: Path, usage: int = 2) -> StorageSettings:
-    return StorageSettings(path=root, usage=usage)  # type: ignore[arg-type]
+def storage(root: Path, usage: Literal[-1, 0, 1, 2] = 2) -> StorageSettings:
+    return StorageSettings(path=root, usage=usage)
 
 
 async def indexed(root: Path, src: Path, index: RecordingIndex, start: int) -> Path:

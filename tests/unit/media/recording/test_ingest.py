@@ -160,7 +160,7 @@ async def test_failed_runs_back_off_and_restarts_share_a_global_limit(
     tmp_path: Path, index: RecordingIndex
 ) -> None:
     clock = SimClock()
-    refused = [Sleep(0.1), Progress(0, frames=0), Exit(1)]
+    refused: list[Step] = [Sleep(0.1), Progress(0, frames=0), Exit(1)]
     launcher = FakeLauncher(lambda n, argv: list(refused), clock)
     limiter = StartLimiter(clock, rate=1, burst=1)
     h = Harness(tmp_path, index, launcher, clock, limiter)

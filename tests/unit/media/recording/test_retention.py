@@ -38,7 +38,9 @@ async def fill(root: Path, src: Path, index: RecordingIndex, n: int) -> None:
         await index_finished(index, Finished(1, root, f, START + 1000 * i, 1000))
 
 
-def pool(paths: list[StorageSettings], index: RecordingIndex, disk: Disk, events: list[str]):  # type: ignore[no-untyped-def]
+def pool(
+    paths: list[StorageSettings], index: RecordingIndex, disk: Disk, events: list[str]
+) -> RetentionPool:
     return RetentionPool(paths, index, 100 * MB, lambda path: events.append("storageFull"), disk)
 
 
