@@ -6,9 +6,10 @@ over the control pipe). It takes the newest picture (older ones are dropped
 and counted), finds people, vehicles and bags (:class:`ObjectDetector`) and
 faces (:class:`FaceDetector`), follows them (:class:`ObjectTracker`) and,
 when a track ends, sends the object over the pipe: its type, likelihood,
-attributes (a vehicle's type and colours from its best crop, a person's bag)
-and the best crop as JPEG bytes; the server writes the file and publishes the
-event. Open tracks end, and are sent, when no picture came for
+attributes (a vehicle's type and colours from its best crop, a person's bag),
+the best crop as JPEG bytes and, for a face, the embedding of that crop
+(:class:`FaceEmbedder`, once per track, when ``embeddings`` is on); the server
+writes the file and publishes the event. Open tracks end, and are sent, when no picture came for
 ``idle_seconds`` (the server stopped the pictures: nothing moves) and when
 the worker stops. Counters go to the server every ``stats_seconds``. It runs
 at a lower priority (``nice``) than the server, and exits when asked to or
@@ -30,9 +31,11 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from nvrd.core.faces import pack
 from nvrd.media.frames.pictures import FrameInput, SharedFrames, take_orders
 from nvrd.recognition.objects.colour import vehicle_colours
 from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
+from nvrd.recognition.objects.embedding import FaceEmbedder, box_in_crop
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
@@ -43,6 +46,10 @@ log = logging.getLogger("nvrd.objects.worker")
 
 class Detector(Protocol):
     def detect(self, image: Any) -> list[Detection]: ...
+
+
+class Embedder(Protocol):
+    def embed(self, image: Any, box: Any) -> np.ndarray | None: ...
 
 
 @dataclass
@@ -117,8 +124,22 @@ def jpeg(crop: np.ndarray | None, quality: int) -> bytes | None:
     return data.tobytes() if ok else None
 
 
-def object_message(config: ObjectWorkerConfig, track: TrackedObject) -> dict[str, Any]:
-    """What the server is told of an ended track (ids are the worker's own)."""
+def face_embedding(track: TrackedObject, embedder: Embedder | None, margin: float) -> bytes | None:
+    """The stored embedding of a face track's best crop (``margin``: the crop's)."""
+    if embedder is None or track.kind != "face" or track.crop is None:
+        return None
+    values = embedder.embed(track.crop, box_in_crop(track.best_box, margin))
+    return None if values is None else pack(values.tolist())
+
+
+def object_message(
+    config: ObjectWorkerConfig,
+    track: TrackedObject,
+    embedder: Embedder | None = None,
+    margin: float = 0.1,
+) -> dict[str, Any]:
+    """What the server is told of an ended track (ids are the worker's own); a face's
+    embedding when ``embedder`` is given (``margin``: the tracker's crop margin)."""
     return {
         "objId": track.obj_id,
         "parentId": track.parent_id,
@@ -129,6 +150,7 @@ def object_message(config: ObjectWorkerConfig, track: TrackedObject) -> dict[str
         "timeEnd": track.time_end_ms,
         "hits": track.hits,
         "jpeg": jpeg(track.crop, config.jpeg_quality),
+        "embedding": face_embedding(track, embedder, margin),
     }
 
 
@@ -163,10 +185,17 @@ def detectors(config: ObjectWorkerConfig) -> list[Detector]:
     return found
 
 
-def _send(conn: Connection, an: Analyser, tracks: list[TrackedObject]) -> None:
+def embedder(config: ObjectWorkerConfig) -> Embedder | None:
+    return FaceEmbedder() if config.faces and config.embeddings else None
+
+
+def _send(
+    conn: Connection, an: Analyser, tracks: list[TrackedObject], faces: Embedder | None
+) -> None:
+    margin = an.tracker.settings.crop_margin
     for track in tracks:
         an.counters.objects += 1
-        conn.send(("object", object_message(an.config, track)))
+        conn.send(("object", object_message(an.config, track, faces, margin)))
 
 
 def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> None:
@@ -178,6 +207,7 @@ def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> N
         os.nice(config.nice)
     frames = SharedFrames(notified.fileno())
     an = Analyser(config, frames, detectors(config))
+    faces = embedder(config)
     started = time.monotonic()
     next_stats = 0.0
     conn.send(("ready", {"pid": os.getpid()}))
@@ -185,11 +215,11 @@ def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> N
         while os.getppid() == parent:
             if not take_orders(conn, frames):
                 break
-            _send(conn, an, an.step())
+            _send(conn, an, an.step(), faces)
             if time.monotonic() >= next_stats:
                 conn.send(("stats", stats_message(an, started)))
                 next_stats = time.monotonic() + config.stats_seconds
-        _send(conn, an, an.tracker.flush())
+        _send(conn, an, an.tracker.flush(), faces)
         conn.send(("stats", stats_message(an, started)))
     except (BrokenPipeError, EOFError) as exc:  # the server is gone, or closed the pipe
         log.warning("objects worker: the server's pipe closed (%r)", exc)
