@@ -69,7 +69,13 @@ class FaceIndex:
         self._gone = 0
         self._last_id = 0
         self._lock = asyncio.Lock()
+        #: entries were written since the last refresh (or none was made yet)
+        self._stale = True
         store.on_delete(self.forget)
+        store.on_add(self._written)
+
+    def _written(self) -> None:
+        self._stale = True
 
     @property
     def faces(self) -> int:
@@ -79,6 +85,7 @@ class FaceIndex:
     async def refresh(self) -> int:
         """Read the faces written since the last refresh; how many came."""
         came = 0
+        self._stale = False
         while True:
             rows = await self.store.faces_after(self._last_id, self.batch)
             if rows:
@@ -88,7 +95,7 @@ class FaceIndex:
                 return came
 
     def _add(self, rows: list[StoredFace]) -> int:
-        good = [r for r in rows if len(r.embedding) == EMBEDDING_BYTES]
+        good = [r for r in rows if r.type == "face" and len(r.embedding) == EMBEDDING_BYTES]
         if not good:
             return 0
         vectors = np.frombuffer(b"".join(r.embedding for r in good), "<f4").reshape(-1, DIMENSIONS)
@@ -148,7 +155,8 @@ class FaceIndex:
         """(how many faces lie within ``q.max_distance``, the nearest ``q.limit`` of them
         nearest first)."""
         async with self._lock:
-            await self.refresh()
+            if self._stale:
+                await self.refresh()
             n = self._size
             arrays = (
                 self._vectors[:n],

@@ -98,6 +98,7 @@ class StoredFace:
     at_ms: int
     chid: int
     embedding: bytes
+    type: str = "face"
 
 
 class ObjectLogStore:
@@ -105,9 +106,14 @@ class ObjectLogStore:
         self._engine = engine
         #: told the ids of deleted entries (the face-search index forgets them)
         self._deleted: list[Callable[[Sequence[int]], None]] = []
+        #: told that entries were added (the face-search index reads them when asked)
+        self._added: list[Callable[[], None]] = []
 
     def on_delete(self, listener: Callable[[Sequence[int]], None]) -> None:
         self._deleted.append(listener)
+
+    def on_add(self, listener: Callable[[], None]) -> None:
+        self._added.append(listener)
 
     async def add_many(self, records: Sequence[ObjectRecord]) -> list[int]:
         """Insert the records and their tags in one transaction; return their ids."""
@@ -124,6 +130,8 @@ class ObjectLogStore:
             ]
             if tags:
                 await conn.execute(insert(object_tag), tags)
+        for listener in self._added:
+            listener()
         return ids
 
     async def search(self, q: ObjectQuery) -> tuple[int | None, list[ObjectRecord]]:
@@ -205,17 +213,22 @@ class ObjectLogStore:
         return len(found), [str(r.image) for r in found if r.image]
 
     async def faces_after(self, after_id: int, limit: int) -> list[StoredFace]:
-        """Up to ``limit`` faces with an embedding whose id is above ``after_id``, by id."""
+        """Up to ``limit`` entries with an embedding whose id is above ``after_id``, by id
+        (read along the primary key: a condition on ``type`` would let the database take
+        the type index and sort; the caller skips what is no face)."""
         t = object_log
         query = (
-            select(t.c.id, t.c.at_ms, t.c.chid, t.c.embedding)
-            .where(t.c.id > after_id, t.c.type == "face", t.c.embedding.is_not(None))
+            select(t.c.id, t.c.at_ms, t.c.chid, t.c.type, t.c.embedding)
+            .where(t.c.id > after_id, t.c.embedding.is_not(None))
             .order_by(t.c.id)
             .limit(limit)
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [StoredFace(int(r.id), int(r.at_ms), int(r.chid), bytes(r.embedding)) for r in rows]
+        return [
+            StoredFace(int(r.id), int(r.at_ms), int(r.chid), bytes(r.embedding), str(r.type))
+            for r in rows
+        ]
 
     async def get_many(self, ids: Sequence[int]) -> dict[int, ObjectRecord]:
         """The entries of these ids that exist."""

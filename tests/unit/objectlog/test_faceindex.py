@@ -112,6 +112,7 @@ async def test_only_the_newest_are_held_and_bad_rows_are_skipped(db: Database) -
         ObjectRecord(
             at_ms=1, chid=1, obj_id=2, type="face", embedding=np.full(DIM, np.nan, "<f4").tobytes()
         ),
+        ObjectRecord(at_ms=1, chid=1, obj_id=3, type="human", embedding=pack([0.0] * DIM)),
     ]
     await store.add_many(bad)
     index = FaceIndex(store, capacity=100)
