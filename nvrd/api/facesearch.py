@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from nvrd.api.access import needs
 from nvrd.api.body import read_bytes
 from nvrd.api.endpoint import Call
+from nvrd.api.find import WHAT_RIGHTS
 from nvrd.api.objects import render
 from nvrd.api.routing import api_route
 from nvrd.api.searchwindow import parse_window
@@ -31,7 +32,6 @@ from nvrd.api.signin import public_base
 from nvrd.core.errors import ApiError, Kind, bad_request
 from nvrd.core.faces import DEFAULT_THRESHOLD, max_distance, similarity
 from nvrd.core.params import parse_int, parse_int_list
-from nvrd.core.rights import Right
 from nvrd.objectlog.faceindex import FaceQuery
 from nvrd.recognition.objects.photos import PhotoBusy, PhotoFace
 
@@ -127,4 +127,7 @@ async def search_face(call: Call) -> Any:
     return {"totalCount": total - len(gone), "at": query.at, "data": data_out}
 
 
-routes = [api_route("/api/searchFace", search_face, needs(Right.PLAYBACK), methods=["POST"])]
+#: the object search's right (``what=object``), so that the two cannot drift apart
+ACCESS = needs(WHAT_RIGHTS["object"])
+
+routes = [api_route("/api/searchFace", search_face, ACCESS, methods=["POST"])]
