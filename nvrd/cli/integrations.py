@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from nvrd.cli.common import CliError, add_common, now_ms
 from nvrd.config import (
@@ -275,7 +275,7 @@ def run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(main(lambda store: _run(args, store, now_ms())))
     except ValidationError as exc:
         raise _invalid(exc) from None
-    except OperationalError as exc:
+    except DBAPIError as exc:
         if not is_busy(exc):
             raise
         raise CliError("the database is busy (another writer holds it); try again") from None

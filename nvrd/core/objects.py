@@ -63,11 +63,14 @@ REALTIME_TOPICS: tuple[str, ...] = (
 )
 
 #: What this server's own recognisers can report (``/api/enum?what=objectAttr``): the
-#: guide's catalogue without glasses and hats, for which no offline model exists
-#: (docs/design/objects.md). Pushed objects may still carry them (``OBJECT_ATTRIBUTES``).
+#: guide's catalogue without what no model here gives (docs/design/objects.md, "What is
+#: not reported"): glasses and hats (no offline model exists in any package), a face's
+#: mask (the packaged classifier needs a conversion not done), a person's gender (only
+#: faces are classified) and clothes (no body-region model yet). Pushed objects may
+#: still carry them (``OBJECT_ATTRIBUTES``).
 UNDETECTED: dict[str, frozenset[str]] = {
-    "face": frozenset({"glasses", "hat"}),
-    "human": frozenset({"hat"}),
+    "face": frozenset({"glasses", "hat", "mask"}),
+    "human": frozenset({"hat", "gender", "clothes"}),
     "vehicle": frozenset(),
 }
 

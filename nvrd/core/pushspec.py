@@ -421,6 +421,11 @@ def parse_item(doc: Any, at: str, tz: ZoneInfo, now: datetime) -> PushItem:
     return _PARSERS[topic](_Item(doc, at, tz, now))
 
 
+#: Events in one push at most: a device that buffered plates while the server was away
+#: sends them in one array; more is a 400 (the body is also limited to 1 MiB).
+MAX_PUSH_ITEMS = 1000
+
+
 def parse_body(doc: Any, tz: ZoneInfo, now: datetime) -> list[PushItem]:
     """A whole body (one object or an array); any bad item makes the whole body a 400.
 
@@ -430,4 +435,6 @@ def parse_body(doc: Any, tz: ZoneInfo, now: datetime) -> list[PushItem]:
         return [parse_item(doc, "", tz, now)]
     if not doc:
         raise bad_request("pushNoEvent")
+    if len(doc) > MAX_PUSH_ITEMS:
+        raise bad_request("pushTooManyEvents", max=MAX_PUSH_ITEMS, count=len(doc))
     return [parse_item(item, f"[{n}].", tz, now) for n, item in enumerate(doc)]

@@ -2,7 +2,8 @@
 
 A :class:`WorkerProcess` starts its process (``spawn``: only the child loads
 OpenCV, numpy and the models), gives it a control pipe (orders down, results
-and counters up, read on the event loop with ``add_reader``: nothing blocks)
+and counters up: a :class:`~nvrd.recognition.pipe.MessagePipe`, read and
+written on the event loop without ever waiting)
 and a picture feed (:class:`~nvrd.media.frames.feed.PictureFeed`: shared
 memory and a wake-up pipe). A worker that dies (its pipe closes, or it exited)
 is logged and shown (``state``, ``restarts``, ``lastError``) and its owner
@@ -17,7 +18,6 @@ CPU share is worked out), every other kind goes to ``on_message``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
@@ -30,9 +30,12 @@ from typing import Any, Protocol
 from nvrd.core.channelspec import ChannelSpec
 from nvrd.media.frames.feed import PictureFeed
 from nvrd.media.frames.source import FrameSource
+from nvrd.recognition.pipe import MessagePipe, PipeError
 from nvrd.store.channels import Channel
 
 MAX_RESTART_PAUSE = 60.0
+#: reads of up to 1 MB when the pipe is emptied at once (a stopping worker's last words)
+DRAIN_READS = 256
 
 #: ``make_feed(notify_fd, on_block)``: the worker's picture feed (``on_block(name)`` tells
 #: the worker the name of a new shared-memory block).
@@ -77,7 +80,7 @@ class WorkerProcess:
         self.on_message = on_message
         self.log, self.extra = log, extra
         self.process: BaseProcess | None = None
-        self.conn: Connection | None = None
+        self.pipe: MessagePipe | None = None
         self.feed: PictureFeed | None = None
         self.notify: Connection | None = None  # the write end of the pictures' wake-up pipe
         self.state = "starting"
@@ -110,8 +113,8 @@ class WorkerProcess:
         child.close()
         notified.close()
         os.set_blocking(notify.fileno(), False)
-        self.process, self.conn, self.notify, self.state = proc, parent, notify, "starting"
-        asyncio.get_running_loop().add_reader(parent.fileno(), self._readable)
+        self.process, self.notify, self.state = proc, notify, "starting"
+        self.pipe = MessagePipe(parent, self._received, self._pipe_ended)
         self.log.info(f"{self.label} started", extra={**self.extra, "pid": proc.pid})
         self.feed = self.make_feed(notify.fileno(), lambda name: self.tell(("frames", name)))
         self.refresh()
@@ -140,9 +143,8 @@ class WorkerProcess:
             feed.last_error = str(exc)
 
     def tell(self, msg: object) -> None:
-        if self.conn is not None:
-            with contextlib.suppress(OSError, ValueError):
-                self.conn.send(msg)
+        if self.pipe is not None:
+            self.pipe.send(msg)
 
     def died(self, why: str) -> None:
         self._close_conn()
@@ -201,38 +203,31 @@ class WorkerProcess:
             notify.close()
 
     def _close_conn(self) -> None:
-        if self.conn is not None:
-            with contextlib.suppress(ValueError, OSError):
-                asyncio.get_running_loop().remove_reader(self.conn.fileno())
-            self.conn.close()
-            self.conn = None
+        pipe, self.pipe = self.pipe, None
+        if pipe is not None:
+            pipe.close()
 
-    def _readable(self) -> None:
-        if not self.drain():
-            if self._stopping:
-                self._close_conn()
-            else:
-                self.died("pipe closed")
+    def _pipe_ended(self, why: str) -> None:
+        self.pipe = None
+        if not self._stopping and self.process is not None:
+            self.died(why)
 
     def drain(self) -> bool:
         """Take every message waiting on the pipe; False when the worker is gone."""
-        conn = self.conn
-        if conn is None:
+        pipe = self.pipe
+        if pipe is None:
             return True
-        while True:
-            try:
-                if not conn.poll():
-                    return True
-                kind, body = conn.recv()
-            except EOFError:
-                return False
-            except OSError as exc:
-                self.log.warning(f"{self.label}: pipe failed: {exc!r}", extra=self.extra)
-                return False
-            try:
-                self._message(kind, body)
-            except Exception:  # a bad message is no dead worker
-                self.log.exception(f"{self.label}: message not handled", extra=self.extra)
+        return pipe.read(max_reads=DRAIN_READS)
+
+    def _received(self, msg: object) -> None:
+        try:
+            if isinstance(msg, PipeError):
+                raise msg
+            if not (isinstance(msg, tuple) and len(msg) == 2):
+                raise TypeError(f"not a (kind, body) message: {type(msg).__name__}")
+            self._message(msg[0], msg[1])
+        except Exception:  # a bad message is no dead worker
+            self.log.exception(f"{self.label}: message not handled", extra=self.extra)
 
     def _message(self, kind: str, body: dict[str, Any]) -> None:
         if kind == "ready":

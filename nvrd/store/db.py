@@ -2,8 +2,11 @@
 
 SQLite (default) runs in WAL mode with foreign keys on and a busy timeout
 (``[server] database_busy_ms``): a write that waits longer for another
-writer fails with "database is locked", which :func:`is_busy` recognises
-(the API answers it 503 with ``Retry-After``); PostgreSQL through asyncpg.
+writer fails with "database is locked". PostgreSQL (through asyncpg) gets
+the same wait as its ``lock_timeout``: a statement that waits longer for a
+lock fails with SQLSTATE 55P03 (``lock_not_available``), and a deadlock
+(40P01) fails at once. :func:`is_busy` recognises all of them (the API
+answers 503 with ``Retry-After``).
 Both get exactly the same schema from the Alembic migrations in
 ``migrations/``.
 """
@@ -22,7 +25,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -54,8 +57,17 @@ def head_revision() -> str | None:
 _BUSY = ("database is locked", "database table is locked", "database is busy")
 
 
+#: PostgreSQL's SQLSTATEs of the same: lock_not_available (the lock_timeout ran out),
+#: deadlock_detected.
+_BUSY_STATES = frozenset({"55P03", "40P01"})
+
+
 def is_busy(exc: BaseException) -> bool:
     """``exc`` says that the database is held by another writer: try again later."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _BUSY_STATES:
+        return True
     return isinstance(exc, OperationalError) and any(m in str(exc.orig) for m in _BUSY)
 
 
@@ -87,7 +99,10 @@ class Database:
 
     def __init__(self, url: str, busy_ms: int = 5000):
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        args: dict[str, Any] = {}
+        if url.startswith("postgresql+asyncpg"):
+            args["server_settings"] = {"lock_timeout": str(int(busy_ms))}  # milliseconds
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True, connect_args=args)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
 

@@ -9,8 +9,6 @@ drops frames, and recording and the API carry on."""
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,7 +21,9 @@ import pytest
 
 from tests.e2e.events_client import Subscriber, events_url
 from tests.e2e.server import ServerProcess
-from tests.integration.recorder import admin, recording_server, wait_segments
+from tests.integration import workers
+from tests.integration.recorder import admin, recording_server
+from tests.integration.workers import overload_spares_recording_and_the_api, picture_blocks
 from tests.support.cameras import FileCameraServer
 from tests.support.traffic import make_traffic
 
@@ -79,13 +79,7 @@ def lpr_health(c: httpx.Client, code: str = "GATE1") -> dict[str, Any]:
 
 
 def wait_anchor(c: httpx.Client, code: str = "GATE1", timeout: float = 30) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        anchor = lpr_health(c, code).get("feedAnchorMs")
-        if anchor:
-            return int(anchor)
-        time.sleep(0.2)
-    raise AssertionError(f"the recogniser never got a frame: {lpr_health(c, code)}")
+    return workers.wait_anchor(c, lambda c: lpr_health(c, code), timeout)
 
 
 def camera_sessions(camera: FileCameraServer) -> int:
@@ -94,16 +88,6 @@ def camera_sessions(camera: FileCameraServer) -> int:
     root = psutil.Process(camera.pid)
     conns = [c for p in [root, *root.children(recursive=True)] for c in p.net_connections("tcp")]
     return sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == camera.port for c in conns)
-
-
-def picture_blocks(srv: ServerProcess) -> set[str]:
-    """The server's shared-memory picture blocks in /dev/shm."""
-    assert srv.proc is not None
-    return {p.name for p in Path("/dev/shm").glob(f"nvrd-frames-{srv.proc.pid}-*")}
-
-
-def dropped(health: dict[str, Any]) -> int:
-    return int(health["framesDropped"]) + int(health["sourceFragmentsDropped"])
 
 
 def ms(iso: str) -> float:
@@ -211,52 +195,6 @@ def test_overload_drops_frames_and_spares_recording_and_the_api(
     path, _ = traffic
     srv = recording_server(tmp_path, lpr_config(str(path), playback="repeat", fps=25)).start()
     try:
-        with admin(srv) as c:
-            wait_anchor(c)
-            first = lpr_health(c)
-            slowest = 0.0
-            for _ in range(20):
-                started = time.monotonic()
-                assert c.get("/api/info?apiVersion").status_code == 200
-                assert c.get("/api/status?ch=1").json()[0]["status"]["code"] == 200
-                slowest = max(slowest, time.monotonic() - started)
-                time.sleep(0.3)
-            later = lpr_health(c)
-        # frames are dropped in the worker's slot, or before decoding when the decoder
-        # is what falls behind: the path as a whole drops more during the overload
-        assert dropped(later) > dropped(first) >= 0
-        assert later["framesDropped"] > 0 and later["framesReceived"] > later["framesAnalysed"]
-        assert later["state"] == "running" and later["restarts"] == 0
-        assert slowest < 2.0, slowest
-        blocks = picture_blocks(srv)
-        assert len(blocks) == 1, blocks
-        # recording went on: 2-second segments keep coming
-        assert len(wait_segments(srv, 1, 4, 20)) >= 4
-        # a worker that dies is reported and started again
-        os.kill(later["pid"], signal.SIGKILL)
-        with admin(srv) as c:
-            deadline = time.monotonic() + 30
-            back = lpr_health(c)
-            while not (back["restarts"] == 1 and back["state"] == "running" and back["pid"]):
-                assert time.monotonic() < deadline, back
-                time.sleep(0.2)
-                back = lpr_health(c)
-        assert back["pid"] != later["pid"] and back["lastError"] in (
-            "pipe closed",
-            "pipe closed (exit code -9)",
-            "exited with code -9",
-        )
-        assert "lpr worker died" in srv.stderr()
-        # the dead worker's pictures were unlinked; its successor has a block of its own
-        after = picture_blocks(srv)
-        assert len(after) == 1 and after != blocks, (blocks, after)
-        # a server that is killed leaves nothing either (the resource tracker unlinks)
-        assert srv.proc is not None
-        srv.proc.kill()
-        srv.proc.wait(10)
-        deadline = time.monotonic() + 20
-        while picture_blocks(srv) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert picture_blocks(srv) == set()
+        overload_spares_recording_and_the_api(srv, lpr_health, "lpr worker")
     finally:
         srv.stop()

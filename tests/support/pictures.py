@@ -76,3 +76,16 @@ def make_scene(width: int = 1280, height: int = 720) -> Scene:
 
 __all__ = ["BAD", "MAN", "Scene", "Walk", "background", "make_scene", "make_walk", "picture"]
 __all__ += ["walk_frame", "walker"]
+
+
+def face_crop(image: np.ndarray, margin: float = 0.1) -> np.ndarray:
+    """The face as the tracker keeps it: the detector's box with a margin."""
+    from nvrd.recognition.objects.faces import FaceDetector
+
+    found = FaceDetector().detect(image)
+    assert len(found) == 1
+    box: Box = found[0].box
+    x0, y0, x1, y1 = box
+    mx, my = int((x1 - x0) * margin), int((y1 - y0) * margin)
+    h, w = image.shape[:2]
+    return image[max(0, y0 - my) : min(h, y1 + my), max(0, x0 - mx) : min(w, x1 + mx)]

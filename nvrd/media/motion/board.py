@@ -93,6 +93,7 @@ class MotionFeed:
             )
             if self.subscription is not None:
                 self.subscription.close()
+            self.board.no_detection(self.chid)
 
 
 class MotionBoard:
@@ -119,6 +120,12 @@ class MotionBoard:
         self._logged.pop(chid, None)
         self._external.pop(chid, None)
         self._wake.set()
+
+    def no_detection(self, chid: int) -> None:
+        """``chid`` has no motion detection any more (its stream cannot be decoded for it):
+        it leaves :meth:`states`, so what waits for motion there is not held back."""
+        if self._detectors.pop(chid, None) is not None:
+            self._wake.set()
 
     def set_external(self, chid: int, motion: bool | None) -> None:
         """Motion of ``chid`` from an outside source (``None``: back to the detector)."""

@@ -6,10 +6,11 @@ over the control pipe). It takes the newest picture (older ones are dropped
 and counted), finds people, vehicles and bags (:class:`ObjectDetector`) and
 faces (:class:`FaceDetector`), follows them (:class:`ObjectTracker`) and,
 when a track ends, sends the object over the pipe: its type, likelihood,
-attributes (a vehicle's type and colours from its best crop, a person's bag),
-the best crop as JPEG bytes and, for a face, the embedding of that crop
-(:class:`FaceEmbedder`, once per track, when ``embeddings`` is on); the server
-writes the file and publishes the event. Open tracks end, and are sent, when no picture came for
+attributes (a vehicle's type and colours from its best crop, a person's bag,
+a face's gender and age group from its best crop), the best crop as JPEG bytes
+and, for a face, the embedding of that crop (:class:`FaceEmbedder`, once per
+track, when ``embeddings`` is on); the server writes the file and publishes the
+event. Open tracks end, and are sent, when no picture came for
 ``idle_seconds`` (the server stopped the pictures: nothing moves) and when
 the worker stops. Counters go to the server every ``stats_seconds``. It runs
 at a lower priority (``nice``) than the server, and exits when asked to or
@@ -36,6 +37,7 @@ from nvrd.media.frames.pictures import FrameInput, SharedFrames, take_orders
 from nvrd.recognition.objects.colour import vehicle_colours
 from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
 from nvrd.recognition.objects.embedding import FaceEmbedder, box_in_crop
+from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
@@ -69,11 +71,16 @@ class Analyser:
     """The loop body, separated from the process so that it can be driven in tests."""
 
     def __init__(
-        self, config: ObjectWorkerConfig, frames: FrameInput, detectors: list[Detector]
+        self,
+        config: ObjectWorkerConfig,
+        frames: FrameInput,
+        detectors: list[Detector],
+        faces: FaceAttributeModel | None = None,
     ) -> None:
         self.config = config
         self.frames = frames
         self.detectors = detectors
+        self.faces = faces  # a face's gender and age
         self.tracker = ObjectTracker()
         self.counters = Counters()
         self._last_frame = time.monotonic()
@@ -102,8 +109,12 @@ class Analyser:
         return update.ended
 
 
-def attributes(track: TrackedObject, bag_frames: int) -> dict[str, Any]:
+def attributes(
+    track: TrackedObject, bag_frames: int, faces: FaceAttributeModel | None = None
+) -> dict[str, Any]:
     """The guide's attributes of a track, only what was really found."""
+    if track.kind == "face":
+        return faces.attributes(track.crop) if faces is not None else {}
     if track.kind == "vehicle":
         out: dict[str, Any] = {}
         if track.vehicle_type is not None:
@@ -135,17 +146,19 @@ def face_embedding(track: TrackedObject, embedder: Embedder | None, margin: floa
 def object_message(
     config: ObjectWorkerConfig,
     track: TrackedObject,
+    faces: FaceAttributeModel | None = None,
     embedder: Embedder | None = None,
     margin: float = 0.1,
 ) -> dict[str, Any]:
     """What the server is told of an ended track (ids are the worker's own); a face's
-    embedding when ``embedder`` is given (``margin``: the tracker's crop margin)."""
+    gender and age when ``faces`` is given, its embedding when ``embedder`` is
+    (``margin``: the tracker's crop margin)."""
     return {
         "objId": track.obj_id,
         "parentId": track.parent_id,
         "type": track.kind,
         "likelihood": round(track.score * 100, 1),
-        "attributes": attributes(track, config.bag_frames),
+        "attributes": attributes(track, config.bag_frames, faces),
         "timeBegin": track.time_begin_ms,
         "timeEnd": track.time_end_ms,
         "hits": track.hits,
@@ -195,7 +208,7 @@ def _send(
     margin = an.tracker.settings.crop_margin
     for track in tracks:
         an.counters.objects += 1
-        conn.send(("object", object_message(an.config, track, faces, margin)))
+        conn.send(("object", object_message(an.config, track, an.faces, faces, margin)))
 
 
 def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> None:
@@ -206,8 +219,9 @@ def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> N
     with contextlib.suppress(OSError):
         os.nice(config.nice)
     frames = SharedFrames(notified.fileno())
-    an = Analyser(config, frames, detectors(config))
-    faces = embedder(config)
+    faces = FaceAttributeModel() if config.faces else None
+    an = Analyser(config, frames, detectors(config), faces)
+    embeddings = embedder(config)
     started = time.monotonic()
     next_stats = 0.0
     conn.send(("ready", {"pid": os.getpid()}))
@@ -215,11 +229,11 @@ def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> N
         while os.getppid() == parent:
             if not take_orders(conn, frames):
                 break
-            _send(conn, an, an.step(), faces)
+            _send(conn, an, an.step(), embeddings)
             if time.monotonic() >= next_stats:
                 conn.send(("stats", stats_message(an, started)))
                 next_stats = time.monotonic() + config.stats_seconds
-        _send(conn, an, an.tracker.flush(), faces)
+        _send(conn, an, an.tracker.flush(), embeddings)
         conn.send(("stats", stats_message(an, started)))
     except (BrokenPipeError, EOFError) as exc:  # the server is gone, or closed the pipe
         log.warning("objects worker: the server's pipe closed (%r)", exc)

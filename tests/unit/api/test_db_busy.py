@@ -7,10 +7,11 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from nvrd.store.db import Database, is_busy
 from tests.conftest import ADMIN, VIEWER, AppHarness
@@ -104,3 +105,56 @@ def test_a_push_is_stored_whole_or_not_at_all(harness: Callable[..., AppHarness]
         svc = c.app.state.services  # type: ignore[attr-defined]
         assert c.portal.call(svc.integrations.lprlog.between, 0, 2**62) == []
         assert c.get("/api/enum?what=parkingLot").json()["counter"][0]["count"] == 0
+
+
+async def _hold_lock(pg_url: str, table: str) -> Any:
+    """Another connection that holds ``table`` locked until it is closed."""
+    import asyncpg
+
+    other = await asyncpg.connect(pg_url, timeout=5)
+    await other.execute("BEGIN")
+    await other.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    return other
+
+
+async def test_is_busy_on_postgresql_when_a_lock_is_held_longer_than_the_wait(
+    pg_url: str,
+) -> None:
+    db = Database("postgresql+asyncpg://" + pg_url.split("://", 1)[1], busy_ms=200)
+    other = await _hold_lock(pg_url, "parking_lots")
+    try:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(DBAPIError) as held:
+            async with db.engine.begin() as conn:
+                await asyncio.wait_for(conn.execute(text("UPDATE parking_lots SET count = 0")), 10)
+        assert asyncio.get_running_loop().time() - started < 5  # the wait, not forever
+        assert is_busy(held.value)
+        with pytest.raises(DBAPIError) as missing:
+            async with db.engine.connect() as conn:
+                await conn.execute(text("SELECT * FROM nope"))
+        assert not is_busy(missing.value)
+    finally:
+        await other.close()
+        await db.close()
+
+
+def test_a_held_postgresql_lock_answers_503_and_loses_nothing(
+    harness: Callable[..., AppHarness], pg_url: str
+) -> None:
+    config = {**CONFIG, "server": {**CONFIG["server"], "database_url": pg_url}}
+    app = harness(users=[ADMIN, VIEWER], **config)
+    with app.client() as c:
+        c.auth = (VIEWER[0], VIEWER[1])
+        assert c.post("/api/push", json=lpr("A1")).status_code == 200
+        other = c.portal.call(_hold_lock, pg_url, "lpr_log")  # type: ignore[union-attr]
+        try:
+            res = c.post("/api/push?lang=en-US", json=lpr("B2"))
+            assert res.status_code == 503, res.text
+            assert res.headers["retry-after"] == "1"
+            assert res.json()["code"] == -8
+        finally:
+            c.portal.call(other.close)  # type: ignore[union-attr]
+        assert c.post("/api/push", json=lpr("B2")).status_code == 200  # the retry
+        svc = c.app.state.services  # type: ignore[attr-defined]
+        log = c.portal.call(svc.integrations.lprlog.between, 0, 2**62)  # type: ignore[union-attr]
+    assert [r.plate_no for r in log] == ["A1", "B2"]

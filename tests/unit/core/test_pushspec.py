@@ -10,6 +10,7 @@ import pytest
 
 from nvrd.core.errors import ApiError, Kind
 from nvrd.core.pushspec import (
+    MAX_PUSH_ITEMS,
     BodyTemperaturePush,
     EmergencyPush,
     LprPush,
@@ -231,6 +232,13 @@ def test_bad_single_items(doc: Any, key: str, params: dict[str, Any]) -> None:
     assert err.key == key
     for name, value in params.items():
         assert err.params[name] == value
+
+
+def test_a_push_holds_at_most_1000_events() -> None:
+    assert len(parse_body([LPR] * MAX_PUSH_ITEMS, TZ, NOW)) == MAX_PUSH_ITEMS
+    err = bad([LPR] * (MAX_PUSH_ITEMS + 1))
+    assert err.key == "pushTooManyEvents"
+    assert err.params == {"max": MAX_PUSH_ITEMS, "count": MAX_PUSH_ITEMS + 1}
 
 
 def test_array_errors_name_the_item() -> None:

@@ -27,13 +27,13 @@ def reader() -> PlateReader:
     return PlateReader(parse_formats(FORMATS), hangul=HangulReader())
 
 
-def plan(regions: list[str], seed: int = 5) -> TrafficPlan:
+def plan(regions: list[str], seed: int = 5, fps: int = 4) -> TrafficPlan:
     rng = random.Random(seed)
     passages = []
     for n, region in enumerate(regions):
         look = Look(body_width=340, plate_width=180, angle=rng.uniform(-3, 3), noise=2)
         passages.append(Passage(random_plate(region, rng), 1 + n * 4.0, 3.5, "entry", 640, look))
-    return TrafficPlan(1280, 720, 4, 2 + len(regions) * 4.0, (960, 1080, 6720, 4320), passages)
+    return TrafficPlan(1280, 720, fps, 2 + len(regions) * 4.0, (960, 1080, 6720, 4320), passages)
 
 
 class PlanFrames:
@@ -76,8 +76,8 @@ def test_nothing_is_read_in_an_empty_zone(reader: PlateReader) -> None:
 
 
 def test_the_recogniser_logs_each_passage_once(reader: PlateReader, tmp_path: object) -> None:
-    traffic = plan(["UK", "US", "EU"], seed=9)
-    cfg = WorkerConfig(1, "T", traffic.zone, 4, FORMATS, str(tmp_path))
+    traffic = plan(["UK", "US", "EU"], seed=9, fps=2)  # the recogniser's default rate
+    cfg = WorkerConfig(1, "T", traffic.zone, 2, FORMATS, str(tmp_path))
     rec = Recogniser(cfg, PlanFrames(traffic), reader)
     out = []
     for _ in range(round(traffic.seconds * traffic.fps)):

@@ -287,8 +287,14 @@ def test_feed_gives_up_when_ffmpeg_cannot_decode() -> None:
     assert feed is not None
     feed.run_failed(["Connection refused"])
     assert feed.usable  # the camera's fault, not the decoder's
+    assert b.states() == {1: False}
     feed.run_failed(["[vist#0:0/hevc] Decoder (codec hevc) not found for input stream #0:0"])
     assert not feed.usable
+    # a channel without motion detection: it is no longer "still" (work gated on motion,
+    # such as object detection, is not held back for ever), and an outside source counts
+    assert b.states() == {}
+    b.set_external(1, True)
+    assert b.states() == {1: True}
 
 
 async def test_run_publishes_at_most_once_per_second() -> None:

@@ -16,6 +16,7 @@ from nvrd.core.faces import unpack
 from nvrd.media.frames.pictures import SharedFrames
 from nvrd.media.frames.shared import SharedFrameWriter
 from nvrd.recognition.geometry import Box
+from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import TrackedObject
@@ -29,7 +30,7 @@ from nvrd.recognition.objects.worker import (
     stats_message,
 )
 from tests.support.faces import photo
-from tests.support.pictures import background, picture, walk_frame, walker
+from tests.support.pictures import background, face_crop, picture, walk_frame, walker
 
 W, H = 960, 540
 
@@ -163,6 +164,17 @@ def test_attributes_list_only_what_was_found() -> None:
     assert object_message(config, track("human", np.zeros((0, 0, 3), np.uint8)))["jpeg"] is None
 
 
+def test_a_faces_attributes_come_from_its_best_crop() -> None:
+    crop = face_crop(picture("astronaut.png"))
+    model = FaceAttributeModel()
+    assert attributes(track("face", crop), 2, model) == {"gender": "female", "age": "adult"}
+    assert attributes(track("face", crop), 2) == {}  # no attribute model: nothing invented
+    assert attributes(track("face", None), 2, model) == {}
+    config = ObjectWorkerConfig(chid=1, fps=2)
+    msg = object_message(config, track("face", crop), model)
+    assert msg["attributes"] == {"gender": "female", "age": "adult"}
+
+
 def test_a_faces_embedding_is_that_of_the_cameraman_once_per_track(
     pictures: Pictures, models: list[Detector]
 ) -> None:
@@ -176,7 +188,7 @@ def test_a_faces_embedding_is_that_of_the_cameraman_once_per_track(
     for i, frame in enumerate([*walking(8), *[empty()] * 7]):
         pictures.send(frame, 4_000_000 + 500 * i)
         ended += an.step(timeout=2)
-    msgs = {t.kind: object_message(config, t, faces, 0.1) for t in ended}
+    msgs = {t.kind: object_message(config, t, embedder=faces, margin=0.1) for t in ended}
     assert msgs["human"]["embedding"] is None
     values = np.asarray(unpack(msgs["face"]["embedding"]), np.float32)
     known = {}
