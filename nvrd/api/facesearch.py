@@ -33,7 +33,7 @@ from nvrd.core.errors import ApiError, Kind, bad_request
 from nvrd.core.faces import DEFAULT_THRESHOLD, max_distance, similarity
 from nvrd.core.params import parse_int, parse_int_list
 from nvrd.objectlog.faceindex import FaceQuery
-from nvrd.recognition.objects.photos import PhotoBusy, PhotoFace
+from nvrd.recognition.objects.photos import PhotoBusy, PhotoFace, PhotoFailed
 
 #: the largest photo taken (bytes)
 MAX_PHOTO = 10 * 1024 * 1024
@@ -97,6 +97,8 @@ async def search_face(call: Call) -> Any:
         raise bad_request("badPhoto")
     try:
         face = await svc.photo_faces.face(data)
+    except PhotoFailed:
+        raise ApiError(Kind.UNAVAILABLE, "faceSearchFailed") from None
     except PhotoBusy:
         headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
         raise ApiError(Kind.UNAVAILABLE, "faceSearchBusy", headers=headers) from None

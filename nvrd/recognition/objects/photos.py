@@ -8,7 +8,9 @@ context and one worker, started at the first search and kept; it loads the
 models once). At most ``queue`` photos wait for it; more are refused
 (:class:`PhotoBusy`, a 503). A photo that takes longer than ``timeout_seconds``
 is given up (503) and the helper killed, to be started again by the next
-search; a helper that died (a crash in native code) is started again too.
+search; a helper that died (a crash in native code) is started again too. A
+failure inside the helper (a model package missing) is :class:`PhotoFailed`
+(logged with its traceback; a 503 too).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -42,6 +45,10 @@ class PhotoBusy(Exception):
     """The helper is busy, too slow or could not run."""
 
 
+class PhotoFailed(PhotoBusy):
+    """Reading the photo failed in the helper (not the photo's fault: it is logged)."""
+
+
 def read_photo(data: bytes) -> PhotoFace:
     """Runs in the helper process: only there are OpenCV and dlib imported."""
     from nvrd.recognition.objects.photo import read_photo as read
@@ -50,8 +57,17 @@ def read_photo(data: bytes) -> PhotoFace:
 
 
 class PhotoFaces:
-    def __init__(self, clock: Clock, *, timeout_seconds: float = 30.0, queue: int = 4) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        timeout_seconds: float = 30.0,
+        queue: int = 4,
+        read: Callable[[bytes], PhotoFace] = read_photo,
+    ) -> None:
         self.clock = clock
+        #: what the helper runs (a module-level function: it is sent by name)
+        self.read_fn = read
         self.timeout = timeout_seconds
         self.queue = queue
         self._pool: ProcessPoolExecutor | None = None
@@ -85,7 +101,7 @@ class PhotoFaces:
     async def _run(self, data: bytes) -> PhotoFace:
         loop = asyncio.get_running_loop()
         try:
-            work = loop.run_in_executor(self._executor(), read_photo, data)
+            work = loop.run_in_executor(self._executor(), self.read_fn, data)
         except (BrokenProcessPool, RuntimeError) as exc:
             self._kill()
             raise PhotoBusy(f"the face search helper could not start: {exc}") from None
@@ -95,6 +111,9 @@ class PhotoFaces:
             log.error("face search: the helper process died; it starts again with the next")
             self._kill()
             raise PhotoBusy("the face search helper died") from None
+        except Exception as exc:
+            log.exception("face search: reading a photo failed in the helper")
+            raise PhotoFailed(f"{type(exc).__name__}: {exc}") from None
         if not done or found is None:
             self.timeouts += 1
             log.error("face search: a photo took over %.0f s; helper stopped", self.timeout)

@@ -10,7 +10,7 @@ import pytest
 
 from nvrd.core.clock import SystemClock
 from nvrd.core.faces import EMBEDDING_BYTES
-from nvrd.recognition.objects.photos import PhotoBusy, PhotoFaces
+from nvrd.recognition.objects.photos import PhotoBusy, PhotoFaces, PhotoFailed
 from tests.support.faces import photo_bytes
 
 
@@ -43,5 +43,15 @@ async def test_a_slow_photo_is_given_up_and_the_helper_started_again() -> None:
         faces.timeout = 60
         found = await faces.face(photo_bytes("obama.jpg"))
         assert found.problem is None and faces.starts == 2
+    finally:
+        await faces.close()
+
+
+async def test_a_failure_in_the_helper_is_reported_not_raised() -> None:
+    faces = PhotoFaces(SystemClock(), read=int)  # int(b"...") fails in the helper
+    try:
+        with pytest.raises(PhotoFailed, match="ValueError"):
+            await faces.face(b"no number")
+        assert faces.read == 0 and faces.starts == 1
     finally:
         await faces.close()
