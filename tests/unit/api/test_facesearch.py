@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
@@ -213,3 +214,34 @@ def test_no_opencv_or_dlib_in_the_server_process(client: TestClient) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_damaged_and_random_photos_are_400_or_answered_never_a_failure(
+    client: TestClient,
+) -> None:
+    import random
+
+    import cv2
+
+    rng = random.Random(11)
+    image = cv2.imdecode(np.frombuffer(photo_bytes("obama2.jpg"), np.uint8), cv2.IMREAD_COLOR)
+    small = jpeg(cv2.resize(image, (313, 600)))
+    ok, png = cv2.imencode(".png", cv2.resize(image, (156, 300)))
+    assert ok
+    cases: list[tuple[str, bytes]] = []
+    for _ in range(12):
+        for ctype, base in (("image/jpeg", small), ("image/png", png.tobytes())):
+            data = bytearray(base)
+            for _ in range(rng.randint(1, 40)):  # flipped bytes, some in the headers
+                data[rng.randrange(min(len(data), 600 if rng.random() < 0.5 else len(data)))] ^= (
+                    rng.randrange(1, 256)
+                )
+            cases.append((ctype, bytes(data[: rng.randint(10, len(data))])))
+        cases.append((rng.choice(["image/jpeg", "image/png"]), rng.randbytes(rng.randint(1, 5000))))
+    seen = set()
+    for ctype, data in cases:
+        r = post(client, data, ctype)
+        seen.add(r.status_code)
+        assert r.status_code in (200, 400), (r.status_code, r.text)
+        assert r.json()["code"] < 0 if r.status_code == 400 else "data" in r.json()
+    assert 400 in seen
