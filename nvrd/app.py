@@ -30,6 +30,7 @@ from nvrd.api import discover as discover_api
 from nvrd.api import downloads as downloads_api
 from nvrd.api import enum as enum_api
 from nvrd.api import eventvideos as eventvideos_api
+from nvrd.api import facesearch as facesearch_api
 from nvrd.api import files as files_api
 from nvrd.api import find as find_api
 from nvrd.api import info as info_api
@@ -78,9 +79,11 @@ from nvrd.integrations.carexport import ExportFolder
 from nvrd.integrations.relay import ParkingRelay
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
+from nvrd.objectlog.faceindex import FaceIndex
 from nvrd.objectlog.retention import ObjectRetention
 from nvrd.objectlog.writer import ObjectLogWriter
 from nvrd.recognition.lpr.service import LprService
+from nvrd.recognition.objects.photos import PhotoFaces
 from nvrd.recognition.objects.service import ObjectService
 from nvrd.store.channels import Channel, ChannelStore
 from nvrd.store.db import Database
@@ -153,6 +156,7 @@ def routes() -> list[BaseRoute]:
         *discover_api.routes,
         *lprfiles_api.routes,
         *objectfiles_api.routes,
+        *facesearch_api.routes,
         *files_api.routes,
         *live_api.routes,
         *subscribe_api.routes,
@@ -314,6 +318,8 @@ def create_app(
         detection=object_service(settings, ChannelStore(db.engine), media, bus, clock, supervisor),
         exports=ExportFolder(settings.exports_dir, settings.lpr.export_retention_minutes * 60),
         objects=objects,
+        faces=FaceIndex(objects),
+        photo_faces=PhotoFaces(clock),
     )
 
     def now_ms() -> int:
@@ -374,6 +380,7 @@ def create_app(
             await devices.stop()
             await svc.lpr.stop()
             await svc.detection.stop()
+            await svc.photo_faces.close()
             await media.stop()
             await svc.export.stop()
             await object_writer.stop()

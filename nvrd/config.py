@@ -447,12 +447,15 @@ class ObjectSettings(_Strict):
     width: Annotated[int, Field(ge=160, le=1920)] = 960
     #: look for faces too (linked to their person)
     faces: bool = True
+    #: channels whose faces get no embedding (they are logged, but /api/searchFace does
+    #: not find them); the others' faces do, when ``faces`` is on
+    face_embeddings_off: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
     #: decode no pictures for detection while the channel's motion detector sees nothing
     motion_gate: bool = True
     #: worker process priority (os.nice increment)
     nice: Annotated[int, Field(ge=0, le=19)] = 10
 
-    @field_validator("channels")
+    @field_validator("channels", "face_embeddings_off")
     @classmethod
     def _unique_channels(cls, v: list[int]) -> list[int]:
         if len(set(v)) != len(v):

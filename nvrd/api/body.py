@@ -1,4 +1,4 @@
-"""Reading a JSON request body: size limit (413), encoding, syntax and depth (400)."""
+"""Reading a request body: size limit (413); for JSON encoding, syntax and depth (400)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from nvrd.core.errors import ApiError, Kind, bad_request
 MAX_BODY = 1024 * 1024
 
 
-async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
-    """The body as JSON; over ``limit`` bytes is a 413, not UTF-8 JSON a 400."""
+async def read_bytes(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The body; over ``limit`` bytes (announced or sent) is a 413, read no further."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise ApiError(Kind.TOO_LARGE, "tooLarge")
@@ -23,6 +23,12 @@ async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
         raw += chunk
         if len(raw) > limit:
             raise ApiError(Kind.TOO_LARGE, "tooLarge")
+    return bytes(raw)
+
+
+async def read_json(request: Request, limit: int = MAX_BODY) -> Any:
+    """The body as JSON; over ``limit`` bytes is a 413, not UTF-8 JSON a 400."""
+    raw = await read_bytes(request, limit)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -21,7 +21,9 @@ from nvrd.export.service import ExportService
 from nvrd.integrations.carexport import ExportFolder
 from nvrd.integrations.service import IntegrationService
 from nvrd.media.service import MediaService
+from nvrd.objectlog.faceindex import FaceIndex
 from nvrd.recognition.lpr.service import LprService
+from nvrd.recognition.objects.photos import PhotoFaces
 from nvrd.recognition.objects.service import ObjectService
 from nvrd.store.channels import ChannelStore
 from nvrd.store.eventlog import EventLogStore
@@ -66,6 +68,10 @@ class Services:
     exports: ExportFolder
     #: The object log (``what=object``).
     objects: ObjectLogStore
+    #: The stored faces' embeddings (``/api/searchFace``) and the photos' faces (a helper
+    #: process).
+    faces: FaceIndex
+    photo_faces: PhotoFaces
 
 
 def services(request: HTTPConnection) -> Services:

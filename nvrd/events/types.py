@@ -189,6 +189,9 @@ class ObjectSeen:
     likelihood: float | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     image: str | None = None
+    #: a detected face's embedding (``core.faces``: 128 float32), for the face search;
+    #: not part of any message
+    embedding: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

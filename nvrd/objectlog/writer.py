@@ -42,6 +42,7 @@ def record_of(e: ObjectSeen) -> ObjectRecord:
         likelihood=None if e.likelihood is None else float(e.likelihood),
         attributes=dict(e.attributes),
         image=e.image,
+        embedding=e.embedding,
     )
 
 

@@ -11,7 +11,7 @@ docs/design/objects.md ("Object log and search") for the figures.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,9 +90,30 @@ def _record(r: Row[Any]) -> ObjectRecord:
     )
 
 
+@dataclass(frozen=True)
+class StoredFace:
+    """A face's embedding as the face-search index loads it."""
+
+    id: int
+    at_ms: int
+    chid: int
+    embedding: bytes
+    type: str = "face"
+
+
 class ObjectLogStore:
     def __init__(self, engine: AsyncEngine):
         self._engine = engine
+        #: told the ids of deleted entries (the face-search index forgets them)
+        self._deleted: list[Callable[[Sequence[int]], None]] = []
+        #: told that entries were added (the face-search index reads them when asked)
+        self._added: list[Callable[[], None]] = []
+
+    def on_delete(self, listener: Callable[[Sequence[int]], None]) -> None:
+        self._deleted.append(listener)
+
+    def on_add(self, listener: Callable[[], None]) -> None:
+        self._added.append(listener)
 
     async def add_many(self, records: Sequence[ObjectRecord]) -> list[int]:
         """Insert the records and their tags in one transaction; return their ids."""
@@ -109,6 +130,8 @@ class ObjectLogStore:
             ]
             if tags:
                 await conn.execute(insert(object_tag), tags)
+        for listener in self._added:
+            listener()
         return ids
 
     async def search(self, q: ObjectQuery) -> tuple[int | None, list[ObjectRecord]]:
@@ -185,7 +208,36 @@ class ObjectLogStore:
             ids = [int(r.id) for r in found]
             await conn.execute(delete(object_tag).where(object_tag.c.object_id.in_(ids)))
             await conn.execute(delete(t).where(t.c.id.in_(ids)))
+        for listener in self._deleted:
+            listener(ids)
         return len(found), [str(r.image) for r in found if r.image]
+
+    async def faces_after(self, after_id: int, limit: int) -> list[StoredFace]:
+        """Up to ``limit`` entries with an embedding whose id is above ``after_id``, by id
+        (read along the primary key: a condition on ``type`` would let the database take
+        the type index and sort; the caller skips what is no face)."""
+        t = object_log
+        query = (
+            select(t.c.id, t.c.at_ms, t.c.chid, t.c.type, t.c.embedding)
+            .where(t.c.id > after_id, t.c.embedding.is_not(None))
+            .order_by(t.c.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            StoredFace(int(r.id), int(r.at_ms), int(r.chid), bytes(r.embedding), str(r.type))
+            for r in rows
+        ]
+
+    async def get_many(self, ids: Sequence[int]) -> dict[int, ObjectRecord]:
+        """The entries of these ids that exist."""
+        if not ids:
+            return {}
+        async with self._engine.connect() as conn:
+            query = select(object_log).where(object_log.c.id.in_(list(ids)))
+            rows = (await conn.execute(query)).all()
+        return {int(r.id): _record(r) for r in rows}
 
     async def get(self, entry_id: int) -> ObjectRecord | None:
         async with self._engine.connect() as conn:

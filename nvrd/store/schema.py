@@ -287,7 +287,9 @@ lpr_plates = Table(
 #: The object log (``/api/find?what=object``): one row per object seen (``ObjectSeen``),
 #: by nvrd's detection or pushed. ``attributes`` is the guide's JSON object as reported;
 #: ``image`` the crop: a path relative to the data dir (``objects/<chid>/<date>/...``) or
-#: a pushed absolute URL. ``embedding`` is reserved for face search (NULL until then).
+#: a pushed absolute URL. ``embedding``: a detected face's embedding (``core.faces``:
+#: 128 float32, 512 bytes) for ``/api/searchFace``; NULL for other objects, pushed ones
+#: and channels with ``[objects] face_embeddings_off``.
 object_log = Table(
     "object_log",
     metadata,

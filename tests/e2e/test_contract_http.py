@@ -14,6 +14,8 @@ import pytest
 from tests.e2e.contract_server import ROOT, VIEWER, basic, contract_server
 from tests.e2e.server import ServerProcess
 from tests.support.contract import check_response, documented_operations
+from tests.support.faces import jpeg, photo_bytes
+from tests.support.pictures import picture
 from tests.support.recordings import Recorded
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +48,11 @@ def _push(srv: ServerProcess) -> None:
     ]
     r = httpx.post(srv.url + "/api/push", json=body, headers=basic(ROOT), timeout=10)
     assert r.status_code == 200, r.text
+
+
+def _photo(name: str) -> dict[str, Any]:
+    ctype = "image/png" if name.endswith(".png") else "image/jpeg"
+    return {"content": photo_bytes(name), "headers": {"Content-Type": ctype}}
 
 
 def cases(files: list[Recorded]) -> list[Case]:
@@ -131,6 +138,24 @@ def cases(files: list[Recorded]) -> list[Case]:
             400,
         ),
         ("/api/push", "post", "/api/push", {"json": {"topic": "bogus"}}, 400),
+        ("/api/searchFace", "post", "/api/searchFace?threshold=60", _photo("obama2.jpg"), 200),
+        ("/api/searchFace", "post", "/api/searchFace", _photo("astronaut.png"), 200),
+        ("/api/searchFace", "post", "/api/searchFace", {"content": b"x"}, 400),
+        ("/api/searchFace", "post", "/api/searchFace?threshold=0", _photo("obama2.jpg"), 400),
+        (
+            "/api/searchFace",
+            "post",
+            "/api/searchFace",
+            {"content": jpeg(picture("coffee.png")), "headers": {"Content-Type": "image/jpeg"}},
+            400,
+        ),
+        (
+            "/api/searchFace",
+            "post",
+            "/api/searchFace",
+            {"content": bytes(11 << 20), "headers": {"Content-Type": "image/jpeg"}},
+            413,
+        ),
         (
             "/api/view.mp4",
             g,

@@ -3,7 +3,8 @@
 pictures from the channel's frame source through shared memory, only while the channel's
 motion detector sees movement. One ``object`` event arrives per track (one person, and
 his face linked to him when it was found), the ``objectType`` filter is honoured, the
-crop is on disk where the event says, and health=objects shows what was analysed."""
+crop is on disk where the event says, the face search finds his face by his photo, and
+health=objects shows what was analysed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import cv2
 import httpx
 import pytest
 
@@ -21,7 +23,7 @@ from tests.integration.recorder import admin, recording_server
 from tests.integration.workers import camera_sessions, overload_spares_recording_and_the_api
 from tests.support.cameras import FileCameraServer
 from tests.support.media import ffmpeg_exe
-from tests.support.pictures import make_walk
+from tests.support.pictures import make_walk, picture
 
 #: Two detectors at 4 frames a second load a core; frame times matter: run alone.
 pytestmark = pytest.mark.serial
@@ -42,6 +44,16 @@ def objects_config(source: str, gate: bool = True) -> str:
 def objects_health(c: httpx.Client) -> dict[str, Any]:
     items = c.get("/api/system?health=objects").json()["objects"]
     return dict(items[0]) if items else {}
+
+
+def face_search(c: httpx.Client, name: str) -> dict[str, Any]:
+    """POST /api/searchFace with a scikit-image picture (the cameraman, the astronaut)."""
+    ok, data = cv2.imencode(".png", picture(name))
+    assert ok
+    headers = {"Content-Type": "image/png"}
+    r = c.post("/api/searchFace", content=data.tobytes(), headers=headers, timeout=60)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
 
 
 def collect(sub: Subscriber, until: float) -> list[dict[str, Any]]:
@@ -75,6 +87,8 @@ def test_a_person_walking_across_is_one_object(
             more_people = collect(people, until)
             with admin(srv) as c:
                 health = objects_health(c)
+                found = face_search(c, "camera.png")
+                stranger = face_search(c, "astronaut.png")
     finally:
         srv.stop()
 
@@ -94,6 +108,11 @@ def test_a_person_walking_across_is_one_object(
     # his face is about 45 px wide: an age group, and his gender only when the network is sure
     assert set(face["attributes"]) <= {"gender", "age"} and "age" in face["attributes"]
     assert face["attributes"].get("gender", "male") == "male", face
+
+    # the face search: the cameraman's photo finds his face's track; another face does not
+    assert [d["objId"] for d in found["data"]] == [face["objId"]], found
+    assert found["data"][0]["similarity"] >= 50 and found["data"][0]["type"] == "face"
+    assert stranger == {"totalCount": 0, "at": 0, "data": []}, stranger
 
     # the crop: <data>/objects/<chid>/<UTC day>/<at_ms>-<objId>.jpg, a whole JPEG
     at = datetime.fromisoformat(human["timestamp"])

@@ -166,7 +166,13 @@ class ObjectService:
 
     def worker_config(self, chid: int) -> ObjectWorkerConfig:
         s = self.settings
-        return ObjectWorkerConfig(chid=chid, fps=s.fps, faces=s.faces, nice=s.nice)
+        return ObjectWorkerConfig(
+            chid=chid,
+            fps=s.fps,
+            faces=s.faces,
+            embeddings=s.faces and chid not in s.face_embeddings_off,
+            nice=s.nice,
+        )
 
     def gate(self) -> None:
         """Pictures only while the channel's motion detector sees movement (or has none)."""
@@ -249,6 +255,7 @@ class ObjectService:
         before: asyncio.Task[None] | None,
     ) -> None:
         at_ms = int(body["timeBegin"])
+        embedding = body.get("embedding")
         image: str | None = None
         data = body.get("jpeg")
         try:
@@ -273,6 +280,7 @@ class ObjectService:
                 likelihood=float(body["likelihood"]),
                 attributes=dict(body.get("attributes") or {}),
                 image=image,
+                embedding=embedding if isinstance(embedding, bytes) and embedding else None,
             )
         )
 
@@ -292,6 +300,7 @@ class ObjectService:
                 "fps": self.settings.fps,
                 "width": self.settings.width,
                 "faces": self.settings.faces,
+                "faceEmbeddings": w.config.embeddings,
                 "motion": w.motion,
                 "framesReceived": s.get("framesReceived", 0),
                 "framesDropped": s.get("framesDropped", 0),

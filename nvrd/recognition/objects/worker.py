@@ -7,8 +7,9 @@ and counted), finds people, vehicles and bags (:class:`ObjectDetector`) and
 faces (:class:`FaceDetector`), follows them (:class:`ObjectTracker`) and,
 when a track ends, sends the object over the pipe: its type, likelihood,
 attributes (a vehicle's type and colours from its best crop, a person's bag,
-a face's gender and age group from its best crop)
-and the best crop as JPEG bytes; the server writes the file and publishes the
+a face's gender and age group from its best crop), the best crop as JPEG bytes
+and, for a face, the embedding of that crop (:class:`FaceEmbedder`, once per
+track, when ``embeddings`` is on); the server writes the file and publishes the
 event. Open tracks end, and are sent, when no picture came for
 ``idle_seconds`` (the server stopped the pictures: nothing moves) and when
 the worker stops. Counters go to the server every ``stats_seconds``. It runs
@@ -31,9 +32,11 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from nvrd.core.faces import pack
 from nvrd.media.frames.pictures import FrameInput, SharedFrames, take_orders
 from nvrd.recognition.objects.colour import vehicle_colours
 from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
+from nvrd.recognition.objects.embedding import FaceEmbedder, box_in_crop
 from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
@@ -45,6 +48,10 @@ log = logging.getLogger("nvrd.objects.worker")
 
 class Detector(Protocol):
     def detect(self, image: Any) -> list[Detection]: ...
+
+
+class Embedder(Protocol):
+    def embed(self, image: Any, box: Any) -> np.ndarray | None: ...
 
 
 @dataclass
@@ -128,10 +135,24 @@ def jpeg(crop: np.ndarray | None, quality: int) -> bytes | None:
     return data.tobytes() if ok else None
 
 
+def face_embedding(track: TrackedObject, embedder: Embedder | None, margin: float) -> bytes | None:
+    """The stored embedding of a face track's best crop (``margin``: the crop's)."""
+    if embedder is None or track.kind != "face" or track.crop is None:
+        return None
+    values = embedder.embed(track.crop, box_in_crop(track.best_box, margin))
+    return None if values is None else pack(values.tolist())
+
+
 def object_message(
-    config: ObjectWorkerConfig, track: TrackedObject, faces: FaceAttributeModel | None = None
+    config: ObjectWorkerConfig,
+    track: TrackedObject,
+    faces: FaceAttributeModel | None = None,
+    embedder: Embedder | None = None,
+    margin: float = 0.1,
 ) -> dict[str, Any]:
-    """What the server is told of an ended track (ids are the worker's own)."""
+    """What the server is told of an ended track (ids are the worker's own); a face's
+    gender and age when ``faces`` is given, its embedding when ``embedder`` is
+    (``margin``: the tracker's crop margin)."""
     return {
         "objId": track.obj_id,
         "parentId": track.parent_id,
@@ -142,6 +163,7 @@ def object_message(
         "timeEnd": track.time_end_ms,
         "hits": track.hits,
         "jpeg": jpeg(track.crop, config.jpeg_quality),
+        "embedding": face_embedding(track, embedder, margin),
     }
 
 
@@ -176,10 +198,17 @@ def detectors(config: ObjectWorkerConfig) -> list[Detector]:
     return found
 
 
-def _send(conn: Connection, an: Analyser, tracks: list[TrackedObject]) -> None:
+def embedder(config: ObjectWorkerConfig) -> Embedder | None:
+    return FaceEmbedder() if config.faces and config.embeddings else None
+
+
+def _send(
+    conn: Connection, an: Analyser, tracks: list[TrackedObject], faces: Embedder | None
+) -> None:
+    margin = an.tracker.settings.crop_margin
     for track in tracks:
         an.counters.objects += 1
-        conn.send(("object", object_message(an.config, track, an.faces)))
+        conn.send(("object", object_message(an.config, track, an.faces, faces, margin)))
 
 
 def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> None:
@@ -192,6 +221,7 @@ def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> N
     frames = SharedFrames(notified.fileno())
     faces = FaceAttributeModel() if config.faces else None
     an = Analyser(config, frames, detectors(config), faces)
+    embeddings = embedder(config)
     started = time.monotonic()
     next_stats = 0.0
     conn.send(("ready", {"pid": os.getpid()}))
@@ -199,11 +229,11 @@ def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> N
         while os.getppid() == parent:
             if not take_orders(conn, frames):
                 break
-            _send(conn, an, an.step())
+            _send(conn, an, an.step(), embeddings)
             if time.monotonic() >= next_stats:
                 conn.send(("stats", stats_message(an, started)))
                 next_stats = time.monotonic() + config.stats_seconds
-        _send(conn, an, an.tracker.flush())
+        _send(conn, an, an.tracker.flush(), embeddings)
         conn.send(("stats", stats_message(an, started)))
     except (BrokenPipeError, EOFError) as exc:  # the server is gone, or closed the pipe
         log.warning("objects worker: the server's pipe closed (%r)", exc)

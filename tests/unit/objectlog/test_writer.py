@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Sequence
 
 from nvrd.core.clock import FakeClock
+from nvrd.core.faces import pack
 from nvrd.core.supervisor import Supervisor
 from nvrd.events.bus import EventBus
 from nvrd.events.types import ObjectSeen
@@ -70,6 +71,23 @@ async def test_every_event_is_stored_in_order(db: Database) -> None:
     assert page[3].likelihood == 90.0 and page[3].image == "objects/1/2026-01-01/1003-3.jpg"
     total, _ = await store.search(ObjectQuery(tags=["vehicle.color=red"], chids=[2]))
     assert total == 25
+    assert page[3].embedding is None
+
+
+async def test_a_faces_embedding_is_stored(db: Database) -> None:
+    bus, clock = EventBus(), FakeClock()
+    store = ObjectLogStore(db.engine)
+    writer = ObjectLogWriter(bus, store, clock)
+    writer.open()
+    values = pack([i / 128 for i in range(128)])
+    bus.publish(ObjectSeen(at_ms=5, chid=1, obj_id=1, type="face", embedding=values))
+    sup = Supervisor(clock)
+    task = sup.spawn("object-log", writer.run)
+    await settle(lambda: writer.written == 1)
+    await writer.stop()
+    await task.join()
+    _, page = await store.search(ObjectQuery())
+    assert [r.embedding for r in page] == [values]
 
 
 async def test_failures_are_retried_without_loss(db: Database) -> None:

@@ -215,6 +215,23 @@ async def test_an_ended_track_is_one_event_with_its_crop(tmp_path: Path) -> None
     saved = cv2.imread(str(tmp_path / human.image))
     assert saved is not None and saved.shape == (200, 100, 3)
     assert not list(tmp_path.rglob("*.part"))
+    assert face.embedding is None  # no embedder
+
+
+async def test_a_faces_embedding_goes_with_its_event_unless_switched_off(
+    tmp_path: Path,
+) -> None:
+    events: list[Event] = []
+    svc = service(tmp_path, events, channels=[1, 2], face_embeddings_off=[2])
+    assert svc.worker_config(1).embeddings and not svc.worker_config(2).embeddings
+    off = service(tmp_path, [], channels=[1], faces=False)
+    assert not off.worker_config(1).embeddings
+    w = _Worker(1, svc.worker_config(1))
+    message = object_message(ObjectWorkerConfig(1, 2), ended("face", 1, None, None))
+    message["embedding"] = bytes(range(256)) * 2
+    svc._object(w, message)
+    await asyncio.gather(*svc._pending)
+    assert [e.embedding for e in events if isinstance(e, ObjectSeen)] == [message["embedding"]]
 
 
 async def test_a_crop_that_cannot_be_written_is_reported_and_the_event_still_goes(

@@ -12,10 +12,12 @@ import cv2
 import numpy as np
 import pytest
 
+from nvrd.core.faces import unpack
 from nvrd.media.frames.pictures import SharedFrames
 from nvrd.media.frames.shared import SharedFrameWriter
 from nvrd.recognition.geometry import Box
 from nvrd.recognition.objects.faceattrs import FaceAttributeModel
+from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import TrackedObject
 from nvrd.recognition.objects.worker import (
@@ -23,9 +25,11 @@ from nvrd.recognition.objects.worker import (
     Detector,
     attributes,
     detectors,
+    embedder,
     object_message,
     stats_message,
 )
+from tests.support.faces import photo
 from tests.support.pictures import background, face_crop, picture, walk_frame, walker
 
 W, H = 960, 540
@@ -156,6 +160,7 @@ def test_attributes_list_only_what_was_found() -> None:
     assert attributes(track("face"), 2) == {}
     config = ObjectWorkerConfig(chid=1, fps=2)
     assert object_message(config, track("human"))["jpeg"] is None  # no crop, no picture
+    assert object_message(config, track("face"))["embedding"] is None  # no embedder
     assert object_message(config, track("human", np.zeros((0, 0, 3), np.uint8)))["jpeg"] is None
 
 
@@ -168,3 +173,29 @@ def test_a_faces_attributes_come_from_its_best_crop() -> None:
     config = ObjectWorkerConfig(chid=1, fps=2)
     msg = object_message(config, track("face", crop), model)
     assert msg["attributes"] == {"gender": "female", "age": "adult"}
+
+
+def test_a_faces_embedding_is_that_of_the_cameraman_once_per_track(
+    pictures: Pictures, models: list[Detector]
+) -> None:
+    config = ObjectWorkerConfig(chid=1, fps=2)
+    faces = embedder(config)
+    assert faces is not None
+    assert embedder(ObjectWorkerConfig(chid=1, fps=2, embeddings=False)) is None
+    assert embedder(ObjectWorkerConfig(chid=1, fps=2, faces=False)) is None
+    an = Analyser(config, pictures.frames, models)
+    ended: list[TrackedObject] = []
+    for i, frame in enumerate([*walking(8), *[empty()] * 7]):
+        pictures.send(frame, 4_000_000 + 500 * i)
+        ended += an.step(timeout=2)
+    msgs = {t.kind: object_message(config, t, embedder=faces, margin=0.1) for t in ended}
+    assert msgs["human"]["embedding"] is None
+    values = np.asarray(unpack(msgs["face"]["embedding"]), np.float32)
+    known = {}
+    for name in ("camera.png", "astronaut.png", "obama.jpg", "biden.jpg"):
+        image = picture(name) if name == "camera.png" else photo(name)
+        box = FaceDetector().detect(image)[0].box
+        found = faces.embed(image, box)
+        assert found is not None
+        known[name] = float(np.linalg.norm(values - found))
+    assert min(known, key=known.__getitem__) == "camera.png", known
