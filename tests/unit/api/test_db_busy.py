@@ -143,8 +143,8 @@ async def test_is_busy_on_postgresql_when_a_lock_is_held_longer_than_the_wait(
 def test_a_held_postgresql_lock_answers_503_and_loses_nothing(
     harness: Callable[..., AppHarness], pg_url: str
 ) -> None:
-    config = {**CONFIG, "server": {**CONFIG["server"], "database_url": pg_url}}
-    app = harness(users=[ADMIN, VIEWER], **config)
+    server = {"timezone": "UTC", "database_busy_ms": 200, "database_url": pg_url}
+    app = harness(users=[ADMIN, VIEWER], **{**CONFIG, "server": server})
     with app.client() as c:
         c.auth = (VIEWER[0], VIEWER[1])
         assert c.post("/api/push", json=lpr("A1")).status_code == 200
