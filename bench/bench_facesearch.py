@@ -21,6 +21,7 @@ Environment: ``NVRD_BENCH_FACES``, ``NVRD_BENCH_QUERIES`` (default 200).
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import statistics
 import tempfile
@@ -33,7 +34,7 @@ import cv2
 import numpy as np
 
 from nvrd.core.faces import DEFAULT_THRESHOLD, max_distance, pack
-from nvrd.objectlog.faceindex import FaceIndex, FaceQuery
+from nvrd.objectlog.faceindex import FaceHit, FaceIndex, FaceQuery
 from nvrd.recognition.objects.embedding import FaceEmbedder
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.store.db import Database
@@ -63,11 +64,12 @@ def altered(image: np.ndarray, face_height: int) -> dict[str, np.ndarray]:
     canvas = np.full((max(small.shape[0], 240), max(small.shape[1], 320), 3), 90, np.uint8)
     canvas[: small.shape[0], : small.shape[1]] = small
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 30])
-    assert ok
+    coarse = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    assert ok and coarse is not None
     return {
         "mirrored": np.ascontiguousarray(image[:, ::-1]),
         "48px": canvas,
-        "jpeg30": cv2.imdecode(data, cv2.IMREAD_COLOR),
+        "jpeg30": coarse,
     }
 
 
@@ -196,7 +198,9 @@ async def searches(
         "two channels": FaceQuery(probe, limit, chids=[1, 2]),
     }
     for name, q in cases.items():
-        print(f"search {name:30s} {figures(await timed(lambda q=q: index.search(q), queries))}")
+        print(
+            f"search {name:30s} {figures(await timed(functools.partial(index.search, q), queries))}"
+        )
 
     async def with_rows() -> None:
         _, hits = await index.search(cases["all faces, threshold 1"])
@@ -206,7 +210,7 @@ async def searches(
 
 
 async def ranks(index: FaceIndex, tried: list[tuple[str, str, np.ndarray]]) -> list[Any]:
-    out = []
+    out: list[tuple[str, str, FaceHit | None]] = []
     for person, name, values in tried:
         if not len(values):
             out.append((person, name, None))

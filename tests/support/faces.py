@@ -61,10 +61,10 @@ def photo(name: str) -> np.ndarray:
     if name == "astronaut.png":
         image = picture("astronaut.png")
         return np.asarray(image[:, :, :3])
-    image = cv2.imread(str(photo_path(name)), cv2.IMREAD_COLOR)
-    if image is None:
+    read = cv2.imread(str(photo_path(name)), cv2.IMREAD_COLOR)
+    if read is None:
         raise PhotosMissing(f"{PHOTOS / name} is unreadable")
-    return np.asarray(image)
+    return np.asarray(read)
 
 
 def side_by_side(*names: str, height: int = 600) -> np.ndarray:

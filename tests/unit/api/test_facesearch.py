@@ -56,10 +56,11 @@ def seen(obj: int) -> ObjectSeen:
 def client(module_harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
     app = module_harness(users=[ADMIN, VIEWER, PLATES_ONLY], objects={"keep_days": 36_600})
     with app.client() as c:
+        assert c.portal is not None
         c.auth = VIEWER[:2]
         svc = app.app.state.services
         for obj in STORED:
-            c.portal.call(svc.bus.publish, seen(obj))  # type: ignore[union-attr]
+            c.portal.call(svc.bus.publish, seen(obj))
         c.portal.call(  # a human has no embedding and is never found
             svc.bus.publish, ObjectSeen(at_ms=T0, chid=1, obj_id=9, type="human")
         )
@@ -225,18 +226,18 @@ def test_damaged_and_random_photos_are_400_or_answered_never_a_failure(
 
     rng = random.Random(11)
     image = cv2.imdecode(np.frombuffer(photo_bytes("obama2.jpg"), np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
     small = jpeg(cv2.resize(image, (313, 600)))
     ok, png = cv2.imencode(".png", cv2.resize(image, (156, 300)))
     assert ok
     cases: list[tuple[str, bytes]] = []
     for _ in range(12):
         for ctype, base in (("image/jpeg", small), ("image/png", png.tobytes())):
-            data = bytearray(base)
+            broken = bytearray(base)
             for _ in range(rng.randint(1, 40)):  # flipped bytes, some in the headers
-                data[rng.randrange(min(len(data), 600 if rng.random() < 0.5 else len(data)))] ^= (
-                    rng.randrange(1, 256)
-                )
-            cases.append((ctype, bytes(data[: rng.randint(10, len(data))])))
+                at = rng.randrange(min(len(broken), 600 if rng.random() < 0.5 else len(broken)))
+                broken[at] ^= rng.randrange(1, 256)
+            cases.append((ctype, bytes(broken[: rng.randint(10, len(broken))])))
         cases.append((rng.choice(["image/jpeg", "image/png"]), rng.randbytes(rng.randint(1, 5000))))
     seen = set()
     for ctype, data in cases:

@@ -48,7 +48,8 @@ async def test_a_slow_photo_is_given_up_and_the_helper_started_again() -> None:
 
 
 async def test_a_failure_in_the_helper_is_reported_not_raised() -> None:
-    faces = PhotoFaces(SystemClock(), read=int)  # int(b"...") fails in the helper
+    # int(b"...") fails in the helper: a reader of the wrong type on purpose
+    faces = PhotoFaces(SystemClock(), read=int)  # type: ignore[arg-type]
     try:
         with pytest.raises(PhotoFailed, match="ValueError"):
             await faces.face(b"no number")
