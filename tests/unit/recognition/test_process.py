@@ -7,17 +7,23 @@ import logging
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
 import pytest
 
+from nvrd.media.frames.feed import PictureFeed
 from nvrd.recognition.pipe import MessagePipe, frame
 from nvrd.recognition.process import WorkerProcess
 
 
 def never(*args: Any) -> None:
     raise AssertionError("not started here")
+
+
+def no_feed(notify_fd: int, on_block: Callable[[str], None]) -> PictureFeed:
+    raise AssertionError("no pictures here")
 
 
 async def test_a_message_that_fails_is_no_dead_worker_and_eof_is(
@@ -31,7 +37,7 @@ async def test_a_message_that_fails_is_no_dead_worker_and_eof_is(
         got.append(kind)
 
     log = logging.getLogger("test.process")
-    proc = WorkerProcess("test worker", "t", never, (), never, on_message, log, {})
+    proc = WorkerProcess("test worker", "t", never, (), no_feed, on_message, log, {})
     server, worker = multiprocessing.Pipe()
     proc.pipe = MessagePipe(server, proc._received, proc._pipe_ended)
     worker.send(("ready", {}))

@@ -31,7 +31,9 @@ PAINTS: dict[str, tuple[int, int, int]] = {
 }
 
 
-def vehicle(paint: tuple[int, int, int], seed: int = 0, size: tuple[int, int] = (180, 320)):
+def vehicle(
+    paint: tuple[int, int, int], seed: int = 0, size: tuple[int, int] = (180, 320)
+) -> np.ndarray:
     """A side view: the body painted, a dark window band, two tyres, road at the bottom,
     noise of a camera sensor."""
     h, w = size

@@ -10,6 +10,7 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -24,6 +25,7 @@ from nvrd.recognition.geometry import Box
 from nvrd.recognition.objects.service import ObjectService, _Worker, crop_name, write_file
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import TrackedObject
+from nvrd.recognition.objects.types import Kind
 from nvrd.recognition.objects.worker import object_message
 from nvrd.store.channels import Channel
 
@@ -51,7 +53,7 @@ def service(
     reported: list[str] | None = None,
     store: Channels | None = None,
     motion: Callable[[], dict[int, bool]] = dict,
-    **settings: object,
+    **settings: Any,  # [objects] settings, checked by ObjectSettings
 ) -> ObjectService:
     clock = SystemClock()
     sink = reported if reported is not None else []
@@ -173,7 +175,7 @@ def test_the_motion_gate_follows_the_channel(tmp_path: Path) -> None:
     assert not feed.paused
 
 
-def ended(kind: str, obj_id: int, parent: int | None, crop: np.ndarray | None) -> TrackedObject:
+def ended(kind: Kind, obj_id: int, parent: int | None, crop: np.ndarray | None) -> TrackedObject:
     box: Box = (0, 0, 100, 200)
     return TrackedObject(
         obj_id,

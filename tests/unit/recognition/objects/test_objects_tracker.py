@@ -26,7 +26,9 @@ def person(x: int, y: int = 100, w: int = 60, h: int = 160, score: float = 0.9) 
     return det("human", (x, y, x + w, y + h), score)
 
 
-def run(tracker: ObjectTracker, frames: list[list[Detection]], t0: int = 0, step: int = 500):
+def run(
+    tracker: ObjectTracker, frames: list[list[Detection]], t0: int = 0, step: int = 500
+) -> tuple[list[TrackedObject], list[TrackedObject]]:
     started: list[TrackedObject] = []
     ended: list[TrackedObject] = []
     for i, detections in enumerate(frames):

@@ -4,9 +4,11 @@ end (or when the pictures stop), with the attributes found and a JPEG of the bes
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import cv2
 import numpy as np
@@ -20,6 +22,7 @@ from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import TrackedObject
+from nvrd.recognition.objects.types import Kind
 from nvrd.recognition.objects.worker import (
     Analyser,
     Detector,
@@ -136,14 +139,21 @@ def test_newer_pictures_win_and_the_older_are_counted_as_dropped(
     assert (c.received, c.dropped) == (4, 3)
 
 
-def track(kind: str, crop: np.ndarray | None = None, **kw: object) -> TrackedObject:
+def track(kind: Kind, crop: np.ndarray | None = None, **kw: Any) -> TrackedObject:
+    """A track that ended, with ``kw`` replacing its fields."""
     box: Box = (0, 0, 100, 100)
-    base: dict[str, object] = dict(
-        obj_id=1, kind=kind, box=box, score=0.9, best_box=box, time_begin_ms=0, time_end_ms=1
+    base = TrackedObject(
+        obj_id=1,
+        kind=kind,
+        box=box,
+        score=0.9,
+        best_box=box,
+        time_begin_ms=0,
+        time_end_ms=1,
+        hits=4,
+        crop=crop,
     )
-    base.update(hits=4, crop=crop)
-    base.update(kw)
-    return TrackedObject(**base)
+    return dataclasses.replace(base, **kw)
 
 
 def test_attributes_list_only_what_was_found() -> None:
