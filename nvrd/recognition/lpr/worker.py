@@ -13,13 +13,12 @@ It exits when asked to, or when the server process is gone.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import resource
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -28,29 +27,23 @@ import cv2
 import numpy as np
 
 from nvrd.core.plates import parse_formats
-from nvrd.media.frames.pictures import FrameInput, SharedFrames, take_orders
+from nvrd.media.frames.pictures import FrameInput, SharedFrames
 from nvrd.recognition.geometry import Box, zone_pixels
 from nvrd.recognition.lpr.hangul import HangulReader
 from nvrd.recognition.lpr.reader import PlateReader
 from nvrd.recognition.lpr.settings import WorkerConfig
 from nvrd.recognition.lpr.tracker import Passage, PassageTracker, Read
+from nvrd.recognition.workerloop import FrameCounters, Message, serve
 
 log = logging.getLogger("nvrd.lpr.worker")
 
 
 @dataclass
-class Counters:
-    analysed: int = 0
+class Counters(FrameCounters):
     skipped: int = 0
     reads: int = 0
     passages: int = 0
-    busy_seconds: float = 0.0
-    last_lag_ms: int = 0
-    max_lag_ms: int = 0
     last_read_ms: int | None = None
-    last_frame_ms: int | None = None
-    frame_size: tuple[int, int] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Recogniser:
@@ -71,22 +64,18 @@ class Recogniser:
         if frame is None:
             return self.tracker.expire(now_ms)
         c = self.counters
+        c.seen(frame)
         height, width = frame.image.shape[:2]
-        c.frame_size = (width, height)
-        c.last_frame_ms = frame.time_ms
         zone = zone_pixels(self.config.zone, width, height)
         if not self._worth_looking(frame.image, zone):
             c.skipped += 1
             return self.tracker.expire(frame.time_ms)
         started = time.perf_counter()
         plates = self.reader.read(frame.image, zone)
-        c.busy_seconds += time.perf_counter() - started
-        c.analysed += 1
+        c.analysed_one(frame, time.perf_counter() - started)
         c.reads += len(plates)
         if plates:
             c.last_read_ms = frame.time_ms
-        lag = max(0, time.time_ns() // 1_000_000 - frame.time_ms)
-        c.last_lag_ms, c.max_lag_ms = lag, max(c.max_lag_ms, lag)
         reads = [Read(p.text, p.score, p.box, frame.time_ms, p.crop) for p in plates]
         out = self.tracker.update(frame.time_ms, reads)
         c.passages += sum(1 for p in out if p.kind != "left")
@@ -153,56 +142,47 @@ def passage_message(config: WorkerConfig, passage: Passage, images: list[str]) -
 
 
 def stats_message(rec: Recogniser, started: float) -> dict[str, Any]:
-    feed = rec.frames.counters()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     c = rec.counters
     return {
-        "framesReceived": feed.received,
-        "framesDropped": feed.dropped,
-        "framesTorn": feed.torn,
-        "framesAnalysed": c.analysed,
+        **c.figures(rec.frames.counters(), started),
         "framesSkipped": c.skipped,
         "reads": c.reads,
         "passages": c.passages,
-        "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 3),
-        "busySeconds": round(c.busy_seconds, 3),
-        "uptimeSeconds": round(time.monotonic() - started, 3),
-        "lagMs": c.last_lag_ms,
-        "maxLagMs": c.max_lag_ms,
-        "lastFrameMs": c.last_frame_ms,
         "lastReadMs": c.last_read_ms,
-        "frameSize": list(c.frame_size) if c.frame_size else None,
     }
+
+
+class PlateAnalysis:
+    """The recogniser as the worker's main loop drives it: passages become messages, with
+    their plate images written first."""
+
+    def __init__(self, rec: Recogniser) -> None:
+        self.rec = rec
+
+    def step(self) -> list[Message]:
+        return self.messages(self.rec.step())
+
+    def finish(self) -> list[Message]:
+        return self.messages(self.rec.tracker.expire(0, everything=True))
+
+    def stats(self, started: float) -> dict[str, Any]:
+        return stats_message(self.rec, started)
+
+    def messages(self, passages: list[Passage]) -> list[Message]:
+        config = self.rec.config
+        out: list[Message] = []
+        for passage in passages:
+            images = write_images(config, passage) if passage.kind != "left" else []
+            out.append(("passage", passage_message(config, passage, images)))
+        return out
+
+
+def build(config: WorkerConfig, frames: SharedFrames) -> PlateAnalysis:
+    """The models loaded, the recogniser of ``frames``."""
+    reader = PlateReader(parse_formats(config.formats), config.reader, HangulReader())
+    return PlateAnalysis(Recogniser(config, frames, reader))
 
 
 def run(conn: Connection, notified: Connection, config: WorkerConfig) -> None:
     """The worker process's main function (``notified``: the wake-up pipe of the pictures)."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    parent = os.getppid()
-    with contextlib.suppress(OSError):
-        os.nice(config.nice)
-    formats = parse_formats(config.formats)
-    reader = PlateReader(formats, config.reader, HangulReader())
-    frames = SharedFrames(notified.fileno())
-    rec = Recogniser(config, frames, reader)
-    started = time.monotonic()
-    next_stats = 0.0
-    conn.send(("ready", {"pid": os.getpid()}))
-    try:
-        while os.getppid() == parent:
-            if not take_orders(conn, frames):
-                break
-            for passage in rec.step():
-                images = write_images(config, passage) if passage.kind != "left" else []
-                conn.send(("passage", passage_message(config, passage, images)))
-            if time.monotonic() >= next_stats:
-                conn.send(("stats", stats_message(rec, started)))
-                next_stats = time.monotonic() + config.stats_seconds
-        for passage in rec.tracker.expire(0, everything=True):
-            images = write_images(config, passage) if passage.kind != "left" else []
-            conn.send(("passage", passage_message(config, passage, images)))
-    except (BrokenPipeError, EOFError, OSError):
-        pass
-    finally:
-        frames.close()
-        notified.close()
+    serve(conn, notified, "lpr worker", config.nice, config.stats_seconds, partial(build, config))

@@ -7,23 +7,20 @@ and counted), finds people, vehicles and bags (:class:`ObjectDetector`) and
 faces (:class:`FaceDetector`), follows them (:class:`ObjectTracker`) and,
 when a track ends, sends the object over the pipe: its type, likelihood,
 attributes (a vehicle's type and colours from its best crop, a person's bag,
-a face's gender and age group from its best crop), the best crop as JPEG bytes
+a face's gender and age group from its best crop, a person's gender from its
+face's), the best crop as JPEG bytes
 and, for a face, the embedding of that crop (:class:`FaceEmbedder`, once per
 track, when ``embeddings`` is on); the server writes the file and publishes the
 event. Open tracks end, and are sent, when no picture came for
 ``idle_seconds`` (the server stopped the pictures: nothing moves) and when
-the worker stops. Counters go to the server every ``stats_seconds``. It runs
-at a lower priority (``nice``) than the server, and exits when asked to or
-when the server process is gone.
+the worker stops. Counters go to the server every ``stats_seconds``; the
+main loop is the one every worker shares (:func:`~nvrd.recognition.workerloop.serve`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import faulthandler
+import functools
 import logging
-import os
-import resource
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -33,7 +30,7 @@ import cv2
 import numpy as np
 
 from nvrd.core.faces import pack
-from nvrd.media.frames.pictures import FrameInput, SharedFrames, take_orders
+from nvrd.media.frames.pictures import FrameInput, SharedFrames
 from nvrd.recognition.objects.colour import vehicle_colours
 from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
 from nvrd.recognition.objects.embedding import FaceEmbedder, box_in_crop
@@ -42,8 +39,12 @@ from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
 from nvrd.recognition.objects.types import Detection
+from nvrd.recognition.workerloop import FrameCounters, Message, serve
 
 log = logging.getLogger("nvrd.objects.worker")
+
+#: people whose face's gender waits for their track to end, at most
+MAX_PENDING_GENDERS = 1000
 
 
 class Detector(Protocol):
@@ -55,16 +56,10 @@ class Embedder(Protocol):
 
 
 @dataclass
-class Counters:
-    analysed: int = 0
+class Counters(FrameCounters):
     detections: int = 0
     objects: int = 0
-    busy_seconds: float = 0.0
     last_ms_per_frame: float = 0.0
-    last_lag_ms: int = 0
-    max_lag_ms: int = 0
-    last_frame_ms: int | None = None
-    frame_size: tuple[int, int] | None = None
 
 
 class Analyser:
@@ -94,18 +89,14 @@ class Analyser:
             return []
         self._last_frame = time.monotonic()
         c = self.counters
-        height, width = frame.image.shape[:2]
-        c.frame_size, c.last_frame_ms = (width, height), frame.time_ms
+        c.seen(frame)
         started = time.perf_counter()
         found = [d for detector in self.detectors for d in detector.detect(frame.image)]
         update = self.tracker.update(frame.time_ms, found, frame.image)
         spent = time.perf_counter() - started
-        c.busy_seconds += spent
+        c.analysed_one(frame, spent)
         c.last_ms_per_frame = round(spent * 1000, 1)
-        c.analysed += 1
         c.detections += len(found)
-        lag = max(0, time.time_ns() // 1_000_000 - frame.time_ms)
-        c.last_lag_ms, c.max_lag_ms = lag, max(c.max_lag_ms, lag)
         return update.ended
 
 
@@ -168,26 +159,14 @@ def object_message(
 
 
 def stats_message(an: Analyser, started: float) -> dict[str, Any]:
-    feed = an.frames.counters()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     c = an.counters
     return {
-        "framesReceived": feed.received,
-        "framesDropped": feed.dropped,
-        "framesTorn": feed.torn,
-        "framesAnalysed": c.analysed,
+        **c.figures(an.frames.counters(), started),
         "detections": c.detections,
         "objects": c.objects,
         "openTracks": len(an.tracker.tracks),
         "msPerFrame": round(1000 * c.busy_seconds / c.analysed, 1) if c.analysed else 0.0,
         "lastMsPerFrame": c.last_ms_per_frame,
-        "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 3),
-        "busySeconds": round(c.busy_seconds, 3),
-        "uptimeSeconds": round(time.monotonic() - started, 3),
-        "lagMs": c.last_lag_ms,
-        "maxLagMs": c.max_lag_ms,
-        "lastFrameMs": c.last_frame_ms,
-        "frameSize": list(c.frame_size) if c.frame_size else None,
     }
 
 
@@ -202,44 +181,57 @@ def embedder(config: ObjectWorkerConfig) -> Embedder | None:
     return FaceEmbedder() if config.faces and config.embeddings else None
 
 
-def _send(
-    conn: Connection, an: Analyser, tracks: list[TrackedObject], faces: Embedder | None
-) -> None:
-    margin = an.tracker.settings.crop_margin
-    for track in tracks:
-        an.counters.objects += 1
-        conn.send(("object", object_message(an.config, track, an.faces, faces, margin)))
+class ObjectAnalysis:
+    """The worker's analysis as its main loop drives it: ended tracks become messages. A
+    person gets the gender of its face (``parentId``) when the face's track ended first
+    or with it."""
+
+    def __init__(self, an: Analyser, embedder: Embedder | None) -> None:
+        self.an = an
+        self.embedder = embedder
+        #: person objId -> the gender of its face, until the person's track ends
+        self._genders: dict[int, str] = {}
+
+    def step(self) -> list[Message]:
+        return self.messages(self.an.step())
+
+    def finish(self) -> list[Message]:
+        return self.messages(self.an.tracker.flush())
+
+    def stats(self, started: float) -> dict[str, Any]:
+        return stats_message(self.an, started)
+
+    def messages(self, tracks: list[TrackedObject]) -> list[Message]:
+        an, margin = self.an, self.an.tracker.settings.crop_margin
+        out: list[Message] = []
+        for track in sorted(tracks, key=lambda t: t.kind != "face"):  # faces first
+            an.counters.objects += 1
+            body = object_message(an.config, track, an.faces, self.embedder, margin)
+            gender = body["attributes"].get("gender")
+            if track.kind == "face" and track.parent_id is not None and gender:
+                self._genders[track.parent_id] = gender
+            elif track.kind == "human" and track.obj_id in self._genders:
+                body["attributes"]["gender"] = self._genders.pop(track.obj_id)
+            out.append(("object", body))
+        if len(self._genders) > MAX_PENDING_GENDERS:  # people that never ended: forget
+            for obj_id in sorted(self._genders)[: len(self._genders) - MAX_PENDING_GENDERS]:
+                del self._genders[obj_id]
+        return out
+
+
+def build(config: ObjectWorkerConfig, frames: SharedFrames) -> ObjectAnalysis:
+    """The models loaded, the analysis of ``frames``."""
+    faces = FaceAttributeModel() if config.faces else None
+    return ObjectAnalysis(Analyser(config, frames, detectors(config), faces), embedder(config))
 
 
 def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> None:
     """The worker process's main function (``notified``: the wake-up pipe of the pictures)."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    faulthandler.enable()  # a crash in the models' native code leaves its Python stack
-    parent = os.getppid()
-    with contextlib.suppress(OSError):
-        os.nice(config.nice)
-    frames = SharedFrames(notified.fileno())
-    faces = FaceAttributeModel() if config.faces else None
-    an = Analyser(config, frames, detectors(config), faces)
-    embeddings = embedder(config)
-    started = time.monotonic()
-    next_stats = 0.0
-    conn.send(("ready", {"pid": os.getpid()}))
-    try:
-        while os.getppid() == parent:
-            if not take_orders(conn, frames):
-                break
-            _send(conn, an, an.step(), embeddings)
-            if time.monotonic() >= next_stats:
-                conn.send(("stats", stats_message(an, started)))
-                next_stats = time.monotonic() + config.stats_seconds
-        _send(conn, an, an.tracker.flush(), embeddings)
-        conn.send(("stats", stats_message(an, started)))
-    except (BrokenPipeError, EOFError) as exc:  # the server is gone, or closed the pipe
-        log.warning("objects worker: the server's pipe closed (%r)", exc)
-    except OSError:
-        log.exception("objects worker: stopping")
-        raise
-    finally:
-        frames.close()
-        notified.close()
+    serve(
+        conn,
+        notified,
+        "objects worker",
+        config.nice,
+        config.stats_seconds,
+        functools.partial(build, config),
+    )

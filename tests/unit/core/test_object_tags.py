@@ -59,5 +59,5 @@ def test_crop_paths() -> None:
 
 def test_detected_attributes_are_what_the_models_give() -> None:
     assert set(DETECTED_ATTRIBUTES["face"]) == {"age", "gender"}
-    assert set(DETECTED_ATTRIBUTES["human"]) == {"bag"}
+    assert set(DETECTED_ATTRIBUTES["human"]) == {"bag", "gender"}
     assert DETECTED_ATTRIBUTES["vehicle"] == OBJECT_ATTRIBUTES["vehicle"]

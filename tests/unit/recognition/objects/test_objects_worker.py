@@ -26,6 +26,7 @@ from nvrd.recognition.objects.types import Kind
 from nvrd.recognition.objects.worker import (
     Analyser,
     Detector,
+    ObjectAnalysis,
     attributes,
     detectors,
     embedder,
@@ -209,3 +210,21 @@ def test_a_faces_embedding_is_that_of_the_cameraman_once_per_track(
         assert found is not None
         known[name] = float(np.linalg.norm(values - found))
     assert min(known, key=known.__getitem__) == "camera.png", known
+
+
+def test_a_person_gets_the_gender_of_its_face(pictures: Pictures, models: list[Detector]) -> None:
+    config = ObjectWorkerConfig(chid=1, fps=2)
+    an = ObjectAnalysis(Analyser(config, pictures.frames, models, FaceAttributeModel()), None)
+    her_face = track("face", face_crop(picture("astronaut.png")), obj_id=2, parent_id=1)
+    together = an.messages([track("human", obj_id=1), her_face])  # the person listed first
+    kinds = {body["type"]: body for _, body in together}
+    assert kinds["face"]["attributes"]["gender"] == "female"
+    assert kinds["human"]["attributes"] == {"gender": "female"}
+    # the face ended first: the person gets it when its own track ends
+    assert an.messages([dataclasses.replace(her_face, obj_id=4, parent_id=3)])
+    ((_, later),) = an.messages([track("human", obj_id=3, bag_hits=4)])
+    assert later["attributes"] == {"bag": True, "gender": "female"}
+    # no face, or a face of another person: no gender
+    ((_, alone),) = an.messages([track("human", obj_id=5)])
+    assert alone["attributes"] == {}
+    assert an.an.counters.objects == 5
