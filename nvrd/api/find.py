@@ -22,17 +22,13 @@ from nvrd.api.objects import object_search
 from nvrd.api.routing import api_route
 from nvrd.core import recbuckets as rb
 from nvrd.core.clock import ms_from_datetime
-from nvrd.core.errors import ApiError, Kind, bad_request
+from nvrd.core.errors import ApiError, bad_request
 from nvrd.core.params import parse_bool, parse_int_list
 from nvrd.core.rights import Right
 from nvrd.core.timefmt import format_iso, parse_time
 
 #: recMinutes: the longest window, in calendar days of the bucketing zone.
 MAX_MINUTE_DAYS = 3
-
-#: ``what=`` values of the guide that later work implements (answered 501).
-LATER = frozenset({"face"})
-
 
 @dataclass(frozen=True)
 class FindQuery:
@@ -156,7 +152,6 @@ WHAT_RIGHTS = {
     "carNo": Right.LPR,
     "similarCarNo": Right.LPR,
     "object": Right.PLAYBACK,
-    **{name: Right.PLAYBACK for name in sorted(LATER)},
 }
 
 
@@ -179,8 +174,6 @@ async def find(call: Call) -> Any:
     what = call.query.get("what")
     if what is None or what == "":
         raise bad_request("missingParam", name="what")
-    if what in LATER:
-        raise ApiError(Kind.NOT_IMPLEMENTED, "notYet", {"what": what})
     found = _WHAT.get(what)
     if found is None:
         raise bad_request("unknownWhat", value=what)

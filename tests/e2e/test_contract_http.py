@@ -102,7 +102,7 @@ def cases(files: list[Recorded]) -> list[Case]:
         ("/api/find", g, "/api/find?what=object", {}, 200),
         ("/api/find", g, "/api/find?what=object&objectType=human&topClothes=red,short", {}, 200),
         ("/api/find", g, "/api/find?what=object&gender=male", {}, 400),
-        ("/api/find", g, "/api/find?what=face", {}, 501),
+        ("/api/find", g, "/api/find?what=face", {}, 400),
         ("/api/vod", g, "/api/vod", {}, 200),
         ("/api/vod", g, "/api/vod?ch=1&nameonly", {}, 200),
         ("/api/vod", g, f"/api/vod?ch=1&when={t0}&duration=30s", {}, 200),

@@ -264,11 +264,10 @@ def test_find_bad_input(env: Env) -> None:
         check_error(env.get(f"/api/find?{q}"), 400)
 
 
-@pytest.mark.parametrize("what", ["face"])
-def test_find_later_whats_are_501(env: Env, what: str) -> None:
-    r = env.get(f"/api/find?what={what}")
-    check_error(r, 501)
-    assert r.json()["code"] == -10
+def test_find_what_face_is_no_what_of_find(env: Env) -> None:
+    r = env.get("/api/find?what=face")  # the face search is POST /api/searchFace
+    check_error(r, 400)
+    assert r.json()["code"] == -1
 
 
 def test_find_needs_sign_in_and_playback(env: Env) -> None:
