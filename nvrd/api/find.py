@@ -30,6 +30,7 @@ from nvrd.core.timefmt import format_iso, parse_time
 #: recMinutes: the longest window, in calendar days of the bucketing zone.
 MAX_MINUTE_DAYS = 3
 
+
 @dataclass(frozen=True)
 class FindQuery:
     chids: list[int] | None
