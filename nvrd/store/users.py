@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from nvrd.core.passwords import INTERACTIVE, Scrypt, verify_password
 from nvrd.core.rights import Right, decode_rights, encode_rights
-from nvrd.core.verified import VerifiedPasswords
 from nvrd.store.schema import users
 
 
@@ -56,16 +55,9 @@ def validate_uid(uid: str) -> str:
 
 
 class UserStore:
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        hasher: Scrypt = INTERACTIVE,
-        verified: VerifiedPasswords | None = None,
-    ):
+    def __init__(self, engine: AsyncEngine, hasher: Scrypt = INTERACTIVE):
         self._engine = engine
         self._hasher = hasher
-        #: passwords found right lately (a device signing in on every request)
-        self._verified = verified if verified is not None else VerifiedPasswords()
 
     async def add(
         self,
@@ -104,18 +96,12 @@ class UserStore:
         return _row_user(row) if row else None
 
     async def check_password(self, uid: str, password: str) -> User | None:
-        """The user if ``password`` is right; ``None`` otherwise (a wrong password, or an
-        unknown user, costs a whole check; a right one checked lately does not)."""
+        """The user if ``password`` is right; ``None`` otherwise (same cost either way)."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.uid == uid))).first()
-        if row is not None and self._verified.known(uid, password, row.password_hash):
-            return _row_user(row)
         stored = row.password_hash if row else self._hasher.dummy
         ok = await asyncio.to_thread(verify_password, password, stored)
-        if row is None or not ok:
-            return None
-        self._verified.remember(uid, password, row.password_hash)
-        return _row_user(row)
+        return _row_user(row) if (row and ok) else None
 
     async def set_password(self, uid: str, password: str) -> None:
         if not password:

@@ -51,35 +51,6 @@ async def test_users_crud(db: Database) -> None:
     assert await users.get("alice") is None
 
 
-async def test_a_right_password_checked_lately_costs_no_second_check(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import nvrd.store.users as users_module
-    from nvrd.core.passwords import verify_password as real
-
-    checks: list[str] = []
-
-    def counted(password: str, stored: str) -> bool:
-        checks.append(password)
-        return real(password, stored)
-
-    monkeypatch.setattr(users_module, "verify_password", counted)  # counts the real check
-    users = UserStore(db.engine)
-    await users.add("dev", "pw1", set(), now_ms=1)
-    assert await users.check_password("dev", "pw1") is not None
-    assert await users.check_password("dev", "pw1") is not None
-    assert checks == ["pw1"]
-    assert await users.check_password("dev", "nope") is None
-    assert await users.check_password("dev", "nope") is None  # a wrong one: every time
-    assert checks == ["pw1", "nope", "nope"]
-    await users.set_password("dev", "pw2")
-    assert await users.check_password("dev", "pw1") is None  # the old one, checked again
-    assert await users.check_password("dev", "pw2") is not None
-    assert checks == ["pw1", "nope", "nope", "pw1", "pw2"]
-    await users.remove("dev")
-    assert await users.check_password("dev", "pw2") is None
-
-
 @pytest.mark.parametrize("uid", ["", "a b", "a:b", "x" * 65, "tab\t"])
 async def test_bad_uids(db: Database, uid: str) -> None:
     with pytest.raises(ValueError):
