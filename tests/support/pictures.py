@@ -81,11 +81,10 @@ __all__ += ["walk_frame", "walker"]
 def face_crop(image: np.ndarray, margin: float = 0.1) -> np.ndarray:
     """The face as the tracker keeps it: the detector's box with a margin."""
     from nvrd.recognition.objects.faces import FaceDetector
+    from nvrd.recognition.objects.tracker import _crop
 
     found = FaceDetector().detect(image)
     assert len(found) == 1
-    box: Box = found[0].box
-    x0, y0, x1, y1 = box
-    mx, my = int((x1 - x0) * margin), int((y1 - y0) * margin)
-    h, w = image.shape[:2]
-    return image[max(0, y0 - my) : min(h, y1 + my), max(0, x0 - mx) : min(w, x1 + mx)]
+    cut = _crop(image, found[0].box, margin)
+    assert cut is not None
+    return cut[0]

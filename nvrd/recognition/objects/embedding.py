@@ -37,16 +37,6 @@ def _dlib() -> Any:
     return dlib
 
 
-def box_in_crop(box: Box, margin: float) -> Box:
-    """Where ``box`` lies in its crop grown by ``margin`` (the tracker's best crop:
-    the box plus ``margin`` of its size on each side, cut at the frame's top and
-    left edge)."""
-    x0, y0, x1, y1 = box
-    dx, dy = round((x1 - x0) * margin), round((y1 - y0) * margin)
-    ox, oy = max(0, x0 - dx), max(0, y0 - dy)
-    return (x0 - ox, y0 - oy, x1 - ox, y1 - oy)
-
-
 class FaceEmbedder:
     """Embeddings of faces in BGR pictures (loads both models once)."""
 

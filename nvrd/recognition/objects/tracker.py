@@ -90,6 +90,8 @@ class TrackedObject:
     bag_hits: int = 0
     #: the best detection's picture (BGR, with a margin), when frames were given
     crop: np.ndarray | None = field(default=None, compare=False, repr=False)
+    #: where ``best_box`` lies in ``crop`` (its pixels)
+    crop_box: Box | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class _Track:
     best_box: Box = (0, 0, 0, 0)
     quality: float = -1.0
     crop: np.ndarray | None = None
+    crop_box: Box | None = None
     hits: int = 0
     missed: int = 0
     votes: dict[VehicleType, float] = field(default_factory=dict)
@@ -145,10 +148,11 @@ class _Track:
         quality = det.score * area(det.box)
         if quality <= self.quality and (self.crop is not None or image is None):
             return
-        crop = _crop(image, det.box, margin) if image is not None else None
-        if (crop is not None, quality) <= (self.crop is not None, self.quality):
+        cut = _crop(image, det.box, margin) if image is not None else None
+        if (cut is not None, quality) <= (self.crop is not None, self.quality):
             return
-        self.quality, self.score, self.best_box, self.crop = quality, det.score, det.box, crop
+        self.quality, self.score, self.best_box = quality, det.score, det.box
+        self.crop, self.crop_box = cut if cut is not None else (None, None)
 
     def snapshot(self) -> TrackedObject:
         vehicle = max(self.votes.items(), key=lambda kv: kv[1])[0] if self.votes else None
@@ -165,19 +169,21 @@ class _Track:
             parent_id=self.parent_id,
             bag_hits=self.bag_hits,
             crop=self.crop,
+            crop_box=self.crop_box,
         )
 
 
-def _crop(image: np.ndarray, box: Box, margin: float) -> np.ndarray | None:
+def _crop(image: np.ndarray, box: Box, margin: float) -> tuple[np.ndarray, Box] | None:
     """The picture of ``box`` grown by ``margin`` of its size on each side, within the
-    frame; None when nothing of it is in the frame (a box of another frame size)."""
+    frame, and where ``box`` lies in it; None when nothing of it is in the frame (a box
+    of another frame size)."""
     h, w = image.shape[:2]
-    x0, y0, x1, y1 = box
-    dx, dy = round((x1 - x0) * margin), round((y1 - y0) * margin)
-    x0, y0, x1, y1 = clip((x0 - dx, y0 - dy, x1 + dx, y1 + dy), w, h)
+    bx0, by0, bx1, by1 = box
+    dx, dy = round((bx1 - bx0) * margin), round((by1 - by0) * margin)
+    x0, y0, x1, y1 = clip((bx0 - dx, by0 - dy, bx1 + dx, by1 + dy), w, h)
     if x1 <= x0 or y1 <= y0:
         return None
-    return image[y0:y1, x0:x1].copy()
+    return image[y0:y1, x0:x1].copy(), (bx0 - x0, by0 - y0, bx1 - x0, by1 - y0)
 
 
 def _affinity(track: Box, det: Box, s: TrackerSettings) -> float:

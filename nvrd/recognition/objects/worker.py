@@ -33,7 +33,7 @@ from nvrd.core.faces import pack
 from nvrd.media.frames.pictures import FrameInput, SharedFrames
 from nvrd.recognition.objects.colour import vehicle_colours
 from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
-from nvrd.recognition.objects.embedding import FaceEmbedder, box_in_crop
+from nvrd.recognition.objects.embedding import FaceEmbedder
 from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
@@ -126,11 +126,11 @@ def jpeg(crop: np.ndarray | None, quality: int) -> bytes | None:
     return data.tobytes() if ok else None
 
 
-def face_embedding(track: TrackedObject, embedder: Embedder | None, margin: float) -> bytes | None:
-    """The stored embedding of a face track's best crop (``margin``: the crop's)."""
-    if embedder is None or track.kind != "face" or track.crop is None:
+def face_embedding(track: TrackedObject, embedder: Embedder | None) -> bytes | None:
+    """The stored embedding of a face track's best crop."""
+    if embedder is None or track.kind != "face" or track.crop is None or not track.crop_box:
         return None
-    values = embedder.embed(track.crop, box_in_crop(track.best_box, margin))
+    values = embedder.embed(track.crop, track.crop_box)
     return None if values is None else pack(values.tolist())
 
 
@@ -139,11 +139,9 @@ def object_message(
     track: TrackedObject,
     faces: FaceAttributeModel | None = None,
     embedder: Embedder | None = None,
-    margin: float = 0.1,
 ) -> dict[str, Any]:
     """What the server is told of an ended track (ids are the worker's own); a face's
-    gender and age when ``faces`` is given, its embedding when ``embedder`` is
-    (``margin``: the tracker's crop margin)."""
+    gender and age when ``faces`` is given, its embedding when ``embedder`` is."""
     return {
         "objId": track.obj_id,
         "parentId": track.parent_id,
@@ -154,7 +152,7 @@ def object_message(
         "timeEnd": track.time_end_ms,
         "hits": track.hits,
         "jpeg": jpeg(track.crop, config.jpeg_quality),
-        "embedding": face_embedding(track, embedder, margin),
+        "embedding": face_embedding(track, embedder),
     }
 
 
@@ -202,11 +200,11 @@ class ObjectAnalysis:
         return stats_message(self.an, started)
 
     def messages(self, tracks: list[TrackedObject]) -> list[Message]:
-        an, margin = self.an, self.an.tracker.settings.crop_margin
+        an = self.an
         out: list[Message] = []
         for track in sorted(tracks, key=lambda t: t.kind != "face"):  # faces first
             an.counters.objects += 1
-            body = object_message(an.config, track, an.faces, self.embedder, margin)
+            body = object_message(an.config, track, an.faces, self.embedder)
             gender = body["attributes"].get("gender")
             if track.kind == "face" and track.parent_id is not None and gender:
                 self._genders[track.parent_id] = gender

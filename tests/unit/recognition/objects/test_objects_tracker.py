@@ -209,6 +209,7 @@ def test_the_crop_has_its_margin_within_the_frame() -> None:
         tracker.update(i, [edge], _frame(5))
     crop = tracker.tracks[0].crop
     assert crop is not None and crop.shape == (150, 125, 3)  # 570..720 x 0..125
+    assert tracker.tracks[0].crop_box == (0, 30, 100, 150)  # the box, in the crop
 
 
 def test_without_frames_there_is_no_crop() -> None:

@@ -199,7 +199,7 @@ def test_a_faces_embedding_is_that_of_the_cameraman_once_per_track(
     for i, frame in enumerate([*walking(8), *[empty()] * 7]):
         pictures.send(frame, 4_000_000 + 500 * i)
         ended += an.step(timeout=2)
-    msgs = {t.kind: object_message(config, t, embedder=faces, margin=0.1) for t in ended}
+    msgs = {t.kind: object_message(config, t, embedder=faces) for t in ended}
     assert msgs["human"]["embedding"] is None
     values = np.asarray(unpack(msgs["face"]["embedding"]), np.float32)
     known = {}
