@@ -240,10 +240,7 @@ class ObjectLogStore:
         return {int(r.id): _record(r) for r in rows}
 
     async def get(self, entry_id: int) -> ObjectRecord | None:
-        async with self._engine.connect() as conn:
-            query = select(object_log).where(object_log.c.id == entry_id)
-            row = (await conn.execute(query)).first()
-        return _record(row) if row is not None else None
+        return (await self.get_many([entry_id])).get(entry_id)
 
 
 async def _count(conn: AsyncConnection, query: Select[Any], q: ObjectQuery) -> int | None:
