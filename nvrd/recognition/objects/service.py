@@ -169,6 +169,7 @@ class ObjectService:
         return ObjectWorkerConfig(
             chid=chid,
             fps=s.fps,
+            models_dir=str(s.models_dir),
             faces=s.faces,
             embeddings=s.faces and chid not in s.face_embeddings_off,
             nice=s.nice,

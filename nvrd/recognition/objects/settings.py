@@ -11,6 +11,8 @@ from dataclasses import dataclass
 class ObjectWorkerConfig:
     chid: int
     fps: float
+    #: where the converted models are (``[objects] models_dir``)
+    models_dir: str = ".cache/models"
     #: look for faces too
     faces: bool = True
     #: the embedding of each face's best crop goes with the face (for ``/api/searchFace``)
