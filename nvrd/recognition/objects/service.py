@@ -43,6 +43,7 @@ from nvrd.config import ObjectSettings
 from nvrd.core.supervisor import Supervisor
 from nvrd.events.types import Event, ObjectSeen
 from nvrd.media.frames.feed import ChannelFrames, PictureFeed
+from nvrd.recognition.objects.models import check_prepared
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.process import ChannelList, WorkerProcess, channels_with_video, no_frames
 
@@ -135,6 +136,9 @@ class ObjectService:
             await asyncio.gather(*self._pending, return_exceptions=True)
 
     async def _run(self) -> None:
+        # a model the install step did not convert: the supervisor logs it, reports it
+        # and tries again later (after `make models`), rather than workers dying on it
+        check_prepared(self.worker_config(self.settings.channels[0]))
         last = float("-inf")
         while True:
             if time.monotonic() - last >= self._every:

@@ -7,8 +7,8 @@ and counted), finds people, vehicles and bags (:class:`ObjectDetector`) and
 faces (:class:`FaceDetector`), follows them (:class:`ObjectTracker`) and,
 when a track ends, sends the object over the pipe: its type, likelihood,
 attributes (a vehicle's type and colours from its best crop, a person's bag,
-a face's gender and age group from its best crop, a person's gender from its
-face's), the best crop as JPEG bytes
+a face's gender, age group and mask from its best crop, a person's gender from
+its face's), the best crop as JPEG bytes
 and, for a face, the embedding of that crop (:class:`FaceEmbedder`, once per
 track, when ``embeddings`` is on); the server writes the file and publishes the
 event. Open tracks end, and are sent, when no picture came for
@@ -24,6 +24,7 @@ import logging
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, Protocol
 
 import cv2
@@ -36,6 +37,8 @@ from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
 from nvrd.recognition.objects.embedding import FaceEmbedder
 from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
+from nvrd.recognition.objects.mask import MaskModel
+from nvrd.recognition.objects.models import FACE_MASK, prepared_file
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
 from nvrd.recognition.objects.types import Detection
@@ -71,11 +74,13 @@ class Analyser:
         frames: FrameInput,
         detectors: list[Detector],
         faces: FaceAttributeModel | None = None,
+        masks: MaskModel | None = None,
     ) -> None:
         self.config = config
         self.frames = frames
         self.detectors = detectors
         self.faces = faces  # a face's gender and age
+        self.masks = masks  # whether a face wears a mask
         self.tracker = ObjectTracker()
         self.counters = Counters()
         self._last_frame = time.monotonic()
@@ -101,11 +106,14 @@ class Analyser:
 
 
 def attributes(
-    track: TrackedObject, bag_frames: int, faces: FaceAttributeModel | None = None
+    track: TrackedObject,
+    bag_frames: int,
+    faces: FaceAttributeModel | None = None,
+    masks: MaskModel | None = None,
 ) -> dict[str, Any]:
     """The guide's attributes of a track, only what was really found."""
     if track.kind == "face":
-        return faces.attributes(track.crop) if faces is not None else {}
+        return face_attributes(track, faces, masks)
     if track.kind == "vehicle":
         out: dict[str, Any] = {}
         if track.vehicle_type is not None:
@@ -117,6 +125,18 @@ def attributes(
     if track.kind == "human" and track.bag_hits >= min(bag_frames, track.hits):
         return {"bag": True}
     return {}
+
+
+def face_attributes(
+    track: TrackedObject, faces: FaceAttributeModel | None, masks: MaskModel | None
+) -> dict[str, Any]:
+    """A face's gender and age group (``faces``) and mask (``masks``), from its best crop."""
+    out = faces.attributes(track.crop) if faces is not None else {}
+    if masks is not None and track.crop is not None:
+        wearing = masks.wearing(track.crop, track.crop_box)
+        if wearing is not None:
+            out["mask"] = wearing
+    return out
 
 
 def jpeg(crop: np.ndarray | None, quality: int) -> bytes | None:
@@ -139,15 +159,17 @@ def object_message(
     track: TrackedObject,
     faces: FaceAttributeModel | None = None,
     embedder: Embedder | None = None,
+    masks: MaskModel | None = None,
 ) -> dict[str, Any]:
     """What the server is told of an ended track (ids are the worker's own); a face's
-    gender and age when ``faces`` is given, its embedding when ``embedder`` is."""
+    gender and age when ``faces`` is given, its mask when ``masks`` is, its embedding when
+    ``embedder`` is."""
     return {
         "objId": track.obj_id,
         "parentId": track.parent_id,
         "type": track.kind,
         "likelihood": round(track.score * 100, 1),
-        "attributes": attributes(track, config.bag_frames, faces),
+        "attributes": attributes(track, config.bag_frames, faces, masks),
         "timeBegin": track.time_begin_ms,
         "timeEnd": track.time_end_ms,
         "hits": track.hits,
@@ -204,7 +226,7 @@ class ObjectAnalysis:
         out: list[Message] = []
         for track in sorted(tracks, key=lambda t: t.kind != "face"):  # faces first
             an.counters.objects += 1
-            body = object_message(an.config, track, an.faces, self.embedder)
+            body = object_message(an.config, track, an.faces, self.embedder, an.masks)
             gender = body["attributes"].get("gender")
             if track.kind == "face" and track.parent_id is not None and gender:
                 self._genders[track.parent_id] = gender
@@ -220,7 +242,9 @@ class ObjectAnalysis:
 def build(config: ObjectWorkerConfig, frames: SharedFrames) -> ObjectAnalysis:
     """The models loaded, the analysis of ``frames``."""
     faces = FaceAttributeModel() if config.faces else None
-    return ObjectAnalysis(Analyser(config, frames, detectors(config), faces), embedder(config))
+    masks = MaskModel(prepared_file(Path(config.models_dir), FACE_MASK)) if config.faces else None
+    analyser = Analyser(config, frames, detectors(config), faces, masks)
+    return ObjectAnalysis(analyser, embedder(config))
 
 
 def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> None:

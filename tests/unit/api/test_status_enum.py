@@ -149,6 +149,7 @@ def test_enum_object_attr(chans: TestClient) -> None:
     assert face == {
         "age": ["young", "adult", "middle", "senior"],
         "gender": ["female", "male"],
+        "mask": [True, False],
     }
     every = chans.get("/api/enum?what=objectAttr").json()
     assert set(every) == {"face", "human", "vehicle"}

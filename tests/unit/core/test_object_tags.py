@@ -58,6 +58,6 @@ def test_crop_paths() -> None:
 
 
 def test_detected_attributes_are_what_the_models_give() -> None:
-    assert set(DETECTED_ATTRIBUTES["face"]) == {"age", "gender"}
+    assert set(DETECTED_ATTRIBUTES["face"]) == {"age", "gender", "mask"}
     assert set(DETECTED_ATTRIBUTES["human"]) == {"bag", "gender"}
     assert DETECTED_ATTRIBUTES["vehicle"] == OBJECT_ATTRIBUTES["vehicle"]

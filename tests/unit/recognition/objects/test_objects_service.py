@@ -22,12 +22,14 @@ from nvrd.core.supervisor import Backoff, Supervisor
 from nvrd.events.types import Event, ObjectSeen
 from nvrd.media.frames.feed import PictureFeed
 from nvrd.recognition.geometry import Box
+from nvrd.recognition.objects.models import MANIFEST, needed_models
 from nvrd.recognition.objects.service import ObjectService, _Worker, crop_name, write_file
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import TrackedObject
 from nvrd.recognition.objects.types import Kind
 from nvrd.recognition.objects.worker import object_message
 from nvrd.store.channels import Channel
+from tests.support.models import MODELS_DIR, prepared
 
 DAY = 86_400_000
 
@@ -133,6 +135,25 @@ async def test_the_loop_is_supervised(tmp_path: Path) -> None:
         await until(lambda: [h["state"] for h in svc.health()] == ["running"])
         assert reported == ["objects: database away"] * 2
         assert svc.health()[0]["lastError"] == "RuntimeError: database away"
+    finally:
+        await svc.stop()
+
+
+async def test_unconverted_models_are_reported_until_the_install_step_ran(
+    tmp_path: Path,
+) -> None:
+    reported: list[str] = []
+    models = tmp_path / "models"
+    svc = service(tmp_path, [], reported, channels=[3], models_dir=models)
+    svc.start()
+    try:
+        await until(lambda: len(reported) >= 2)
+        assert all("make models" in r and str(models) in r for r in reported), reported
+        assert svc.health() == []  # no worker started to die on it
+        models.mkdir()
+        for name in (MANIFEST, *needed_models(svc.worker_config(3))):
+            (models / name).symlink_to(prepared(name) if name != MANIFEST else MODELS_DIR / name)
+        await until(lambda: [h["state"] for h in svc.health()] == ["running"])
     finally:
         await svc.stop()
 

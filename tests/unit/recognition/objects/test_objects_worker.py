@@ -20,8 +20,10 @@ from nvrd.media.frames.shared import SharedFrameWriter
 from nvrd.recognition.geometry import Box
 from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
+from nvrd.recognition.objects.mask import MaskModel
+from nvrd.recognition.objects.models import FACE_MASK
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
-from nvrd.recognition.objects.tracker import TrackedObject
+from nvrd.recognition.objects.tracker import TrackedObject, _crop
 from nvrd.recognition.objects.types import Kind
 from nvrd.recognition.objects.worker import (
     Analyser,
@@ -34,6 +36,8 @@ from nvrd.recognition.objects.worker import (
     stats_message,
 )
 from tests.support.faces import photo
+from tests.support.masks import masked
+from tests.support.models import prepared
 from tests.support.pictures import background, face_crop, picture, walk_frame, walker
 
 W, H = 960, 540
@@ -184,6 +188,21 @@ def test_a_faces_attributes_come_from_its_best_crop() -> None:
     config = ObjectWorkerConfig(chid=1, fps=2)
     msg = object_message(config, track("face", crop), model)
     assert msg["attributes"] == {"gender": "female", "age": "adult"}
+
+
+def test_a_faces_mask_comes_from_the_face_box_in_its_best_crop() -> None:
+    image = cv2.resize(photo("biden.jpg"), None, fx=0.3, fy=0.3)  # the face ~85 px wide
+    (face,) = FaceDetector().detect(image)
+    masks = MaskModel(prepared(FACE_MASK))
+    for picture_, wearing in ((image, False), (masked(image, face.box), True)):
+        cut = _crop(picture_, face.box, 0.1)
+        assert cut is not None
+        crop, crop_box = cut
+        assert attributes(track("face", crop, crop_box=crop_box), 2, None, masks) == {
+            "mask": wearing
+        }
+    assert attributes(track("face", None), 2, None, masks) == {}
+    assert attributes(track("human", crop), 2, None, masks) == {}  # faces only
 
 
 def test_a_faces_embedding_is_that_of_the_cameraman_once_per_track(
