@@ -124,6 +124,8 @@ def main() -> int:
     args = parser.parse_args()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    # the manifest says the models are there: gone until every one is written again
+    (out / "manifest.json").unlink(missing_ok=True)
     manifest: dict[str, Any] = {
         "converter": {"tensorflow": tf.__version__, "tf2onnx": tf2onnx.__version__},
         "files": {},
@@ -150,7 +152,9 @@ def main() -> int:
         "sha256": sha256(out / "face-mask.onnx"),
         "maxDifference": difference,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    part = out / ".manifest.json.part"
+    part.write_text(json.dumps(manifest, indent=2) + "\n")
+    part.replace(out / "manifest.json")
     print(f"models converted into {out}")
     return 0
 
