@@ -24,6 +24,7 @@ import logging
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, Protocol
 
 import cv2
@@ -31,8 +32,8 @@ import numpy as np
 
 from nvrd.core.faces import pack
 from nvrd.media.frames.pictures import FrameInput, SharedFrames
+from nvrd.recognition.objects.choice import object_detector
 from nvrd.recognition.objects.colour import vehicle_colours
-from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
 from nvrd.recognition.objects.embedding import FaceEmbedder
 from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
@@ -169,7 +170,9 @@ def stats_message(an: Analyser, started: float) -> dict[str, Any]:
 
 
 def detectors(config: ObjectWorkerConfig) -> list[Detector]:
-    found: list[Detector] = [ObjectDetector(DetectorSettings(input_size=config.input_size))]
+    found: list[Detector] = [
+        object_detector(config.detector, Path(config.models_dir), config.input_size)
+    ]
     if config.faces:
         found.append(FaceDetector())
     return found
