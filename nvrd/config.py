@@ -445,6 +445,9 @@ class ObjectSettings(_Strict):
     #: pictures are scaled down (never up) to this width for the detectors (960: the face
     #: detector's own size, where faces of ~25 px are found; at 640 they are lost)
     width: Annotated[int, Field(ge=160, le=1920)] = 960
+    #: the people/vehicle/bag network: NanoDet 416 (more of the small people found, about
+    #: twice the time a frame) or yolov3-tiny
+    detector: Literal["nanodet", "yolov3-tiny"] = "nanodet"
     #: look for faces too (linked to their person)
     faces: bool = True
     #: channels whose faces get no embedding (they are logged, but /api/searchFace does

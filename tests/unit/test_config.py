@@ -56,6 +56,14 @@ def test_object_detection_is_off_unless_channels_are_listed(tmp_path: Path) -> N
     assert s.objects.faces is False and s.objects.motion_gate is True
 
 
+def test_the_people_detector_is_nanodet_unless_yolo_is_chosen(tmp_path: Path) -> None:
+    s = load_settings(None, environ={}, flags={"data_dir": tmp_path})
+    assert s.objects.detector == "nanodet"
+    text = '[objects]\ndetector = "yolov3-tiny"\n'
+    s = load_settings(write(tmp_path, text), environ={}, flags={"data_dir": tmp_path})
+    assert s.objects.detector == "yolov3-tiny"
+
+
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
@@ -79,6 +87,7 @@ def test_object_detection_is_off_unless_channels_are_listed(tmp_path: Path) -> N
         ("[objects]\nwidth = 4000\n", "objects.width"),
         ('[objects]\nfaces = "maybe"\n', "objects.faces"),
         ("[objects]\nmotion_gate = 3\n", "objects.motion_gate"),
+        ('[objects]\ndetector = "yolov8"\n', "objects.detector"),
         ("[objects]\nbogus = 1\n", "objects.bogus: unknown setting"),
     ],
 )

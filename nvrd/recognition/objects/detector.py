@@ -5,12 +5,12 @@ conversion, nothing downloaded. The picture is scaled so that its longer side
 is ``input_size`` and its shorter side padded (grey, at the bottom or right) to
 a multiple of 32 — the network's stride — rather than squeezed into a square,
 which keeps people their shape and costs fewer pixels on a 16:9 frame
-(416x256 instead of 416x416). Only the classes of :data:`.types.COCO_CLASSES`
-are kept; overlapping boxes of one kind are merged (non-maximum suppression
-per kind, so a bag stays next to the person carrying it), and nested boxes
-of one kind are one object (:func:`merge_nested`): the small network often
-finds a person's upper body, or a motorcycle's middle, as a second object
-inside the first.
+(416x256 instead of 416x416). The boxes are kept and merged as
+:mod:`.suppress` says (the small network often finds a person's upper body, or
+a motorcycle's middle, as a second object inside the first).
+
+It is the ``[objects] detector = "yolov3-tiny"`` choice; NanoDet
+(:mod:`.nanodet`) finds more of the small people.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from nvrd.recognition.geometry import Box, area, clip, inside
 from nvrd.recognition.objects.images import as_bgr
 from nvrd.recognition.objects.models import (
     YOLO_CFG,
@@ -31,14 +30,10 @@ from nvrd.recognition.objects.models import (
     YOLO_WEIGHTS,
     packaged_file,
 )
-from nvrd.recognition.objects.types import COCO_CLASSES, Detection, Kind
+from nvrd.recognition.objects.suppress import suppressed, wanted
+from nvrd.recognition.objects.types import Detection
 
-_KINDS: tuple[Kind, ...] = ("human", "vehicle", "face", "bag")
 _STRIDE = 32
-#: nested boxes: the smaller this much (of its area) inside the larger ...
-_NESTED = 0.9
-#: ... and at least this part of the larger's area are one object
-_NESTED_AREA = 0.25
 
 
 @dataclass(frozen=True)
@@ -103,48 +98,11 @@ class ObjectDetector:
     ) -> list[Detection]:
         classes = rows[:, 5:].argmax(axis=1)
         scores = rows[np.arange(len(rows)), 5 + classes]
-        wanted = np.isin(classes, list(COCO_CLASSES)) & (scores >= self.settings.min_score)
-        found: list[tuple[tuple[int, int, int, int], float, int]] = []
-        for row, cls, score in zip(rows[wanted], classes[wanted], scores[wanted], strict=True):
-            cx, cy, bw, bh = row[0] * sx, row[1] * sy, row[2] * sx, row[3] * sy
-            x0, y0 = int(cx - bw / 2), int(cy - bh / 2)
-            box = clip((x0, y0, int(cx + bw / 2 + 0.5), int(cy + bh / 2 + 0.5)), width, height)
-            if box[2] - box[0] >= 2 and box[3] - box[1] >= 2:
-                found.append((box, float(score), int(cls)))
-        if not found:
-            return []
-        keep = cv2.dnn.NMSBoxesBatched(
-            [[b[0], b[1], b[2] - b[0], b[3] - b[1]] for b, _, _ in found],
-            [s for _, s, _ in found],
-            [_KINDS.index(COCO_CLASSES[c][0]) for _, _, c in found],
-            self.settings.min_score,
-            self.settings.nms_iou,
+        keep = wanted(classes, scores, self.settings.min_score)
+        cx, cy = rows[keep, 0] * sx, rows[keep, 1] * sy
+        bw, bh = rows[keep, 2] * sx, rows[keep, 3] * sy
+        sides = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
+        s = self.settings
+        return suppressed(
+            sides, scores[keep], classes[keep], (width, height), s.min_score, s.nms_iou
         )
-        out: list[Detection] = []
-        for i in np.asarray(keep, dtype=int).reshape(-1):
-            box, score, cls = found[i]
-            kind, vehicle_type = COCO_CLASSES[cls]
-            out.append(Detection(kind, box, score, vehicle_type))
-        return merge_nested(out)
-
-
-def merge_nested(detections: list[Detection]) -> list[Detection]:
-    """Detections of one kind where the smaller box lies 90 % inside the larger and has at
-    least a quarter of its area are one object: the surer detection (its score and type)
-    with the larger box. A small box deep inside a large one (a person far behind another,
-    a bag) stays an object of its own. Surest first."""
-    out: list[Detection] = []
-    for det in sorted(detections, key=lambda d: -d.score):
-        for n, kept in enumerate(out):
-            if kept.kind == det.kind and _same_object(kept.box, det.box):
-                if area(det.box) > area(kept.box):
-                    out[n] = Detection(kept.kind, det.box, kept.score, kept.vehicle_type)
-                break
-        else:
-            out.append(det)
-    return out
-
-
-def _same_object(a: Box, b: Box) -> bool:
-    small, large = (a, b) if area(a) <= area(b) else (b, a)
-    return inside(small, large) >= _NESTED and area(small) >= _NESTED_AREA * area(large)

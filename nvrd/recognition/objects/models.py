@@ -85,7 +85,8 @@ def prepared_file(models_dir: Path, name: str) -> Path:
 
 def needed_models(config: ObjectWorkerConfig) -> list[str]:
     """The converted models a worker of ``config`` loads."""
-    return [FACE_MASK] if config.faces else []
+    needed = [NANODET] if config.detector == "nanodet" else []
+    return needed + ([FACE_MASK] if config.faces else [])
 
 
 def check_prepared(config: ObjectWorkerConfig) -> None:

@@ -174,6 +174,7 @@ class ObjectService:
             chid=chid,
             fps=s.fps,
             models_dir=str(s.models_dir),
+            detector=s.detector,
             faces=s.faces,
             embeddings=s.faces and chid not in s.face_embeddings_off,
             nice=s.nice,

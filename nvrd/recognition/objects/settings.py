@@ -5,6 +5,11 @@ from the server (``media/frames/feed.py``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+#: the people/vehicle/bag networks (``[objects] detector``)
+DetectorName = Literal["nanodet", "yolov3-tiny"]
+DETECTORS: tuple[DetectorName, ...] = ("nanodet", "yolov3-tiny")
 
 
 @dataclass(frozen=True)
@@ -17,7 +22,9 @@ class ObjectWorkerConfig:
     faces: bool = True
     #: the embedding of each face's best crop goes with the face (for ``/api/searchFace``)
     embeddings: bool = True
-    #: the people/vehicle network's input width (a multiple of 32)
+    #: the people/vehicle/bag network (NanoDet finds more small people)
+    detector: DetectorName = "nanodet"
+    #: yolov3-tiny's input width (a multiple of 32; NanoDet's input is 416x416, fixed)
     input_size: int = 416
     #: open tracks end when no picture came for this long (the motion gate closed, the
     #: stream stopped): their objects are reported

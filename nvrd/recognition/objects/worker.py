@@ -3,7 +3,7 @@
 Its pictures come from the server through shared memory
 (:class:`~nvrd.media.frames.pictures.SharedFrames`; the server names the block
 over the control pipe). It takes the newest picture (older ones are dropped
-and counted), finds people, vehicles and bags (:class:`ObjectDetector`) and
+and counted), finds people, vehicles and bags (NanoDet or yolov3-tiny, :mod:`.choice`) and
 faces (:class:`FaceDetector`), follows them (:class:`ObjectTracker`) and,
 when a track ends, sends the object over the pipe: its type, likelihood,
 attributes (a vehicle's type and colours from its best crop, a person's bag,
@@ -32,8 +32,8 @@ import numpy as np
 
 from nvrd.core.faces import pack
 from nvrd.media.frames.pictures import FrameInput, SharedFrames
+from nvrd.recognition.objects.choice import object_detector
 from nvrd.recognition.objects.colour import vehicle_colours
-from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
 from nvrd.recognition.objects.embedding import FaceEmbedder
 from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
@@ -191,7 +191,9 @@ def stats_message(an: Analyser, started: float) -> dict[str, Any]:
 
 
 def detectors(config: ObjectWorkerConfig) -> list[Detector]:
-    found: list[Detector] = [ObjectDetector(DetectorSettings(input_size=config.input_size))]
+    found: list[Detector] = [
+        object_detector(config.detector, Path(config.models_dir), config.input_size)
+    ]
     if config.faces:
         found.append(FaceDetector())
     return found

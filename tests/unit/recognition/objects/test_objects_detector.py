@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 from nvrd.recognition.geometry import LOGICAL_H, LOGICAL_W, Box, inside, iou
-from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector, merge_nested
+from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
 from nvrd.recognition.objects.models import (
     YOLO_PACKAGE,
     YOLO_WEIGHTS,
     ModelMissing,
     packaged_file,
 )
+from nvrd.recognition.objects.suppress import merge_nested
 from nvrd.recognition.objects.types import Detection
 from tests.support.pictures import BAD, Scene, make_scene, picture
 

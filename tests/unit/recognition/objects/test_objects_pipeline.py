@@ -4,11 +4,14 @@ across a 1280x720 frame; he stays one person, his face one face linked to him.""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from nvrd.recognition.geometry import inside
-from nvrd.recognition.objects.detector import ObjectDetector
+from nvrd.recognition.objects.choice import object_detector
 from nvrd.recognition.objects.faces import FaceDetector
+from nvrd.recognition.objects.settings import DETECTORS, DetectorName
 from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
+from tests.support.models import MODELS_DIR
 from tests.support.pictures import background, walk_frame, walker
 
 
@@ -17,8 +20,10 @@ def _frames(n: int) -> list[np.ndarray]:
     return [walk_frame(base, man, 40 + 100 * i, 40 + 20 * i) for i in range(n)]
 
 
-def test_a_walking_person_is_one_track_with_her_face() -> None:
-    objects, faces, tracker = ObjectDetector(), FaceDetector(), ObjectTracker()
+@pytest.mark.parametrize("name", DETECTORS)
+def test_a_walking_person_is_one_track_with_her_face(name: DetectorName) -> None:
+    objects = object_detector(name, MODELS_DIR)
+    faces, tracker = FaceDetector(), ObjectTracker()
     started: list[TrackedObject] = []
     for i, frame in enumerate(_frames(8)):
         found = objects.detect(frame) + faces.detect(frame)

@@ -241,6 +241,12 @@ async def test_an_ended_track_is_one_event_with_its_crop(tmp_path: Path) -> None
     assert face.embedding is None  # no embedder
 
 
+def test_the_worker_is_told_which_people_detector_to_run(tmp_path: Path) -> None:
+    assert service(tmp_path, [], channels=[1]).worker_config(1).detector == "nanodet"
+    yolo = service(tmp_path, [], channels=[1], detector="yolov3-tiny")
+    assert yolo.worker_config(1).detector == "yolov3-tiny"
+
+
 async def test_a_faces_embedding_goes_with_its_event_unless_switched_off(
     tmp_path: Path,
 ) -> None:
