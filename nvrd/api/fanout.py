@@ -8,13 +8,25 @@ receiver), renders and encodes the message once per rendering variant
 each receiver's bounded queue. A receiver that lets its queue fill up is
 dropped: its queue ends (its socket is closed with 4408 by the send loop)
 and it gets nothing more, without slowing the others.
+
+Direct writes: a receiver whose socket gives a frame writer (the server's
+``nvrd.frame_writer`` ASGI extension, ``nvrd/cli/protocols.py``) and whose send
+loop is idle (waiting, nothing queued) gets the message written to its
+socket at once, as a websocket frame built once per variant and shared by
+every such socket, instead of waking its send loop to encode and frame it
+again. The writer refuses when the socket is not open or its buffer is full
+(the client reads slowly); then the message is queued as before, so order
+is kept and a slow client still meets its queue's bound and the send loop's
+stuck-send watchdog.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
+
+from websockets.frames import Frame, Opcode
 
 from nvrd.core.dropqueue import DropQueue
 from nvrd.events.bus import EventBus, Subscription
@@ -27,6 +39,16 @@ log = logging.getLogger("nvrd.events")
 QUEUE = 100_000
 
 _MISSING = object()
+
+#: The ASGI scope extension under which the server hands a websocket's frame writer: a
+#: callable that writes one complete, unmasked frame now and says whether it did.
+FRAME_WRITER = "nvrd.frame_writer"
+FrameWriter = Callable[[bytes], bool]
+
+
+def text_frame(text: str) -> bytes:
+    """A server's websocket text frame of ``text`` (unmasked, no extension)."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
 
 
 class Rendering(Protocol):
@@ -49,12 +71,24 @@ class Receiver(DropQueue[str]):
         kinds: frozenset[EventKind],
         maxsize: int,
         name: str,
+        writer: FrameWriter | None = None,
     ):
         super().__init__(maxsize)
         self._fanout = fanout
         self.renderer = renderer
         self.kinds = kinds
         self.name = name
+        self.writer = writer
+        #: messages written directly, not queued
+        self.written = 0
+
+    def write(self, frame: bytes) -> bool:
+        """Write ``frame`` to the socket now when the send loop is idle and the socket takes
+        it; False when it must be queued instead."""
+        if self.writer is None or not self.idle or not self.writer(frame):
+            return False
+        self.written += 1
+        return True
 
     def close(self) -> None:
         self._fanout.remove(self)
@@ -70,8 +104,15 @@ class Fanout:
         #: Messages rendered, and encoded, since the start (for tests and benchmarks).
         self.rendered = 0
 
-    def add(self, renderer: Rendering, kinds: Iterable[EventKind], name: str) -> Receiver:
-        receiver = Receiver(self, renderer, frozenset(kinds), self.maxsize, name)
+    def add(
+        self,
+        renderer: Rendering,
+        kinds: Iterable[EventKind],
+        name: str,
+        writer: FrameWriter | None = None,
+    ) -> Receiver:
+        """A receiver of the ``kinds`` of events; ``writer``: its socket's frame writer."""
+        receiver = Receiver(self, renderer, frozenset(kinds), self.maxsize, name, writer)
         for kind in receiver.kinds:
             self._index[kind].add(receiver)
         self._receivers.add(receiver)
@@ -95,16 +136,24 @@ class Fanout:
         if not receivers:
             return
         texts: dict[tuple[Any, ...], Any] = {}
+        frames: dict[tuple[Any, ...], bytes] = {}
         for receiver in list(receivers):
             renderer = receiver.renderer
             if not renderer.wants(event):
                 continue
-            text = texts.get(renderer.variant, _MISSING)
+            variant = renderer.variant
+            text = texts.get(variant, _MISSING)
             if text is _MISSING:
                 text = self._render(renderer, event)
-                texts[renderer.variant] = text
+                texts[variant] = text
             if text is None:
                 continue
+            if receiver.writer is not None and receiver.idle:
+                frame = frames.get(variant)
+                if frame is None:
+                    frame = frames[variant] = text_frame(text)
+                if receiver.write(frame):
+                    continue
             if not receiver.offer(text) and receiver.dropped:
                 log.warning(
                     "slow event subscriber disconnected", extra={"subscriber": receiver.name}

@@ -28,6 +28,7 @@ from nvrd.api.access import Part, needs
 from nvrd.api.context import Services
 from nvrd.api.enum import display_name
 from nvrd.api.eventmsg import WS_TOPICS, Options, Renderer
+from nvrd.api.fanout import FRAME_WRITER
 from nvrd.api.find import WHAT_RIGHTS
 from nvrd.api.live import stream_sources
 from nvrd.api.routing import socket_route
@@ -140,7 +141,9 @@ async def subscribe_events(ws: WebSocket, svc: Services, user: User) -> None:
     client = ws.client.host if ws.client else "unknown"
     subscriber_id = str(uuid.uuid4())
     renderer = Renderer(svc, opts)
-    receiver = svc.fanout.add(renderer, opts.kinds(), name=f"{client} {subscriber_id}")
+    writer = ws.scope.get("extensions", {}).get(FRAME_WRITER)
+    name = f"{client} {subscriber_id}"
+    receiver = svc.fanout.add(renderer, opts.kinds(), name, writer)
     try:
         await ws.send_text(renderer.dump({"subscriberId": subscriber_id, "topics": opts.topics}))
         for message in await snapshots(svc, renderer):

@@ -14,6 +14,12 @@ the socket stays open until the client gives up. Here:
   is closed (idle keep-alive connections are uvicorn's own business);
 - a WebSocket handshake websockets cannot parse is answered 400 and closed.
 
+The WebSocket protocol also hands the application a frame writer (the ASGI
+scope extension ``nvrd.frame_writer``, :data:`nvrd.api.fanout.FRAME_WRITER`):
+the event fan-out writes one frame, built once, to every idle subscriber
+with it, instead of a send per subscriber that encodes and frames the same
+text again (docs/design/events.md).
+
 The limits sit at or below websockets' own (8,192-byte lines, 128
 headers), so an upgrade that passes the HTTP parser also passes it.
 """
@@ -25,6 +31,10 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+from websockets.protocol import State
+
+from nvrd.api.fanout import FRAME_WRITER
 
 MAX_LINE = 8192
 MAX_HEAD = 64 * 1024
@@ -135,7 +145,30 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
 
 class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
-    """websockets' sans-I/O protocol that answers a handshake it cannot parse."""
+    """websockets' sans-I/O protocol that answers a handshake it cannot parse, and gives
+    the application a frame writer."""
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # none when the handshake was refused
+        if scope is not None:
+            scope["extensions"][FRAME_WRITER] = self.write_frame
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write one complete server frame now, when the socket is open, accepted and its
+        transport takes more (not paused by a full buffer); False when it did not."""
+        if (
+            self.disconnected
+            or self.close_sent
+            or not self.handshake_complete
+            or self.initial_response is not None
+            or not self.writable.is_set()
+            or self.conn.state is not State.OPEN
+            or self.transport.is_closing()
+        ):
+            return False
+        self.transport.write(frame)
+        return True
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)

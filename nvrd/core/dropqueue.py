@@ -62,6 +62,13 @@ class DropQueue(Generic[T]):
         """The next item without waiting; ``None`` when nothing is queued."""
         return self._items.popleft() if self._items else None
 
+    @property
+    def idle(self) -> bool:
+        """Whether the consumer waits in :meth:`get` with nothing queued: what is handed to
+        it now by other means (the fan-out's direct write) cannot overtake queued items."""
+        waiter = self._waiter
+        return waiter is not None and not waiter.done() and not self._items and not self._ended
+
     def qsize(self) -> int:
         return len(self._items)
 

@@ -200,3 +200,79 @@ async def test_fanout_delivers_from_the_bus_until_cancelled() -> None:
     assert bus.subscriber_count == 0
     r.close()
     assert f.receiver_count == 0
+
+
+class Writer:
+    """A socket's frame writer as the server gives it: takes frames while ``open``."""
+
+    def __init__(self, open_: bool = True) -> None:
+        self.open = open_
+        self.frames: list[bytes] = []
+
+    def __call__(self, frame: bytes) -> bool:
+        if self.open:
+            self.frames.append(frame)
+        return self.open
+
+
+def add_writing(f: Fanout, clock: FakeClock, writer: Writer, **kw: Any) -> Receiver:
+    opts = options(**kw)
+    return f.add(Renderer(services(clock), opts), opts.kinds(), "test", writer)
+
+
+async def test_idle_receivers_get_one_shared_frame_written_directly() -> None:
+    import asyncio
+
+    clock = far_clock()
+    f = fanout_of(EventBus())
+    writers = [Writer() for _ in range(20)]
+    receivers = [add_writing(f, clock, w) for w in writers]
+    waiting = [asyncio.create_task(r.get()) for r in receivers]
+    await asyncio.sleep(0)  # every send loop waits
+    assert all(r.idle for r in receivers)
+    f.deliver(ChannelStatusChanged(at_ms=T0, chid=1, code=200))
+    frames = [w.frames[0] for w in writers]
+    assert all(fr is frames[0] for fr in frames) and f.rendered == 1
+    assert json.loads(text_of(frames[0]))["timestamp"] == T0_ISO
+    assert all(r.written == 1 and r.empty() for r in receivers)
+    await asyncio.sleep(0)
+    assert not any(t.done() for t in waiting)  # nothing was queued: the loops still wait
+    for r, t in zip(receivers, waiting, strict=True):
+        r.close()
+        assert await t is None
+
+
+def text_of(frame: bytes) -> str:
+    """The text of one whole, unmasked websocket text frame (RFC 6455 5.2)."""
+    assert frame[0] == 0x81 and not frame[1] & 0x80  # FIN, text; not masked
+    size, head = frame[1] & 0x7F, 2
+    if size == 126:
+        size, head = int.from_bytes(frame[2:4], "big"), 4
+    elif size == 127:
+        size, head = int.from_bytes(frame[2:10], "big"), 10
+    assert len(frame) == head + size
+    return frame[head:].decode()
+
+
+async def test_a_busy_or_full_socket_gets_the_message_queued_in_order() -> None:
+    import asyncio
+
+    clock = far_clock()
+    f = fanout_of(EventBus())
+    busy = add_writing(f, clock, Writer())  # its send loop is not waiting
+    full = add_writing(f, clock, Writer(open_=False))  # the socket refuses: buffer full
+    waiting = asyncio.create_task(full.get())
+    await asyncio.sleep(0)
+    for i in range(3):
+        f.deliver(ChannelStatusChanged(at_ms=T0 + i, chid=1, code=200 + i))
+    assert busy.writer is not None and busy.written == 0 and busy.qsize() == 3
+    first = await waiting
+    assert first is not None and json.loads(first)["status"]["code"] == 200
+    assert [json.loads(t)["status"]["code"] for t in pending(full)] == [201, 202]
+    assert full.written == 0
+    # queued messages wait for the send loop even when the socket takes frames again
+    writer = full.writer
+    assert isinstance(writer, Writer)
+    writer.open = True
+    f.deliver(ChannelStatusChanged(at_ms=T0 + 3, chid=1, code=203))
+    assert writer.frames == [] and full.qsize() == 1
