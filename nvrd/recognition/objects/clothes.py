@@ -3,7 +3,7 @@
 MoveNet lightning (single pose, 17 COCO keypoints; converted to ONNX once by the install
 step, :data:`~nvrd.recognition.objects.models.MOVENET`) runs on the person's crop padded
 to a square (its aspect kept) and shrunk to 192 x 192. Its keypoints, back in the crop's
-pixels, give two regions:
+pixels (a crop is first shrunk to at most 384 px), give two regions:
 
 * ``tops``: the torso, the quadrilateral of the shoulders and hips, from a sixth of the
   way down (the neck) to nine tenths (the belt), narrowed to 60 % of its width around
@@ -18,11 +18,12 @@ where it is guessed to be); and at least ``min_pixels`` (150) pixels in the crop
 pixels (at most ``max_samples``, evenly taken) are clustered in Lab (three clusters, the
 vehicles' deterministic k-means, :mod:`~nvrd.recognition.objects.colour`) and named with
 the vehicles' rules (:func:`~nvrd.recognition.objects.colour.colour_name`). The largest
-colour is the part's; a second is added when it covers at least ``second_share`` (40 %)
-of the region (a patch, a print or a strap does not), is at least ``min_difference``
-(Lab distance 30) from the first (a shaded fold of the same cloth is not a second
-colour) and is not skin-coloured (a bare neck or arm is not clothing). Background seldom
-leaks in: the regions are narrower than the body.
+colour is the part's; a second is added when it covers at least ``second_share`` (30 %)
+of the region (a patch or a print seldom does), is one colour (its pixels within
+``max_spread``, 25 in Lab, of its centre: a cluster that gathers a patch, straps and
+badges is not), is at least ``min_difference`` (Lab distance 30) from the first (a shaded
+fold of the same cloth is not a second colour) and is not skin-coloured (a bare neck or
+arm is not clothing). Background seldom leaks in: the regions are narrower than the body.
 
 Lengths (short or long sleeves and trousers) are not reported: the keypoints say where
 the limbs are, not where the cloth ends.
@@ -38,11 +39,20 @@ from typing import Any
 import cv2
 import numpy as np
 
-from nvrd.recognition.objects.colour import NamedColour, kmeans, lab_pixels, named_colours
+from nvrd.recognition.objects.colour import (
+    NamedColour,
+    kmeans,
+    lab_pixels,
+    named_colours,
+    spreads,
+)
 from nvrd.recognition.objects.images import as_bgr
 
 #: the network's input side (pixels)
 INPUT_SIDE = 192
+#: larger crops are shrunk to this longer side first: enough for the network's input and
+#: the regions' colours
+MAX_SIDE = 384
 
 #: COCO keypoint indices
 LEFT_SHOULDER, RIGHT_SHOULDER = 5, 6
@@ -62,13 +72,24 @@ class ClothesSettings:
     #: most pixels of a region that are clustered
     max_samples: int = 3000
     #: share of the region of a second colour
-    second_share: float = 0.4
+    second_share: float = 0.3
+    #: a second colour is one colour: its pixels lie within this (root mean square Lab
+    #: distance) of its centre; a mixture of a patch, straps and badges does not
+    max_spread: float = 25.0
     #: Lab distance of a second colour from the first
     min_difference: float = 30.0
     #: the torso's kept width (of the shoulders' and hips' distance)
     torso_width: float = 0.6
     #: a thigh strip's width (of its length)
     thigh_width: float = 0.2
+
+
+def shrunk(bgr: np.ndarray | None) -> np.ndarray | None:
+    """A crop shrunk to at most :data:`MAX_SIDE` on its longer side (never enlarged)."""
+    if bgr is None or max(bgr.shape[:2]) <= MAX_SIDE:
+        return bgr
+    f = MAX_SIDE / max(bgr.shape[:2])
+    return cv2.resize(bgr, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
 def square_input(bgr: np.ndarray) -> tuple[np.ndarray, int]:
@@ -177,12 +198,15 @@ def region_colours(pixels: np.ndarray, settings: ClothesSettings | None = None) 
         return []
     if len(flat) > s.max_samples:
         flat = flat[np.linspace(0, len(flat) - 1, s.max_samples).astype(int)]
-    ranked = named_colours(*kmeans(lab_pixels(flat), 3))
+    lab = lab_pixels(flat)
+    centres, shares = kmeans(lab, 3)
+    ranked = named_colours(centres, shares, spreads(lab, centres))
     main = ranked[0]
     out = [main.name]
     for other in ranked[1:]:
         far = math.dist(other.centre, main.centre) >= s.min_difference
-        if other.share >= s.second_share and far and not is_skin(other):
+        one = other.spread <= s.max_spread
+        if other.share >= s.second_share and far and one and not is_skin(other):
             out.append(other.name)
             break
     return out
@@ -216,7 +240,7 @@ class ClothesModel:
     def attributes(self, crop: Any) -> list[dict[str, Any]]:
         """The guide's clothes list, ``[{"type": "tops", "colors": ["white"]}, ...]``:
         only the parts found; [] for what is no picture."""
-        bgr = as_bgr(crop)
+        bgr = shrunk(as_bgr(crop))
         if bgr is None:
             return []
         s = self.settings

@@ -94,29 +94,50 @@ def kmeans(pixels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return centres, shares
 
 
+def spreads(pixels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """How far the pixels of each cluster (those nearest its centre) lie from it: the
+    root mean square Lab distance (0 for an empty cluster)."""
+    distances = ((pixels[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    labels = distances.argmin(axis=1)
+    nearest = distances[np.arange(len(pixels)), labels]
+    out = np.zeros(len(centres))
+    for c in range(len(centres)):
+        members = nearest[labels == c]
+        if len(members):
+            out[c] = math.sqrt(float(members.mean()))
+    return out
+
+
 @dataclass(frozen=True)
 class NamedColour:
-    """The clusters of one colour name: their summed share and share-weighted centre."""
+    """The clusters of one colour name: their summed share, share-weighted centre and
+    spread (root mean square of the clusters' spreads, when given)."""
 
     name: str
     share: float
     centre: tuple[float, float, float]
+    spread: float = 0.0
 
 
-def named_colours(centres: np.ndarray, shares: np.ndarray) -> list[NamedColour]:
+def named_colours(
+    centres: np.ndarray, shares: np.ndarray, spread: np.ndarray | None = None
+) -> list[NamedColour]:
     """Clusters grouped by their colour name, the largest share first (ties: the order
     of the clusters)."""
-    groups: dict[str, list[tuple[np.ndarray, float]]] = {}
-    for centre, share in zip(centres, shares, strict=True):
+    spread = np.zeros(len(centres)) if spread is None else spread
+    groups: dict[str, list[tuple[np.ndarray, float, float]]] = {}
+    for centre, share, far in zip(centres, shares, spread, strict=True):
         name = colour_name(float(centre[0]), float(centre[1]), float(centre[2]))
-        groups.setdefault(name, []).append((centre, float(share)))
+        groups.setdefault(name, []).append((centre, float(share), float(far)))
     out: list[NamedColour] = []
     for name, members in groups.items():
-        total = sum(s for _, s in members)
+        total = sum(s for _, s, _ in members)
         if total <= 0:
             continue
-        mean = np.sum([c * s for c, s in members], axis=0) / total
-        out.append(NamedColour(name, total, (float(mean[0]), float(mean[1]), float(mean[2]))))
+        mean = np.sum([c * s for c, s, _ in members], axis=0) / total
+        rms = math.sqrt(sum(s * f * f for _, s, f in members) / total)
+        centre = (float(mean[0]), float(mean[1]), float(mean[2]))
+        out.append(NamedColour(name, total, centre, rms))
     return sorted(out, key=lambda n: -n.share)
 
 

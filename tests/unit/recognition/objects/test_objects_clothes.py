@@ -151,6 +151,9 @@ def test_two_colours_the_larger_first() -> None:
     assert region_colours(pixels) == ["white", "blue"]
     logo = np.concatenate([noisy(CLOTHS["green"], 1500), noisy(CLOTHS["yellow"], 500)])
     assert region_colours(logo) == ["green"]  # a quarter is a print, not a colour
+    rng = np.random.default_rng(1)
+    mixture = rng.integers(0, 256, (800, 3)).astype(np.uint8)  # badges, straps, a patch
+    assert region_colours(np.concatenate([noisy(CLOTHS["red"], 1200), mixture])) == ["red"]
 
 
 def test_shade_of_the_same_cloth_and_bare_skin_are_not_second_colours() -> None:
@@ -184,7 +187,7 @@ def parts(found: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 def test_the_cameramans_coat_is_black(model: ClothesModel) -> None:
     found = parts(model.attributes(person("camera.png")))
-    assert found["tops"][0] == WORN["camera.png"]["tops"]
+    assert found["tops"][0] in WORN["camera.png"]["tops"]
     assert "bottoms" not in found  # his knees are out of the picture
 
 
@@ -193,7 +196,7 @@ def test_the_astronauts_suit(model: ClothesModel) -> None:
     assert set(found) == {"tops"}  # her legs are out of the picture
     # a reddish orange (Lab hue 44-46 degrees): the shared colour rules draw the line
     # between red and orange at 50
-    assert WORN["astronaut.png"]["tops"] == "orange"
+    assert WORN["astronaut.png"]["tops"] == ("orange",)
     assert found["tops"] == ["red"]
 
 
@@ -207,7 +210,7 @@ def test_painted_clothes_are_named(model: ClothesModel, name: str) -> None:
 def test_a_suit_of_two_colours(model: ClothesModel) -> None:
     image = astronaut_in(CLOTHS["white"])
     blue = astronaut_in(CLOTHS["blue"])
-    image[:, 210:] = blue[:, 210:]  # her left side blue, about half the torso
+    image[:, 200:] = blue[:, 200:]  # her left side blue, about half the torso
     found = parts(model.attributes(image))
     assert set(found["tops"]) == {"white", "blue"}
 
