@@ -107,9 +107,14 @@ def test_a_person_walking_across_is_one_object(
     # his face is about 45 px wide: an age group, and his gender only when the network is sure
     assert set(face["attributes"]) <= {"gender", "age"} and "age" in face["attributes"]
     assert face["attributes"].get("gender", "male") == "male", face
-    # he carries his face's gender (no bag)
+    # he carries his face's gender (no bag), and his black coat when his best crop's body
+    # keypoints were sure enough
     gender = face["attributes"].get("gender")
-    assert human["attributes"] == ({"gender": gender} if gender else {}), human
+    worn = dict(human["attributes"]).pop("clothes", [])
+    assert worn and all(part["colors"][0] == "black" for part in worn), human
+    assert {k: v for k, v in human["attributes"].items() if k != "clothes"} == (
+        {"gender": gender} if gender else {}
+    ), human
 
     # the face search: the cameraman's photo finds his face's track; another face does not
     assert [d["objId"] for d in found["data"]] == [face["objId"]], found

@@ -172,6 +172,7 @@ class ObjectService:
             models_dir=str(s.models_dir),
             faces=s.faces,
             embeddings=s.faces and chid not in s.face_embeddings_off,
+            clothes=s.clothes,
             nice=s.nice,
         )
 

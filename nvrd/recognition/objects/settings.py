@@ -17,6 +17,8 @@ class ObjectWorkerConfig:
     faces: bool = True
     #: the embedding of each face's best crop goes with the face (for ``/api/searchFace``)
     embeddings: bool = True
+    #: a person's clothes colours (from its best crop's body keypoints)
+    clothes: bool = True
     #: the people/vehicle network's input width (a multiple of 32)
     input_size: int = 416
     #: open tracks end when no picture came for this long (the motion gate closed, the
