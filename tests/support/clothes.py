@@ -30,10 +30,10 @@ CLOTHS: dict[str, tuple[int, int, int]] = {
 #: what a person of the pictures really wears (looked at), the names a right answer may
 #: have: the astronaut's suit is orange (a reddish orange, "international orange"), her
 #: legs are out of the picture; the cameraman's coat is black and reaches below the
-#: picture (his legs are not seen)
+#: picture, over his thighs (his knees are at its edge)
 WORN: dict[str, dict[str, tuple[str, ...]]] = {
     "astronaut.png": {"tops": ("orange",)},
-    "camera.png": {"tops": ("black",)},
+    "camera.png": {"tops": ("black",), "bottoms": ("black",)},
 }
 
 #: the same of the face photos (tests/support/faces.py, present after ``make install``):
@@ -92,3 +92,27 @@ def astronaut_in(cloth: tuple[int, int, int]) -> np.ndarray:
 
 def cameraman_in(cloth: tuple[int, int, int]) -> np.ndarray:
     return _paint(person("camera.png"), cameraman_coat(), cloth)
+
+
+#: where the cameraman's hips are (y, picture pixels): his coat below is his "bottoms"
+HIPS_Y = 360
+
+
+def cameraman_in_two(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> np.ndarray:
+    """The cameraman's coat painted ``top`` above his hips and ``bottom`` below."""
+    coat = cameraman_coat()
+    upper, lower = coat.copy(), coat.copy()
+    upper[HIPS_Y:] = False
+    lower[:HIPS_Y] = False
+    return _paint(_paint(person("camera.png"), upper, top), lower, bottom)
+
+
+#: top and bottom colours of the two-piece cameraman
+TWO_PIECES: tuple[tuple[str, str], ...] = (
+    ("black", "blue"),
+    ("white", "blue"),
+    ("red", "gray"),
+    ("green", "black"),
+    ("black", "beige"),
+    ("blue", "black"),
+)
