@@ -453,6 +453,8 @@ class ObjectSettings(_Strict):
     #: channels whose faces get no embedding (they are logged, but /api/searchFace does
     #: not find them); the others' faces do, when ``faces`` is on
     face_embeddings_off: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    #: a person's clothes colours (tops and bottoms, from body keypoints of its best crop)
+    clothes: bool = True
     #: decode no pictures for detection while the channel's motion detector sees nothing
     motion_gate: bool = True
     #: worker process priority (os.nice increment)

@@ -64,18 +64,30 @@ REALTIME_TOPICS: tuple[str, ...] = (
 
 #: What this server's own recognisers can report (``/api/enum?what=objectAttr``): the
 #: guide's catalogue without what no model here gives (docs/design/objects.md, "What is
-#: not reported"): glasses and hats (no offline model exists in any package) and clothes
-#: (no body-region model yet). A person's gender is its face's. Pushed objects may still
-#: carry them all (``OBJECT_ATTRIBUTES``).
+#: not reported"): glasses and hats (no offline model exists in any package) and the
+#: length of clothes (body keypoints show where the limbs are, not where the cloth ends);
+#: ``name.part`` is one part of a compound attribute. A person's gender is its face's.
+#: Pushed objects may still carry them all (``OBJECT_ATTRIBUTES``).
 UNDETECTED: dict[str, frozenset[str]] = {
     "face": frozenset({"glasses", "hat"}),
-    "human": frozenset({"hat", "clothes"}),
+    "human": frozenset({"hat", "clothes.length"}),
     "vehicle": frozenset(),
 }
 
+
+def _detected(attrs: dict[str, Any], undetected: frozenset[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, values in attrs.items():
+        if name in undetected:
+            continue
+        if isinstance(values, dict):
+            values = {k: v for k, v in values.items() if f"{name}.{k}" not in undetected}
+        out[name] = values
+    return out
+
+
 DETECTED_ATTRIBUTES: dict[str, dict[str, Any]] = {
-    otype: {k: v for k, v in attrs.items() if k not in UNDETECTED[otype]}
-    for otype, attrs in OBJECT_ATTRIBUTES.items()
+    otype: _detected(attrs, UNDETECTED[otype]) for otype, attrs in OBJECT_ATTRIBUTES.items()
 }
 
 #: Clothes ``type`` -> the short name used in search tags (``human.top.color=red``).

@@ -108,9 +108,14 @@ def test_a_person_walking_across_is_one_object(
     assert set(face["attributes"]) <= {"gender", "age", "mask"} and "age" in face["attributes"]
     assert face["attributes"].get("mask", False) is False, face  # a bare face
     assert face["attributes"].get("gender", "male") == "male", face
-    # he carries his face's gender (no bag)
+    # he carries his face's gender (no bag), and his black coat when his best crop's body
+    # keypoints were sure enough
     gender = face["attributes"].get("gender")
-    assert human["attributes"] == ({"gender": gender} if gender else {}), human
+    worn = dict(human["attributes"]).pop("clothes", [])
+    assert worn and all(part["colors"][0] == "black" for part in worn), human
+    assert {k: v for k, v in human["attributes"].items() if k != "clothes"} == (
+        {"gender": gender} if gender else {}
+    ), human
 
     # the face search: the cameraman's photo finds his face's track; another face does not
     assert [d["objId"] for d in found["data"]] == [face["objId"]], found

@@ -54,6 +54,10 @@ def test_object_detection_is_off_unless_channels_are_listed(tmp_path: Path) -> N
     s = load_settings(write(tmp_path, text), environ={}, flags={"data_dir": tmp_path})
     assert (s.objects.channels, s.objects.fps, s.objects.width) == ([2, 1], 1.0, 640)
     assert s.objects.faces is False and s.objects.motion_gate is True
+    assert o.clothes is True
+    off = write(tmp_path, "[objects]\nclothes = false\n")
+    s = load_settings(off, environ={}, flags={"data_dir": tmp_path})
+    assert s.objects.clothes is False
 
 
 def test_the_people_detector_is_nanodet_unless_yolo_is_chosen(tmp_path: Path) -> None:
@@ -88,6 +92,7 @@ def test_the_people_detector_is_nanodet_unless_yolo_is_chosen(tmp_path: Path) ->
         ('[objects]\nfaces = "maybe"\n', "objects.faces"),
         ("[objects]\nmotion_gate = 3\n", "objects.motion_gate"),
         ('[objects]\ndetector = "yolov8"\n', "objects.detector"),
+        ('[objects]\nclothes = "colours"\n', "objects.clothes"),
         ("[objects]\nbogus = 1\n", "objects.bogus: unknown setting"),
     ],
 )

@@ -1,4 +1,5 @@
-"""The colour of a vehicle from its picture: k-means in Lab and colour-name rules (pure).
+"""The colour of a vehicle from its picture: k-means in Lab and colour-name rules (pure;
+the clustering and the names are shared with a person's clothes, ``clothes.py``).
 
 The crop's middle (its outer sixth on each side is mostly road, kerb and
 neighbours) is shrunk to at most 64 px, converted to CIE Lab, and its pixels
@@ -22,6 +23,7 @@ with at least ``second_share`` is added (two-tone). The names are the guide's
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -59,18 +61,24 @@ def colour_name(lightness: float, a: float, b: float) -> str:
     return "purple" if lightness < 45 else "magenta"
 
 
-def _lab_pixels(crop: np.ndarray) -> np.ndarray:
+def lab_pixels(pixels: np.ndarray) -> np.ndarray:
+    """BGR uint8 pixels (any shape ending in 3) as a list of CIE Lab colours (N x 3)."""
+    bgr = pixels.reshape(-1, 1, 3).astype(np.float32) / 255.0
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float64)
+
+
+def _middle_pixels(crop: np.ndarray) -> np.ndarray:
     h, w = crop.shape[:2]
     middle = crop[h // 6 : h - h // 6 or h, w // 6 : w - w // 6 or w]
     f = min(1.0, 64 / max(middle.shape[:2]))
     if f < 1.0:
         middle = cv2.resize(middle, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    lab = cv2.cvtColor(middle.astype(np.float32) / 255.0, cv2.COLOR_BGR2LAB)
-    return lab.reshape(-1, 3).astype(np.float64)
+    return lab_pixels(middle)
 
 
-def _kmeans(pixels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster centres and their shares, started from lightness quantiles."""
+def kmeans(pixels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster centres and their shares of Lab ``pixels`` (N x 3), started from lightness
+    quantiles (deterministic)."""
     order = np.argsort(pixels[:, 0], kind="stable")
     starts = [order[int((2 * i + 1) * len(order) / (2 * k))] for i in range(k)]
     centres = pixels[starts].copy()
@@ -86,18 +94,60 @@ def _kmeans(pixels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return centres, shares
 
 
+def spreads(pixels: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """How far the pixels of each cluster (those nearest its centre) lie from it: the
+    root mean square Lab distance (0 for an empty cluster)."""
+    distances = ((pixels[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    labels = distances.argmin(axis=1)
+    nearest = distances[np.arange(len(pixels)), labels]
+    out = np.zeros(len(centres))
+    for c in range(len(centres)):
+        members = nearest[labels == c]
+        if len(members):
+            out[c] = math.sqrt(float(members.mean()))
+    return out
+
+
+@dataclass(frozen=True)
+class NamedColour:
+    """The clusters of one colour name: their summed share, share-weighted centre and
+    spread (root mean square of the clusters' spreads, when given)."""
+
+    name: str
+    share: float
+    centre: tuple[float, float, float]
+    spread: float = 0.0
+
+
+def named_colours(
+    centres: np.ndarray, shares: np.ndarray, spread: np.ndarray | None = None
+) -> list[NamedColour]:
+    """Clusters grouped by their colour name, the largest share first (ties: the order
+    of the clusters)."""
+    spread = np.zeros(len(centres)) if spread is None else spread
+    groups: dict[str, list[tuple[np.ndarray, float, float]]] = {}
+    for centre, share, far in zip(centres, shares, spread, strict=True):
+        name = colour_name(float(centre[0]), float(centre[1]), float(centre[2]))
+        groups.setdefault(name, []).append((centre, float(share), float(far)))
+    out: list[NamedColour] = []
+    for name, members in groups.items():
+        total = sum(s for _, s, _ in members)
+        if total <= 0:
+            continue
+        mean = np.sum([c * s for c, s, _ in members], axis=0) / total
+        rms = math.sqrt(sum(s * f * f for _, s, f in members) / total)
+        centre = (float(mean[0]), float(mean[1]), float(mean[2]))
+        out.append(NamedColour(name, total, centre, rms))
+    return sorted(out, key=lambda n: -n.share)
+
+
 def vehicle_colours(crop: Any, min_share: float = 0.25, second_share: float = 0.35) -> list[str]:
     """The colour names of a vehicle's picture (BGR), the main one first; [] for what is
     no picture."""
     image = as_bgr(crop)
     if image is None:
         return []
-    centres, shares = _kmeans(_lab_pixels(image), 3)
-    shares_by_name: dict[str, float] = {}
-    for (lightness, a, b), share in zip(centres, shares, strict=True):
-        name = colour_name(float(lightness), float(a), float(b))
-        shares_by_name[name] = shares_by_name.get(name, 0.0) + float(share)
-    ranked = sorted(shares_by_name.items(), key=lambda kv: -kv[1])
+    ranked = [(n.name, n.share) for n in named_colours(*kmeans(_middle_pixels(image), 3))]
     main = ranked[0][0]
     if main in _ACHROMATIC:
         chromatic = [n for n, s in ranked if n not in _ACHROMATIC and s >= min_share]

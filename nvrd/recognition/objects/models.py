@@ -86,7 +86,7 @@ def prepared_file(models_dir: Path, name: str) -> Path:
 def needed_models(config: ObjectWorkerConfig) -> list[str]:
     """The converted models a worker of ``config`` loads."""
     needed = [NANODET] if config.detector == "nanodet" else []
-    return needed + ([FACE_MASK] if config.faces else [])
+    return needed + ([FACE_MASK] if config.faces else []) + ([MOVENET] if config.clothes else [])
 
 
 def check_prepared(config: ObjectWorkerConfig) -> None:

@@ -177,6 +177,7 @@ class ObjectService:
             detector=s.detector,
             faces=s.faces,
             embeddings=s.faces and chid not in s.face_embeddings_off,
+            clothes=s.clothes,
             nice=s.nice,
         )
 

@@ -24,6 +24,8 @@ class ObjectWorkerConfig:
     embeddings: bool = True
     #: the people/vehicle/bag network (NanoDet finds more small people)
     detector: DetectorName = "nanodet"
+    #: a person's clothes colours (from its best crop's body keypoints)
+    clothes: bool = True
     #: yolov3-tiny's input width (a multiple of 32; NanoDet's input is 416x416, fixed)
     input_size: int = 416
     #: open tracks end when no picture came for this long (the motion gate closed, the

@@ -33,12 +33,13 @@ import numpy as np
 from nvrd.core.faces import pack
 from nvrd.media.frames.pictures import FrameInput, SharedFrames
 from nvrd.recognition.objects.choice import object_detector
+from nvrd.recognition.objects.clothes import ClothesModel
 from nvrd.recognition.objects.colour import vehicle_colours
 from nvrd.recognition.objects.embedding import FaceEmbedder
 from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
 from nvrd.recognition.objects.mask import MaskModel
-from nvrd.recognition.objects.models import FACE_MASK, prepared_file
+from nvrd.recognition.objects.models import FACE_MASK, MOVENET, prepared_file
 from nvrd.recognition.objects.settings import ObjectWorkerConfig
 from nvrd.recognition.objects.tracker import ObjectTracker, TrackedObject
 from nvrd.recognition.objects.types import Detection
@@ -75,12 +76,14 @@ class Analyser:
         detectors: list[Detector],
         faces: FaceAttributeModel | None = None,
         masks: MaskModel | None = None,
+        clothes: ClothesModel | None = None,
     ) -> None:
         self.config = config
         self.frames = frames
         self.detectors = detectors
         self.faces = faces  # a face's gender and age
         self.masks = masks  # whether a face wears a mask
+        self.clothes = clothes  # a person's clothes colours
         self.tracker = ObjectTracker()
         self.counters = Counters()
         self._last_frame = time.monotonic()
@@ -110,8 +113,10 @@ def attributes(
     bag_frames: int,
     faces: FaceAttributeModel | None = None,
     masks: MaskModel | None = None,
+    clothes: ClothesModel | None = None,
 ) -> dict[str, Any]:
-    """The guide's attributes of a track, only what was really found."""
+    """The guide's attributes of a track, only what was really found (a person's clothes
+    when ``clothes`` is given)."""
     if track.kind == "face":
         return face_attributes(track, faces, masks)
     if track.kind == "vehicle":
@@ -122,8 +127,14 @@ def attributes(
         if colours:
             out["colors"] = colours
         return out
-    if track.kind == "human" and track.bag_hits >= min(bag_frames, track.hits):
-        return {"bag": True}
+    if track.kind == "human":
+        found: dict[str, Any] = {}
+        if track.bag_hits >= min(bag_frames, track.hits):
+            found["bag"] = True
+        worn = clothes.attributes(track.crop) if clothes is not None else []
+        if worn:
+            found["clothes"] = worn
+        return found
     return {}
 
 
@@ -160,16 +171,17 @@ def object_message(
     faces: FaceAttributeModel | None = None,
     embedder: Embedder | None = None,
     masks: MaskModel | None = None,
+    clothes: ClothesModel | None = None,
 ) -> dict[str, Any]:
     """What the server is told of an ended track (ids are the worker's own); a face's
     gender and age when ``faces`` is given, its mask when ``masks`` is, its embedding when
-    ``embedder`` is."""
+    ``embedder`` is, a person's clothes colours when ``clothes`` is."""
     return {
         "objId": track.obj_id,
         "parentId": track.parent_id,
         "type": track.kind,
         "likelihood": round(track.score * 100, 1),
-        "attributes": attributes(track, config.bag_frames, faces, masks),
+        "attributes": attributes(track, config.bag_frames, faces, masks, clothes),
         "timeBegin": track.time_begin_ms,
         "timeEnd": track.time_end_ms,
         "hits": track.hits,
@@ -228,7 +240,7 @@ class ObjectAnalysis:
         out: list[Message] = []
         for track in sorted(tracks, key=lambda t: t.kind != "face"):  # faces first
             an.counters.objects += 1
-            body = object_message(an.config, track, an.faces, self.embedder, an.masks)
+            body = object_message(an.config, track, an.faces, self.embedder, an.masks, an.clothes)
             gender = body["attributes"].get("gender")
             if track.kind == "face" and track.parent_id is not None and gender:
                 self._genders[track.parent_id] = gender
@@ -245,8 +257,16 @@ def build(config: ObjectWorkerConfig, frames: SharedFrames) -> ObjectAnalysis:
     """The models loaded, the analysis of ``frames``."""
     faces = FaceAttributeModel() if config.faces else None
     masks = MaskModel(prepared_file(Path(config.models_dir), FACE_MASK)) if config.faces else None
-    analyser = Analyser(config, frames, detectors(config), faces, masks)
+    analyser = Analyser(config, frames, detectors(config), faces, masks, clothes_model(config))
     return ObjectAnalysis(analyser, embedder(config))
+
+
+def clothes_model(config: ObjectWorkerConfig) -> ClothesModel | None:
+    """The clothes colours' model when ``clothes`` is on (a missing model file fails
+    with the install step to run)."""
+    if not config.clothes:
+        return None
+    return ClothesModel(prepared_file(Path(config.models_dir), MOVENET))
 
 
 def run(conn: Connection, notified: Connection, config: ObjectWorkerConfig) -> None:

@@ -161,7 +161,11 @@ def test_enum_object_attr(chans: TestClient) -> None:
         "motorcycle",
         "train",
     ]
-    assert every["human"] == {"bag": [True, False], "gender": ["female", "male"]}
+    assert every["human"] == {
+        "bag": [True, False],
+        "clothes": {"type": ["tops", "bottoms"], "colors": every["vehicle"]["colors"]},
+        "gender": ["female", "male"],
+    }  # clothes colours, not their length
     assert len(every["vehicle"]["colors"]) == 15
     r = chans.get("/api/enum?what=objectAttr&type=cat")
     assert r.status_code == 400

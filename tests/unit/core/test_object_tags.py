@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from nvrd.core.objects import DETECTED_ATTRIBUTES, OBJECT_ATTRIBUTES, crop_path, object_tags
+from nvrd.core.objects import (
+    COLORS,
+    DETECTED_ATTRIBUTES,
+    OBJECT_ATTRIBUTES,
+    crop_path,
+    object_tags,
+)
 
 
 def test_tags_of_the_guides_examples() -> None:
@@ -59,5 +65,8 @@ def test_crop_paths() -> None:
 
 def test_detected_attributes_are_what_the_models_give() -> None:
     assert set(DETECTED_ATTRIBUTES["face"]) == {"age", "gender", "mask"}
-    assert set(DETECTED_ATTRIBUTES["human"]) == {"bag", "gender"}
+    assert set(DETECTED_ATTRIBUTES["human"]) == {"bag", "clothes", "gender"}
+    clothes = DETECTED_ATTRIBUTES["human"]["clothes"]
+    assert clothes == {"type": ["tops", "bottoms"], "colors": list(COLORS)}  # no length
+    assert "length" in OBJECT_ATTRIBUTES["human"]["clothes"]  # pushed objects may have it
     assert DETECTED_ATTRIBUTES["vehicle"] == OBJECT_ATTRIBUTES["vehicle"]

@@ -255,6 +255,8 @@ async def test_a_faces_embedding_goes_with_its_event_unless_switched_off(
     assert svc.worker_config(1).embeddings and not svc.worker_config(2).embeddings
     off = service(tmp_path, [], channels=[1], faces=False)
     assert not off.worker_config(1).embeddings
+    assert svc.worker_config(1).clothes
+    assert not service(tmp_path, [], channels=[1], clothes=False).worker_config(1).clothes
     w = _Worker(1, svc.worker_config(1))
     message = object_message(ObjectWorkerConfig(1, 2), ended("face", 1, None, None))
     message["embedding"] = bytes(range(256)) * 2

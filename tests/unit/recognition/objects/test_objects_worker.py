@@ -30,11 +30,13 @@ from nvrd.recognition.objects.worker import (
     Detector,
     ObjectAnalysis,
     attributes,
+    clothes_model,
     detectors,
     embedder,
     object_message,
     stats_message,
 )
+from tests.support.clothes import CLOTHS, cameraman_in
 from tests.support.faces import photo
 from tests.support.masks import masked
 from tests.support.models import prepared
@@ -203,6 +205,27 @@ def test_a_faces_mask_comes_from_the_face_box_in_its_best_crop() -> None:
         }
     assert attributes(track("face", None), 2, None, masks) == {}
     assert attributes(track("human", crop), 2, None, masks) == {}  # faces only
+
+
+def test_a_persons_clothes_come_from_its_best_crop(pictures: Pictures) -> None:
+    config = ObjectWorkerConfig(chid=1, fps=2)
+    model = clothes_model(config)
+    assert model is not None
+    assert clothes_model(dataclasses.replace(config, clothes=False)) is None
+    crop = cameraman_in(CLOTHS["blue"])
+    coat = {"clothes": [{"type": "tops", "colors": ["blue"]}]}
+    assert attributes(track("human", crop), 2, clothes=model) == coat
+    assert attributes(track("human", crop, bag_hits=2), 2, clothes=model) == {"bag": True, **coat}
+    assert attributes(track("human", crop), 2) == {}  # no clothes model: nothing invented
+    assert attributes(track("human", None), 2, clothes=model) == {}
+    nobody = np.zeros((300, 150, 3), np.uint8)
+    assert attributes(track("human", nobody), 2, clothes=model) == {}  # none found: none
+    assert attributes(track("face", crop), 2, clothes=model) == {}  # only people's
+    msg = object_message(config, track("human", crop), clothes=model)
+    assert msg["attributes"] == coat
+    an = ObjectAnalysis(Analyser(config, pictures.frames, [], clothes=model), None)
+    ((_, body),) = an.messages([track("human", crop)])
+    assert body["attributes"] == coat
 
 
 def test_a_faces_embedding_is_that_of_the_cameraman_once_per_track(
