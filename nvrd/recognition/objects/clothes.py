@@ -47,6 +47,7 @@ from nvrd.recognition.objects.colour import (
     spreads,
 )
 from nvrd.recognition.objects.images import as_bgr
+from nvrd.recognition.objects.onnx import cpu_session
 
 #: the network's input side (pixels)
 INPUT_SIDE = 192
@@ -212,15 +213,6 @@ def region_colours(pixels: np.ndarray, settings: ClothesSettings | None = None) 
     return out
 
 
-def _load(model: Path, threads: int) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-
-
 class ClothesModel:
     """The clothes colours of person crops (BGR, any size)."""
 
@@ -228,7 +220,7 @@ class ClothesModel:
         self, model: Path, threads: int = 1, settings: ClothesSettings | None = None
     ) -> None:
         self.settings = settings or ClothesSettings()
-        self._session = _load(model, threads)
+        self._session = cpu_session(model, threads)
         self._input = self._session.get_inputs()[0].name
 
     def keypoints(self, bgr: np.ndarray) -> np.ndarray:

@@ -26,10 +26,10 @@ from typing import Any
 
 import cv2
 import numpy as np
-import onnxruntime
 
 from nvrd.recognition.geometry import Box, clip
 from nvrd.recognition.objects.images import as_bgr
+from nvrd.recognition.objects.onnx import cpu_session
 
 _SIZE = 224
 
@@ -48,20 +48,12 @@ class MaskSettings:
             raise ValueError("min_face_px must be 8..1024")
 
 
-def session(model: Path, threads: int) -> Any:
-    """An onnxruntime CPU session of ``model`` on ``threads`` threads."""
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-
-
 class MaskModel:
     """Mask or not, of face pictures (BGR)."""
 
     def __init__(self, model: Path, settings: MaskSettings | None = None, threads: int = 1):
         self.settings = settings or MaskSettings()
-        self._session = session(model, threads)
+        self._session = cpu_session(model, threads)
         self._input = self._session.get_inputs()[0].name
 
     def likelihood(self, crop: Any, box: Box | None = None) -> float | None:

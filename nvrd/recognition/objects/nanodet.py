@@ -46,6 +46,7 @@ import cv2
 import numpy as np
 
 from nvrd.recognition.objects.images import as_bgr
+from nvrd.recognition.objects.onnx import cpu_session
 from nvrd.recognition.objects.suppress import suppressed, wanted
 from nvrd.recognition.objects.types import Detection
 
@@ -129,15 +130,8 @@ class NanoDetDetector:
     """Finds people, vehicles and bags in BGR pictures of any size."""
 
     def __init__(self, model: Path, settings: NanoDetSettings | None = None) -> None:
-        import onnxruntime as ort
-
         self.settings = settings = settings or NanoDetSettings()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = settings.threads
-        options.inter_op_num_threads = 1
-        self._session: Any = ort.InferenceSession(
-            str(model), options, providers=["CPUExecutionProvider"]
-        )
+        self._session: Any = cpu_session(model, settings.threads)
         inputs = self._session.get_inputs()
         if [i.name for i in inputs] != [_INPUT] or list(inputs[0].shape) != [1, 3, SIZE, SIZE]:
             raise ValueError(f"{model}: not the NanoDet model (input {_INPUT} 1x3x416x416)")
