@@ -13,6 +13,10 @@ missed at 4 places in 13, 320 px high it gave a second detection at 2 places in 
 with 10-20 % more of the garage were taken for a bus, truck or bicycle at some places
 (160-240 px high). The colour named from the crop is ``gray`` (the red tank and mudguards
 are about a sixth of its middle; the floor, engine and tyres are gray).
+
+The default yard is 17.6 s at 10 fps, 2.4 MB, made in about 2 s. Played by the demo
+server (channel 4, 2 frames a second analysed), each of its first three passes gave one
+person with his face and one motorcycle (likelihood 74.1).
 """
 
 from __future__ import annotations
