@@ -100,7 +100,7 @@ system-deps: $(SYSSTAMP)
 
 DEMO_MEDIA := demo/media/gate.mp4 demo/media/yard.mp4
 
-$(DEMO_MEDIA) &: scripts/demo_media.py | $(STAMP) $(SYSSTAMP)
+$(DEMO_MEDIA) &: scripts/demo_media.py nvrd/media/traffic/yard.py | $(STAMP) $(SYSSTAMP)
 	$(BIN)/python scripts/demo_media.py demo/media
 
 run: install system-deps $(DEMO_MEDIA)

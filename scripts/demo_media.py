@@ -1,7 +1,8 @@
 """Generate the demo channels' videos if missing: two test patterns with a burnt-in clock,
 and a gate camera with generated traffic (plates of several countries driving through the
-recognition zone of demo/nvrd.toml), and a yard camera in which a person walks across
-(for object detection, channel 4 of demo/nvrd.toml).
+recognition zone of demo/nvrd.toml), and a yard camera in which a person walks across,
+then a motorcycle rides across (for object detection, channel 4 of demo/nvrd.toml; made
+again when its scene changed).
 
 Run by `make run` with the project's virtual environment; uses the ffmpeg
 that nvrd itself uses (from the imageio-ffmpeg package).
@@ -14,16 +15,16 @@ from pathlib import Path
 
 from nvrd.media.service import default_ffmpeg
 from nvrd.media.testpattern import make_pattern_video
-from nvrd.media.traffic.people import Walk, make_walk
 from nvrd.media.traffic.scene import plan_traffic
 from nvrd.media.traffic.video import write_traffic_video
+from nvrd.media.traffic.yard import Yard, is_made, make_yard
 
 VIDEOS = {
     "cam1.mp4": ("testsrc2", "Demo camera 1"),
     "cam2.mp4": ("smptehdbars", "Demo camera 2"),
 }
 TRAFFIC = "gate.mp4"
-PEOPLE = "yard.mp4"
+YARD = "yard.mp4"
 #: The recognition zone of the demo gate (7680x4320 logical coordinates), as in demo/nvrd.toml.
 GATE_ZONE = (960, 1080, 6720, 4320)
 
@@ -57,10 +58,10 @@ def main(folder: str) -> int:
             zone=GATE_ZONE,
         )
         write_traffic_video(default_ffmpeg(), plan, target)
-    target = out / PEOPLE
-    if not target.exists():
-        print(f"making demo video {target} (a person walking across)", flush=True)
-        make_walk(default_ffmpeg(), target, Walk(lead_seconds=4.0, trail_seconds=6.0))
+    target, yard = out / YARD, Yard()
+    if not is_made(target, yard):
+        print(f"making demo video {target} (a person walks, then a motorcycle rides)", flush=True)
+        make_yard(default_ffmpeg(), target, yard)
     return 0
 
 

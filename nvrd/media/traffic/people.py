@@ -37,6 +37,8 @@ def picture(name: str) -> np.ndarray:
 
 #: The walking cameraman's size (pixels of a 1280x720 frame).
 MAN = 358
+#: His top edge while he walks.
+MAN_TOP = 150
 
 
 def background() -> np.ndarray:
@@ -83,7 +85,7 @@ class Walk:
         base, man = background(), walker()
         for n in range(round(self.seconds * self.fps)):
             x = self.position(n / self.fps)
-            frame = base if x is None else walk_frame(base, man, x, 150)
+            frame = base if x is None else walk_frame(base, man, x, MAN_TOP)
             yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 

@@ -17,6 +17,7 @@ import pytest
 from nvrd.core.faces import unpack
 from nvrd.media.frames.pictures import SharedFrames
 from nvrd.media.frames.shared import SharedFrameWriter
+from nvrd.media.traffic.yard import Yard, props
 from nvrd.recognition.geometry import Box
 from nvrd.recognition.objects.faceattrs import FaceAttributeModel
 from nvrd.recognition.objects.faces import FaceDetector
@@ -113,6 +114,39 @@ def test_a_person_and_his_face_come_out_when_they_left(
     assert stats["framesReceived"] == stats["framesAnalysed"] == len(frames)
     assert stats["framesDropped"] == 0 and stats["openTracks"] == 0
     assert stats["msPerFrame"] > 0 and stats["frameSize"] == [W, H]
+
+
+def test_the_demo_yard_gives_one_person_with_his_face_and_one_motorcycle(
+    pictures: Pictures,
+    models: list[Detector],
+) -> None:
+    """The demo's yard (channel 4 of demo/nvrd.toml) as the server hands it over: 2 frames
+    a second, 960x540; the man and the motorcycle are one track each."""
+    yard, parts = Yard(), props()
+    config = ObjectWorkerConfig(chid=4, fps=2)
+    an = Analyser(config, pictures.frames, models)
+    ended: list[TrackedObject] = []
+    frames = round(yard.seconds * 2)
+    for n in range(frames):
+        frame = cv2.resize(yard.frame(n / 2, parts), (W, H), interpolation=cv2.INTER_AREA)
+        pictures.send(frame, 1_000_000 + 500 * n)
+        ended += an.step(timeout=2)
+    assert an.tracker.flush() == []  # the trail is long enough for every track to end
+    assert sorted(t.kind for t in ended) == ["face", "human", "vehicle"], ended
+    msgs = {m["type"]: m for m in (object_message(config, t) for t in ended)}
+    human, face, vehicle = msgs["human"], msgs["face"], msgs["vehicle"]
+    assert face["parentId"] == human["objId"] and vehicle["parentId"] is None
+    # every analysed frame with the man (3.0-8.5 s) or the motorcycle (11.0-13.5 s) in it
+    for m in (human, vehicle):
+        begin, end = yard.truth()[m["type"]]
+        seen = [n for n in range(frames) if begin <= n / 2 <= end]
+        assert m["hits"] == len(seen) == (12 if m is human else 6)
+        assert m["timeBegin"] == 1_000_000 + 500 * seen[0]
+        assert m["timeEnd"] == 1_000_000 + 500 * seen[-1]
+    assert vehicle["attributes"]["vehicleType"] == "motorcycle"
+    assert vehicle["attributes"]["colors"] == ["gray"]  # floor, engine, tyres; a red tank
+    crop = cv2.imdecode(np.frombuffer(vehicle["jpeg"], np.uint8), cv2.IMREAD_COLOR)
+    assert crop is not None and crop.shape[0] > 200
 
 
 def test_open_tracks_end_when_the_pictures_stop(
