@@ -1,10 +1,11 @@
-"""Object detection end to end: a real server analyses a file channel in which one person
-(the cameraman of the scikit-image pictures) walks across gravel; the worker gets its
-pictures from the channel's frame source through shared memory, only while the channel's
-motion detector sees movement. One ``object`` event arrives per track (one person, and
-his face linked to him when it was found), the ``objectType`` filter is honoured, the
-crop is on disk where the event says, the face search finds his face by his photo, and
-health=objects shows what was analysed."""
+"""Object detection end to end: a real server analyses a file channel (the demo's yard) in
+which one person (the cameraman of the scikit-image pictures) walks across gravel, then a
+motorcycle (a scikit-image picture too) rides across; the worker gets its pictures from
+the channel's frame source through shared memory, only while the channel's motion
+detector sees movement. One ``object`` event arrives per track (one person, his face
+linked to him when it was found, one motorcycle), the ``objectType`` filter is honoured,
+the crop is on disk where the event says, the face search finds his face by his photo,
+and health=objects shows what was analysed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import cv2
 import httpx
 import pytest
 
+from nvrd.media.traffic.yard import make_yard
 from tests.e2e.events_client import Subscriber, events_url
 from tests.e2e.server import ServerProcess
 from tests.integration.recorder import admin, recording_server
@@ -32,6 +34,11 @@ pytestmark = pytest.mark.serial
 @pytest.fixture(scope="module")
 def walk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     return make_walk(ffmpeg_exe(), tmp_path_factory.mktemp("walk") / "walk.mp4")
+
+
+@pytest.fixture(scope="module")
+def yard(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    return make_yard(ffmpeg_exe(), tmp_path_factory.mktemp("yard") / "yard.mp4")
 
 
 def objects_config(source: str, gate: bool = True) -> str:
@@ -66,10 +73,10 @@ def collect(sub: Subscriber, until: float) -> list[dict[str, Any]]:
     return [m for m in out if m.get("topic") == "object"]
 
 
-def test_a_person_walking_across_is_one_object(
-    tmp_path: Path, walk: tuple[Path, dict[str, Any]]
+def test_a_person_and_a_motorcycle_are_one_object_each(
+    tmp_path: Path, yard: tuple[Path, dict[str, Any]]
 ) -> None:
-    path, truth = walk
+    path, truth = yard
     srv = ServerProcess(tmp_path, objects_config(str(path))).start()
     try:
         everything = Subscriber(events_url(srv, "topics=object"), max_queue=None)
@@ -81,10 +88,13 @@ def test_a_person_walking_across_is_one_object(
                 with admin(srv) as c:
                     logs = [x for x in srv.stderr().splitlines() if "objects" in x]
                     raise AssertionError(f"no object; {objects_health(c)}; {logs[-20:]}") from None
-            # the face (a track of its own) ends with its person; anything else now
-            until = time.monotonic() + 5
-            seen = collect(everything, until)
-            more_people = collect(people, until)
+            # the face (a track of its own) ends with its person, the motorcycle later
+            deadline = time.monotonic() + truth["seconds"] + 20
+            seen: list[dict[str, Any]] = []
+            while time.monotonic() < deadline and not any(m["type"] == "vehicle" for m in seen):
+                seen += collect(everything, min(deadline, time.monotonic() + 1))
+            seen += collect(everything, time.monotonic() + 3)  # anything else now
+            more_people = collect(people, time.monotonic() + 0.5)
             with admin(srv) as c:
                 health = objects_health(c)
                 found = face_search(c, "camera.png")
@@ -96,7 +106,13 @@ def test_a_person_walking_across_is_one_object(
     assert more_people == [], more_people
     humans = [m for m in seen if m["type"] == "human"]
     assert [m["objId"] for m in humans] == [human["objId"]], seen
-    assert {m["type"] for m in seen} <= {"human", "face"}, seen
+    assert {m["type"] for m in seen} <= {"human", "face", "vehicle"}, seen
+    # one motorcycle: one vehicle object of that type, with its colours
+    (vehicle,) = [m for m in seen if m["type"] == "vehicle"]
+    assert vehicle["attributes"]["vehicleType"] == "motorcycle", vehicle
+    assert vehicle["attributes"]["colors"], vehicle
+    assert "parentId" not in vehicle and vehicle["objId"] != human["objId"]
+    assert datetime.fromisoformat(vehicle["timestamp"]) > datetime.fromisoformat(human["timestamp"])
     assert human["chid"] == 1 and 40 <= human["likelihood"] <= 100
     faces = [m for m in seen if m["type"] == "face"]
     # his face: an object of its own, linked to him, not sent to the human-only socket
