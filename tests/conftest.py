@@ -93,8 +93,23 @@ async def _pg_truncate(name: str) -> None:
             "SELECT quote_ident(tablename) AS t FROM pg_tables"
             " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
         )
-        if tables:
-            names = ", ".join(r["t"] for r in tables)
+        if not tables:
+            return
+        # Only the tables that hold rows or whose sequences were used: a TRUNCATE costs
+        # every table it names a new file, and most tests touch few tables.
+        holding = " UNION ALL ".join(
+            f"SELECT '{r['t']}' AS t WHERE EXISTS (SELECT 1 FROM {r['t']})" for r in tables
+        )
+        counted = await conn.fetch(
+            f"{holding} UNION SELECT quote_ident(t.relname) FROM pg_depend d"
+            " JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+            " JOIN pg_class t ON t.oid = d.refobjid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = 'public'"
+            " JOIN pg_sequences q ON q.schemaname = 'public' AND q.sequencename = s.relname"
+            " WHERE d.deptype IN ('a', 'i') AND q.last_value IS NOT NULL"
+        )
+        if counted:
+            names = ", ".join(sorted(r["t"] for r in counted))
             await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:
         await conn.close()
@@ -163,9 +178,12 @@ CHEAP_HASH = Scrypt(n=16, r=8, p=1)
 
 def add_users(settings: Settings, specs: list[tuple[str, str, str, bool]]) -> None:
     """Create users (uid, password, rights, admin) straight in the store."""
+    _add_users(settings.db_url, specs)
 
+
+def _add_users(db_url: str, specs: list[tuple[str, str, str, bool]]) -> None:
     async def run() -> None:
-        db = Database(settings.db_url)
+        db = Database(db_url)
         await db.open()
         try:
             store = UserStore(db.engine, CHEAP_HASH)
@@ -222,30 +240,59 @@ def start_from_template(settings: Settings, template: Path) -> None:
         shutil.copyfile(template, settings.server.data_dir / "nvrd.db")
 
 
-def _builder(root: Path, template: Path) -> Callable[..., AppHarness]:
-    def build(users: list[tuple[str, str, str, bool]] | None = None, **sections: Any) -> AppHarness:
+UserSpecs = list[tuple[str, str, str, bool]]
+
+
+@pytest.fixture(scope="session")
+def users_template(
+    tmp_path_factory: pytest.TempPathFactory, template_db: Path
+) -> Callable[[UserSpecs], Path]:
+    """The migrated SQLite template with these users added, made once per list of users
+    in a session (tests start from a copy of it, as from :func:`template_db`)."""
+    made: dict[tuple[tuple[str, str, str, bool], ...], Path] = {}
+    root = tmp_path_factory.mktemp("users-template")
+
+    def get(users: UserSpecs) -> Path:
+        key = tuple(users)
+        if key not in made:
+            path = root / f"nvrd-{len(made)}.db"
+            shutil.copyfile(template_db, path)
+            _add_users(f"sqlite+aiosqlite:///{path}", users)
+            made[key] = path
+        return made[key]
+
+    return get
+
+
+def _builder(root: Path, with_users: Callable[[UserSpecs], Path]) -> Callable[..., AppHarness]:
+    def build(users: UserSpecs | None = None, **sections: Any) -> AppHarness:
         settings = make_settings(root, **sections)
         settings.server.data_dir.mkdir(parents=True, exist_ok=True)
-        start_from_template(settings, template)
-        add_users(settings, users if users is not None else [ADMIN, VIEWER, NOREMOTE])
+        users = users if users is not None else [ADMIN, VIEWER, NOREMOTE]
+        if settings.server.database_url:
+            add_users(settings, users)
+        else:  # the default SQLite file in the data dir: a copy of the template with them
+            start_from_template(settings, with_users(users))
         return AppHarness(settings, [], [])
 
     return build
 
 
 @pytest.fixture
-def harness(tmp_path: Path, template_db: Path) -> Callable[..., AppHarness]:
+def harness(
+    tmp_path: Path, users_template: Callable[[UserSpecs], Path]
+) -> Callable[..., AppHarness]:
     """Build an app on a temporary data dir with the standard test users."""
-    return _builder(tmp_path, template_db)
+    return _builder(tmp_path, users_template)
 
 
 @pytest.fixture(scope="module")
 def module_harness(
-    tmp_path_factory: pytest.TempPathFactory, template_db: Path
+    tmp_path_factory: pytest.TempPathFactory, users_template: Callable[[UserSpecs], Path]
 ) -> Callable[..., AppHarness]:
     """:func:`harness` for an app that a module's tests share: only for tests that
     change nothing (one app start for the module instead of one per test)."""
-    return _builder(tmp_path_factory.mktemp("app"), template_db)
+    return _builder(tmp_path_factory.mktemp("app"), users_template)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Every endpoint against the same bad inputs: right status, JSON error, nothing stored."""
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx2
 import pytest
@@ -38,9 +38,23 @@ def url(path: str, extra: str) -> str:
     return path + ("&" if "?" in path else "?") + extra
 
 
+@pytest.fixture(scope="module")
+def app_client(module_harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
+    with module_harness().client() as c:
+        yield c
+
+
+@pytest.fixture
+def shared(app_client: TestClient) -> TestClient:
+    """One app for the module's requests that leave nothing behind (no wrong password:
+    those count towards the client's lockout), without the cookies of the test before."""
+    app_client.cookies.clear()
+    return app_client
+
+
 @pytest.mark.parametrize("path", PROTECTED)
-def test_protected_without_sign_in(client: TestClient, path: str) -> None:
-    check_error(client.get(path), 401)
+def test_protected_without_sign_in(shared: TestClient, path: str) -> None:
+    check_error(shared.get(path), 401)
 
 
 @pytest.mark.parametrize("path", PROTECTED + PUBLIC)
@@ -52,17 +66,27 @@ def test_protected_without_sign_in(client: TestClient, path: str) -> None:
         (f"auth={GOOD}&lang=xx-XX", 400),
         ("auth=%%%", 400),
         ("login=bm8tY29sb24=", 400),
+    ],
+)
+def test_bad_common_params(shared: TestClient, path: str, extra: str, status: int) -> None:
+    check_error(shared.get(url(path, extra)), status)
+
+
+@pytest.mark.parametrize("path", PROTECTED + PUBLIC)
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [
         (f"auth={WRONG}", 401),
         (f"login={WRONG}", 401),
     ],
 )
-def test_bad_common_params(client: TestClient, path: str, extra: str, status: int) -> None:
+def test_wrong_password(client: TestClient, path: str, extra: str, status: int) -> None:
     check_error(client.get(url(path, extra)), status)
 
 
 @pytest.mark.parametrize("path", PROTECTED + PUBLIC)
-def test_good_request(client: TestClient, path: str) -> None:
-    r = client.get(url(path, f"auth={GOOD}&indent=4&lang=ja-JP"))
+def test_good_request(shared: TestClient, path: str) -> None:
+    r = shared.get(url(path, f"auth={GOOD}&indent=4&lang=ja-JP"))
     assert r.status_code == 200, r.text
     assert r.text.startswith(("{\n    ", "[\n    ", "[]"))
 

@@ -51,6 +51,17 @@ def app(harness: Callable[..., AppHarness]) -> AppHarness:
 
 @pytest.fixture
 def client(app: AppHarness) -> Iterator[TestClient]:
+    yield from pushed(app)
+
+
+@pytest.fixture(scope="module")
+def reader(module_harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
+    """:func:`client` shared by the module's searches that change nothing."""
+    yield from pushed(module_harness(users=[ADMIN, VIEWER, LPR_USER, EXPORTER], **CONFIG))
+
+
+def pushed(app: AppHarness) -> Iterator[TestClient]:
+    """An LPR user's client of ``app`` once the PUSHED plates are logged."""
     with app.client() as c:
         c.auth = LPR_USER[:2]
         items = []
@@ -80,8 +91,8 @@ def plates(body: Any) -> list[str]:
     return [d["plateNo"] for d in body["data"]]
 
 
-def test_every_field_of_the_guide(client: TestClient) -> None:
-    body = find(client, "&keyword=55ev")
+def test_every_field_of_the_guide(reader: TestClient) -> None:
+    body = find(reader, "&keyword=55ev")
     assert body["totalCount"] == 1 and body["at"] == 0
     (entry,) = body["data"]
     assert list(entry) == [
@@ -110,34 +121,34 @@ def test_every_field_of_the_guide(client: TestClient) -> None:
         {"chid": 1, "videoSrc": f"http://testserver/watch?ch=1&when={when}"},
         {"chid": 2, "videoSrc": f"http://testserver/watch?ch=2&when={when}"},
     ]
-    bare = find(client, "&keyword=L647")["data"][0]
+    bare = find(reader, "&keyword=L647")["data"][0]
     assert set(bare) == {"id", "plateNo", "timeRange", "srcCode", "srcName", "vod"}
 
 
-def test_order_paging_time_and_sources(client: TestClient) -> None:
-    everything = find(client, "")
+def test_order_paging_time_and_sources(reader: TestClient) -> None:
+    everything = find(reader, "")
     assert everything["totalCount"] == len(PUSHED)
     newest_first = [p for _, p, _, _ in reversed(PUSHED)]
     assert plates(everything) == newest_first
-    assert plates(find(client, "&sort=asc")) == newest_first[::-1]
-    page = find(client, "&at=2&maxCount=3")
+    assert plates(find(reader, "&sort=asc")) == newest_first[::-1]
+    page = find(reader, "&at=2&maxCount=3")
     assert (page["at"], plates(page)) == (2, newest_first[2:5])
-    past = find(client, "&at=100&maxCount=20")
+    past = find(reader, "&at=100&maxCount=20")
     assert past["totalCount"] == len(PUSHED) and past["data"] == []
     day = find(
-        client, "&timeBegin=2018-02-21T00%3A00%3A00-05%3A00&timeEnd=2018-02-21T09%3A59%3A59-05%3A00"
+        reader, "&timeBegin=2018-02-21T00%3A00%3A00-05%3A00&timeEnd=2018-02-21T09%3A59%3A59-05%3A00"
     )
     assert plates(day) == ["55EV96", "A812CDE", "DSP963"]
-    assert {d["srcCode"] for d in find(client, "&src=2")["data"]} == {"F00001"}
-    assert find(client, "&src=1,2")["totalCount"] == len(PUSHED)
-    assert find(client, "&src=7")["totalCount"] == 0
-    counted = find(client, "&totalCount=false")
+    assert {d["srcCode"] for d in find(reader, "&src=2")["data"]} == {"F00001"}
+    assert find(reader, "&src=1,2")["totalCount"] == len(PUSHED)
+    assert find(reader, "&src=7")["totalCount"] == 0
+    counted = find(reader, "&totalCount=false")
     assert "totalCount" not in counted and len(counted["data"]) == len(PUSHED)
-    assert find(client, "&lang=ar-AE&maxCount=1")["data"][0]["plateNo"] == "AB12C0E"
+    assert find(reader, "&lang=ar-AE&maxCount=1")["data"][0]["plateNo"] == "AB12C0E"
 
 
-def test_keywords(client: TestClient) -> None:
-    assert plates(find(client, "&keyword=12&sort=asc")) == [
+def test_keywords(reader: TestClient) -> None:
+    assert plates(find(reader, "&keyword=12&sort=asc")) == [
         "AB12 CDE",
         "A812CDE",
         "12가-3456",
@@ -145,13 +156,13 @@ def test_keywords(client: TestClient) -> None:
         "AB12C0E",
     ]
     # case, dashes and spaces do not matter
-    assert plates(find(client, "&keyword=ab-12%20cd")) == ["AB12CD", "AB12 CDE"]
-    assert plates(find(client, "&keyword=%EA%B0%803")) == ["12가-3456"]
-    assert plates(find(client, "&keyword=7")) == ["L647AN"]  # one character
-    none = find(client, "&keyword=QQQQ")
+    assert plates(find(reader, "&keyword=ab-12%20cd")) == ["AB12CD", "AB12 CDE"]
+    assert plates(find(reader, "&keyword=%EA%B0%803")) == ["12가-3456"]
+    assert plates(find(reader, "&keyword=7")) == ["L647AN"]  # one character
+    none = find(reader, "&keyword=QQQQ")
     assert none == {"totalCount": 0, "at": 0, "data": []}
-    assert find(client, "&keyword=%25")["totalCount"] == 0  # LIKE wildcards are plain text
-    assert find(client, "&keyword=")["totalCount"] == len(PUSHED)
+    assert find(reader, "&keyword=%25")["totalCount"] == 0  # LIKE wildcards are plain text
+    assert find(reader, "&keyword=")["totalCount"] == len(PUSHED)
 
 
 @pytest.mark.parametrize(
@@ -172,8 +183,8 @@ def test_keywords(client: TestClient) -> None:
         "&export=maybe",
     ],
 )
-def test_bad_input_is_a_400(client: TestClient, query: str) -> None:
-    r = client.get("/api/find?what=carNo" + query, auth=EXPORTER[:2])
+def test_bad_input_is_a_400(reader: TestClient, query: str) -> None:
+    r = reader.get("/api/find?what=carNo" + query, auth=EXPORTER[:2])
     assert r.status_code == 400, r.text
     assert r.json()["code"] == -1
 
@@ -187,17 +198,17 @@ def test_the_lpr_right_gates_http(client: TestClient) -> None:
     assert client.get("/api/find?what=recDays").status_code == 403  # LPR is not Playback
 
 
-def test_similar_plates(client: TestClient) -> None:
-    r = client.get("/api/find?what=similarCarNo&keyword=AB12CDE&maxCount=4")
+def test_similar_plates(reader: TestClient) -> None:
+    r = reader.get("/api/find?what=similarCarNo&keyword=AB12CDE&maxCount=4")
     assert r.status_code == 200
     got = r.json()
     assert got[0] == "AB12CDE"
     assert set(got[1:3]) == {"A812CDE", "AB12C0E"}  # one look-alike each
     assert got[3] == "AB12CD"  # one character missing
-    assert "XY99ZZZ" not in client.get("/api/find?what=similarCarNo&keyword=AB12CDE").json()
-    assert client.get("/api/find?what=similarCarNo&keyword=QQQQQQ").json() == []
+    assert "XY99ZZZ" not in reader.get("/api/find?what=similarCarNo&keyword=AB12CDE").json()
+    assert reader.get("/api/find?what=similarCarNo&keyword=QQQQQQ").json() == []
     for bad in ("", "&keyword=", "&keyword=AB&maxCount=0"):
-        assert client.get("/api/find?what=similarCarNo" + bad).status_code == 400
+        assert reader.get("/api/find?what=similarCarNo" + bad).status_code == 400
 
 
 def _download(c: TestClient, url: str, auth: Any) -> bytes:

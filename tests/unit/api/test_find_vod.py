@@ -93,18 +93,29 @@ def insert(settings: Settings) -> list[int]:
     return asyncio.run(run())
 
 
-@pytest.fixture
-def env(harness: Callable[..., AppHarness], tmp_path: Path) -> Iterator[Env]:
-    h = harness(
+@pytest.fixture(scope="module")
+def shared_env(
+    module_harness: Callable[..., AppHarness], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Env]:
+    """The app with ROWS indexed, shared by the module's tests: they only read."""
+    roots = tmp_path_factory.mktemp("roots")
+    h = module_harness(
         users=[ADMIN, VIEWER, NOREMOTE, REMOTE_ONLY],
         server={"timezone": "America/New_York"},
         channel=CHANNELS,
-        storage=[{"path": str(tmp_path / "r0")}, {"path": str(tmp_path / "r1")}],
+        storage=[{"path": str(roots / "r0")}, {"path": str(roots / "r1")}],
     )
     ids = insert(h.settings)
     with h.client() as c:
-        c.auth = (VIEWER[0], VIEWER[1])
         yield Env(c, ids, h.settings)
+
+
+@pytest.fixture
+def env(shared_env: Env) -> Env:
+    """:func:`shared_env` for one test: signed in as the viewer, no cookies from before."""
+    shared_env.client.auth = (VIEWER[0], VIEWER[1])
+    shared_env.client.cookies.clear()
+    return shared_env
 
 
 def days(month: int, *mdays: int) -> dict[str, Any]:

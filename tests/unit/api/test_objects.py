@@ -94,8 +94,8 @@ def app(harness: Callable[..., AppHarness]) -> AppHarness:
     return harness(users=[ADMIN, VIEWER, PLATES_ONLY], **CONFIG)
 
 
-@pytest.fixture
-def client(app: AppHarness) -> Iterator[TestClient]:
+def stored(app: AppHarness) -> Iterator[TestClient]:
+    """A viewer's client of ``app`` once the objects and their crops are stored."""
     with app.client() as c:
         c.auth = VIEWER[:2]
         svc = app.app.state.services
@@ -111,6 +111,17 @@ def client(app: AppHarness) -> Iterator[TestClient]:
         yield c
 
 
+@pytest.fixture
+def client(app: AppHarness) -> Iterator[TestClient]:
+    yield from stored(app)
+
+
+@pytest.fixture(scope="module")
+def reader(module_harness: Callable[..., AppHarness]) -> Iterator[TestClient]:
+    """:func:`client` shared by the module's searches that change nothing."""
+    yield from stored(module_harness(users=[ADMIN, VIEWER, PLATES_ONLY], **CONFIG))
+
+
 def find(c: TestClient, query: str, **kw: Any) -> Any:
     r = c.get("/api/find?what=object" + query, **kw)
     assert r.status_code == 200, r.text
@@ -121,8 +132,8 @@ def ids(body: Any) -> list[int]:
     return [d["objId"] for d in body["data"]]
 
 
-def test_items_have_the_guides_shape(client: TestClient) -> None:
-    body = find(client, "&objectType=face&sort=asc")
+def test_items_have_the_guides_shape(reader: TestClient) -> None:
+    body = find(reader, "&objectType=face&sort=asc")
     assert body["totalCount"] == 3 and body["at"] == 0
     assert body["data"][0] == {
         "timestamp": "2020-05-25T15:58:15.819-04:00",
@@ -195,24 +206,24 @@ FILTER_CASES = [
 
 @pytest.mark.parametrize(("query", "want"), FILTER_CASES)
 def test_each_filter_returns_exactly_its_objects(
-    client: TestClient, query: str, want: list[int]
+    reader: TestClient, query: str, want: list[int]
 ) -> None:
-    body = find(client, query)
+    body = find(reader, query)
     assert ids(body) == want
     assert body["totalCount"] == len(want)
 
 
-def test_paging_sort_and_total_count(client: TestClient) -> None:
-    assert ids(find(client, "&at=2&maxCount=3")) == [9, 8, 7]
-    assert ids(find(client, "&sort=asc&at=2&maxCount=3")) == [3, 4, 5]
-    assert ids(find(client, "&sort=ASC&maxCount=1")) == [1]
-    body = find(client, "&at=10&maxCount=20")
+def test_paging_sort_and_total_count(reader: TestClient) -> None:
+    assert ids(find(reader, "&at=2&maxCount=3")) == [9, 8, 7]
+    assert ids(find(reader, "&sort=asc&at=2&maxCount=3")) == [3, 4, 5]
+    assert ids(find(reader, "&sort=ASC&maxCount=1")) == [1]
+    body = find(reader, "&at=10&maxCount=20")
     assert ids(body) == [1] and body["at"] == 10 and body["totalCount"] == 11
-    body = find(client, "&at=50")
+    body = find(reader, "&at=50")
     assert body == {"totalCount": 11, "at": 50, "data": []}
-    body = find(client, "&totalCount=false&maxCount=2")
+    body = find(reader, "&totalCount=false&maxCount=2")
     assert "totalCount" not in body and ids(body) == [11, 10]
-    body = find(client, "&objectType=human&topClothes=red&maxCount=1&sort=asc")
+    body = find(reader, "&objectType=human&topClothes=red&maxCount=1&sort=asc")
     assert ids(body) == [4] and body["totalCount"] == 2
 
 
@@ -247,8 +258,8 @@ BAD = [
 
 
 @pytest.mark.parametrize("query", BAD)
-def test_bad_input_is_a_400(client: TestClient, query: str) -> None:
-    r = client.get("/api/find?what=object" + query)
+def test_bad_input_is_a_400(reader: TestClient, query: str) -> None:
+    r = reader.get("/api/find?what=object" + query)
     assert r.status_code == 400, (query, r.text)
     body = r.json()
     assert body["code"] < 0 and body["message"]

@@ -7,8 +7,10 @@ of the same process stopped too — a stall, a restart, on every camera at once.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
+import termios
 import time
 from pathlib import Path
 
@@ -16,6 +18,17 @@ from nvrd.media.ffargs import Source, live_pipe_output, record_args
 from nvrd.media.live.fmp4 import BoxSplitter
 from nvrd.media.service import default_ffmpeg
 from nvrd.media.testpattern import make_pattern_video
+
+
+def unread(fd: int) -> int:
+    """Bytes waiting in the pipe (FIONREAD)."""
+    buf = bytearray(4)
+    fcntl.ioctl(fd, termios.FIONREAD, buf)
+    return int.from_bytes(buf, "little")
+
+
+def recorded(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.glob("seg-*.mp4"))
 
 
 def test_recording_goes_on_while_nobody_reads_the_live_pipe(tmp_path: Path) -> None:
@@ -32,11 +45,21 @@ def test_recording_goes_on_while_nobody_reads_the_live_pipe(tmp_path: Path) -> N
     )
     os.close(w)
     try:
-        time.sleep(1.5)
-        before = sum(f.stat().st_size for f in tmp_path.glob("seg-*.mp4"))
-        time.sleep(3.0)  # the pipe (64 KiB) is full long before this: nobody reads it
-        after = sum(f.stat().st_size for f in tmp_path.glob("seg-*.mp4"))
-        assert after > before + 50_000, "the recording stopped with the live pipe"
+        # nobody reads the pipe: wait until it is full, ffmpeg writing no more into it (its
+        # pieces come 25 times a second; a full pipe holds less than its 64 KiB of them)
+        deadline = time.monotonic() + 30
+        held, still = unread(r), 0
+        while held == 0 or still < 10:
+            assert time.monotonic() < deadline, "the live pipe never filled up"
+            time.sleep(0.05)
+            now = unread(r)
+            held, still = now, (still + 1 if now == held else 0)
+        before = recorded(tmp_path)
+        # the recording goes on (its next 2 s segment is written) with the pipe still full
+        while recorded(tmp_path) <= before + 50_000:
+            assert time.monotonic() < deadline, "the recording stopped with the live pipe"
+            time.sleep(0.05)
+        assert unread(r) == held
         pieces = BoxSplitter().feed(os.read(r, 1 << 20))  # what is there is still whole fMP4
         assert pieces and pieces[0].kind == "init"
     finally:

@@ -88,18 +88,31 @@ def empty() -> np.ndarray:
     return cv2.resize(background(), (W, H), interpolation=cv2.INTER_AREA)
 
 
+WALK = 8 + 7  # pictures of the cameraman walking across, then of the empty scene
+
+
+@pytest.fixture(scope="module")
+def walked(models: list[Detector]) -> Iterator[tuple[Analyser, list[TrackedObject]]]:
+    """The cameraman's walk analysed once for the module's tests that only read it: the
+    analyser and the tracks that ended."""
+    pictures = Pictures()
+    try:
+        an = Analyser(ObjectWorkerConfig(chid=1, fps=2), pictures.frames, models)
+        ended: list[TrackedObject] = []
+        for i, frame in enumerate(walking(8) + [empty()] * 7):
+            pictures.send(frame, 1_000_000 + 500 * i)
+            ended += an.step(timeout=2)
+        yield an, ended
+    finally:
+        pictures.close()
+
+
 def test_a_person_and_his_face_come_out_when_they_left(
-    pictures: Pictures,
-    models: list[Detector],
+    walked: tuple[Analyser, list[TrackedObject]],
 ) -> None:
-    config = ObjectWorkerConfig(chid=1, fps=2)
-    an = Analyser(config, pictures.frames, models)
-    ended: list[TrackedObject] = []
-    frames = walking(8) + [empty()] * 7
-    for i, frame in enumerate(frames):
-        pictures.send(frame, 1_000_000 + 500 * i)
-        ended += an.step(timeout=2)
-    assert an.counters.analysed == len(frames) and an.counters.frame_size == (W, H)
+    an, ended = walked
+    config = an.config
+    assert an.counters.analysed == WALK and an.counters.frame_size == (W, H)
     assert sorted(t.kind for t in ended) == ["face", "human"], ended
     msgs = {m["type"]: m for m in (object_message(config, t) for t in ended)}
     human, face = msgs["human"], msgs["face"]
@@ -111,7 +124,7 @@ def test_a_person_and_his_face_come_out_when_they_left(
         crop = cv2.imdecode(np.frombuffer(m["jpeg"], np.uint8), cv2.IMREAD_COLOR)
         assert crop is not None and crop.shape[0] > 20
     stats = stats_message(an, time.monotonic() - 1)
-    assert stats["framesReceived"] == stats["framesAnalysed"] == len(frames)
+    assert stats["framesReceived"] == stats["framesAnalysed"] == WALK
     assert stats["framesDropped"] == 0 and stats["openTracks"] == 0
     assert stats["msPerFrame"] > 0 and stats["frameSize"] == [W, H]
 
@@ -263,18 +276,14 @@ def test_a_persons_clothes_come_from_its_best_crop(pictures: Pictures) -> None:
 
 
 def test_a_faces_embedding_is_that_of_the_cameraman_once_per_track(
-    pictures: Pictures, models: list[Detector]
+    walked: tuple[Analyser, list[TrackedObject]],
 ) -> None:
-    config = ObjectWorkerConfig(chid=1, fps=2)
+    an, ended = walked
+    config = an.config
     faces = embedder(config)
     assert faces is not None
     assert embedder(ObjectWorkerConfig(chid=1, fps=2, embeddings=False)) is None
     assert embedder(ObjectWorkerConfig(chid=1, fps=2, faces=False)) is None
-    an = Analyser(config, pictures.frames, models)
-    ended: list[TrackedObject] = []
-    for i, frame in enumerate([*walking(8), *[empty()] * 7]):
-        pictures.send(frame, 4_000_000 + 500 * i)
-        ended += an.step(timeout=2)
     msgs = {t.kind: object_message(config, t, embedder=faces) for t in ended}
     assert msgs["human"]["embedding"] is None
     values = np.asarray(unpack(msgs["face"]["embedding"]), np.float32)
