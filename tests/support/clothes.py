@@ -7,25 +7,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tests.support.paints import PAINTS
 from tests.support.pictures import picture
 
-#: BGR cloth colours and the name each must get (the vehicle paints' names)
-CLOTHS: dict[str, tuple[int, int, int]] = {
-    "red": (30, 20, 200),
-    "orange": (0, 140, 255),
-    "yellow": (20, 220, 240),
-    "green": (40, 150, 20),
-    "cyan": (220, 210, 40),
-    "blue": (170, 60, 10),
-    "purple": (120, 20, 110),
-    "magenta": (230, 40, 220),
-    "pink": (200, 180, 250),
-    "brown": (30, 70, 130),
-    "beige": (170, 210, 230),
-    "white": (245, 245, 245),
-    "gray": (150, 150, 150),
-    "black": (25, 25, 25),
-}
+#: BGR cloth colours and the name each must get: the vehicle paints
+CLOTHS = PAINTS
 
 #: what a person of the pictures really wears (looked at), the names a right answer may
 #: have: the astronaut's suit is orange (a reddish orange, "international orange"), her

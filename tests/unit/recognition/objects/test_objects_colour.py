@@ -10,25 +10,8 @@ import pytest
 
 from nvrd.core.objects import COLORS
 from nvrd.recognition.objects.colour import colour_name, vehicle_colours
+from tests.support.paints import PAINTS
 from tests.support.pictures import BAD
-
-#: BGR paints and the name each must get
-PAINTS: dict[str, tuple[int, int, int]] = {
-    "red": (30, 20, 200),
-    "orange": (0, 140, 255),
-    "yellow": (20, 220, 240),
-    "green": (40, 150, 20),
-    "cyan": (220, 210, 40),
-    "blue": (170, 60, 10),
-    "purple": (120, 20, 110),
-    "magenta": (230, 40, 220),
-    "pink": (200, 180, 250),
-    "brown": (30, 70, 130),
-    "beige": (170, 210, 230),
-    "white": (245, 245, 245),
-    "gray": (150, 150, 150),
-    "black": (25, 25, 25),
-}
 
 
 def vehicle(

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from nvrd.recognition.geometry import LOGICAL_H, LOGICAL_W, Box, inside, iou
+from nvrd.recognition.geometry import Box, inside, iou
 from nvrd.recognition.objects.detector import DetectorSettings, ObjectDetector
 from nvrd.recognition.objects.models import (
     YOLO_PACKAGE,
@@ -20,6 +20,7 @@ from nvrd.recognition.objects.models import (
 )
 from nvrd.recognition.objects.suppress import merge_nested
 from nvrd.recognition.objects.types import Detection
+from tests.support.detections import check_boxes, check_scene, found_in
 from tests.support.pictures import BAD, Scene, make_scene, picture
 
 
@@ -29,30 +30,18 @@ def detector() -> Iterator[ObjectDetector]:
 
 
 def _found(detections: list[Detection], kind: str, where: Box) -> list[Detection]:
-    return [d for d in detections if d.kind == kind and iou(d.box, where) >= 0.3]
+    return found_in(detections, kind, where)
 
 
-def _check_scene(found: list[Detection], scene: Scene) -> None:
-    people = [d for d in found if d.kind == "human"]
-    assert len(people) == 2, found
-    assert len(_found(found, "human", scene.astronaut)) == 1, found
-    assert len(_found(found, "human", scene.cameraman)) == 1, found
-    bikes = _found(found, "vehicle", scene.motorcycle)
-    assert len(bikes) == 1, found
-    assert bikes[0].vehicle_type == "motorcycle"
-    assert all(0.4 <= d.score <= 1.0 for d in found)
+def _check_scene(detections: list[Detection], scene: Scene) -> None:
+    check_scene(detections, scene, min_score=0.4)
 
 
 def test_people_and_a_motorcycle_in_a_scene(detector: ObjectDetector, scene: Scene) -> None:
     found = detector.detect(scene.image)
     _check_scene(found, scene)
     h, w = scene.image.shape[:2]
-    for d in found:
-        x0, y0, x1, y1 = d.box
-        assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
-        lx0, ly0, lx1, ly1 = d.logical_box(w, h)
-        assert 0 <= lx0 < lx1 <= LOGICAL_W and 0 <= ly0 < ly1 <= LOGICAL_H
-        assert lx0 == round(x0 * 6) and ly1 == round(y1 * 6)
+    check_boxes(found, w, h)
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (640, 360), (1279, 719)])
