@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nvrd.core.clock import within
+from nvrd.core.clock import wait_set, within
 from nvrd.core.statuscodes import ChannelStatus
 from nvrd.media.ffargs import (
     Source,
@@ -237,8 +237,7 @@ class Run:
         stall = self.ctx.settings.stall_seconds
         while proc.returncode is None:
             before = clock.monotonic()
-            await clock.sleep(WATCH_INTERVAL)
-            if self._restart.is_set():
+            if await wait_set(clock, self._restart, WATCH_INTERVAL):  # at once, not a second on
                 await self.end()
                 return
             late = clock.monotonic() - before - WATCH_INTERVAL
