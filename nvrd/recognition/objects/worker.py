@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -77,8 +78,10 @@ class Analyser:
         faces: FaceAttributeModel | None = None,
         masks: MaskModel | None = None,
         clothes: ClothesModel | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
+        self._monotonic = monotonic  # when the last picture came (idle_seconds)
         self.frames = frames
         self.detectors = detectors
         self.faces = faces  # a face's gender and age
@@ -86,16 +89,16 @@ class Analyser:
         self.clothes = clothes  # a person's clothes colours
         self.tracker = ObjectTracker()
         self.counters = Counters()
-        self._last_frame = time.monotonic()
+        self._last_frame = self._monotonic()
 
     def step(self, timeout: float = 0.5) -> list[TrackedObject]:
         """Analyse the newest picture; the tracks that ended."""
         frame = self.frames.get(timeout)
         if frame is None:
-            if time.monotonic() - self._last_frame >= self.config.idle_seconds:
+            if self._monotonic() - self._last_frame >= self.config.idle_seconds:
                 return self.tracker.flush()
             return []
-        self._last_frame = time.monotonic()
+        self._last_frame = self._monotonic()
         c = self.counters
         c.seen(frame)
         started = time.perf_counter()

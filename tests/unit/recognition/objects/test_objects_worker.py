@@ -166,15 +166,16 @@ def test_open_tracks_end_when_the_pictures_stop(
     pictures: Pictures,
     models: list[Detector],
 ) -> None:
-    # idle for 2 s: the "not yet" below stays true on a loaded machine too
+    now = [100.0]  # the worker's monotonic clock, moved by hand
     config = ObjectWorkerConfig(chid=1, fps=2, idle_seconds=2.0)
-    an = Analyser(config, pictures.frames, models)
+    an = Analyser(config, pictures.frames, models, monotonic=lambda: now[0])
     for i, frame in enumerate(walking(3)):
         pictures.send(frame, 2_000_000 + 500 * i)
         assert an.step(timeout=2) == []
     assert sorted(t.kind for t in an.tracker.tracks) == ["face", "human"]
+    now[0] += 1.99
     assert an.step(timeout=0.1) == []  # not idle long enough yet
-    time.sleep(2.0)
+    now[0] += 0.01
     ended = an.step(timeout=0.1)
     assert sorted(t.kind for t in ended) == ["face", "human"] and an.tracker.tracks == []
     assert an.step(timeout=0.05) == []  # nothing twice
