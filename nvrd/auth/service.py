@@ -96,7 +96,7 @@ class Authenticator:
         current = await self._from_cookie(cookie_token) if cookie_token else ANONYMOUS
         if creds is None:
             return current
-        user = await self._cached(creds, client)
+        user = await self._cached(creds, client, current.user)
         if user is None:
             user = await self.sign_in(creds, client)
             self._remember(creds, user)
@@ -124,13 +124,19 @@ class Authenticator:
     # ``auth=`` with every request (HLS parts, file ranges). A verified pair
     # is remembered for a minute, so that such a request costs a lookup
     # instead of a scrypt check. The user is read again on every hit, so a
-    # removed user or changed rights take effect at once.
+    # removed user or changed rights take effect at once; when the request's
+    # session cookie has just been read as the same user, that read serves
+    # (a device pushing with Basic auth and its cookie: one read, not two).
 
     @staticmethod
     def _cache_key(creds: Credentials) -> str:
         return hashlib.sha256(f"{creds.uid}\0{creds.password}".encode()).hexdigest()
 
-    async def _cached(self, creds: Credentials, client: str) -> User | None:
+    async def _cached(
+        self, creds: Credentials, client: str, read: User | None = None
+    ) -> User | None:
+        """The user of remembered credentials, read again (``read``: the user this request's
+        session cookie has just been read as, the same row when the uid matches)."""
         if self.lockout.locked_for(client) > 0:
             return None  # sign_in() answers the locked-out client
         key = self._cache_key(creds)
@@ -138,7 +144,7 @@ class Authenticator:
         if hit is None or hit[1] < self.clock.monotonic():
             self._verified.pop(key, None)
             return None
-        user = await self.users.get(hit[0])
+        user = read if read is not None and read.uid == hit[0] else await self.users.get(hit[0])
         if user is None or not user.has(Right.REMOTE):
             self._verified.pop(key, None)
             return None

@@ -1,6 +1,7 @@
 """Sign-in paths in-process: auth=, login=, Basic, cookie, logout, rights, lockout."""
 
 from collections.abc import Callable
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -121,3 +122,31 @@ def test_repeated_auth_param_on_media_files_reuses_one_session(
         # a wrong password is never served from the cache
         assert c.get(f"/hls/ch1main/index.m3u8?auth={b64('viewer', 'bad')}").status_code == 401
         assert c.get(f"/api/status?auth={b64('viewer', 'bad')}").status_code == 401
+
+
+def test_credentials_with_a_cookie_read_the_user_once_and_a_removed_user_is_refused(
+    harness: Callable[..., AppHarness],
+) -> None:
+    """A device that pushes with Basic auth and keeps the cookie: the session's read of the
+    user serves the remembered credentials too (one read a request, not two); the user is
+    still read on every request, so removing it takes effect at once."""
+    h = harness()
+    svc = h.app.state.services
+    reads: list[str] = []
+    read = svc.auth.users.get
+
+    async def counted(uid: str) -> Any:
+        reads.append(uid)
+        return await read(uid)
+
+    svc.auth.users.get = counted
+    with h.client() as c:
+        c.auth = VIEWER[:2]
+        assert c.get("/api/status").status_code == 200  # signs in: a session cookie comes
+        assert c.cookies.get("nvrd_session")
+        for _ in range(3):
+            reads.clear()
+            assert c.get("/api/status").status_code == 200
+            assert reads == [VIEWER[0]]
+        c.portal.call(svc.users.remove, VIEWER[0])  # type: ignore[union-attr]
+        assert c.get("/api/status").status_code == 401
