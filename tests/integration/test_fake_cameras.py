@@ -155,6 +155,9 @@ def test_live_camera_scene_switch_while_streaming(
 
 
 def test_servers_leave_no_process_behind(media_dir: Path) -> None:
+    # what this process already had (tests of other files run in it before: the
+    # multiprocessing resource tracker of their shared memory, say) is not the servers'
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     servers: list[FileCameraServer | LiveCameraServer] = [FileCameraServer(media_dir)]
     if live_camera_unavailable() is None:
         servers.append(LiveCameraServer())
@@ -166,7 +169,8 @@ def test_servers_leave_no_process_behind(media_dir: Path) -> None:
             pid = server.pid
             raise RuntimeError("test failure")
         assert pid is not None and process_gone(pid)
-    assert not psutil.Process().children(recursive=True)
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    assert not left, left
 
 
 def test_fixture_servers_are_gone() -> None:
