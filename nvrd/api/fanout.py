@@ -82,10 +82,16 @@ class Receiver(DropQueue[str]):
         #: messages written directly, not queued
         self.written = 0
 
+    @property
+    def direct(self) -> bool:
+        """Whether a message may be written to the socket now: it has a writer and its send
+        loop is idle (nothing queued that the message would overtake)."""
+        return self.writer is not None and self.idle
+
     def write(self, frame: bytes) -> bool:
-        """Write ``frame`` to the socket now when the send loop is idle and the socket takes
-        it; False when it must be queued instead."""
-        if self.writer is None or not self.idle or not self.writer(frame):
+        """Write ``frame`` to the socket of a :attr:`direct` receiver; False when the socket
+        did not take it (then it is queued instead)."""
+        if self.writer is None or not self.writer(frame):
             return False
         self.written += 1
         return True
@@ -148,7 +154,7 @@ class Fanout:
                 texts[variant] = text
             if text is None:
                 continue
-            if receiver.writer is not None and receiver.idle:
+            if receiver.direct:
                 frame = frames.get(variant)
                 if frame is None:
                     frame = frames[variant] = text_frame(text)
