@@ -34,15 +34,14 @@ def suppressed(
 ) -> list[Detection]:
     """The detections of a picture of ``size`` (width, height) among a network's candidate
     boxes (``sides``: rows of x0, y0, x1, y1 in its pixels, which may leave it; their best
-    class and its score): each cut to the picture (at least 2 px wide and high), one per
+    class and its score; only the :func:`wanted` rows, which both networks select before
+    decoding their boxes): each cut to the picture (at least 2 px wide and high), one per
     group of boxes of one kind overlapping more than ``nms_iou``, nested ones merged;
     surest first."""
     width, height = size
     found: list[tuple[Box, float, int]] = []
     rows = zip(sides.tolist(), scores.tolist(), classes.tolist(), strict=True)
     for (x0, y0, x1, y1), score, cls in rows:
-        if cls not in COCO_CLASSES or score < min_score:
-            continue
         box = clip((int(x0), int(y0), int(x1 + 0.5), int(y1 + 0.5)), width, height)
         if box[2] - box[0] >= 2 and box[3] - box[1] >= 2:
             found.append((box, float(score), int(cls)))
