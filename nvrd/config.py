@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from nvrd.core.i18n.languages import LANGUAGES
+from nvrd.recognition.objects.settings import DetectorName
 
 
 class ConfigError(Exception):
@@ -447,7 +448,7 @@ class ObjectSettings(_Strict):
     width: Annotated[int, Field(ge=160, le=1920)] = 960
     #: the people/vehicle/bag network: NanoDet 416 (more of the small people found, about
     #: twice the time a frame) or yolov3-tiny
-    detector: Literal["nanodet", "yolov3-tiny"] = "nanodet"
+    detector: DetectorName = "nanodet"
     #: look for faces too (linked to their person)
     faces: bool = True
     #: channels whose faces get no embedding (they are logged, but /api/searchFace does

@@ -122,13 +122,17 @@ def _sure(points: np.ndarray, indices: tuple[int, ...], min_score: float) -> boo
     return all(points[i, 2] >= min_score for i in indices)
 
 
+def _a_hip_sure(points: np.ndarray, min_score: float) -> bool:
+    return bool(points[LEFT_HIP, 2] >= min_score or points[RIGHT_HIP, 2] >= min_score)
+
+
 def torso_polygon(points: np.ndarray, min_score: float = 0.3, width: float = 0.6) -> Polygon | None:
     """The torso's outline (4 points, crop pixels), or None when a shoulder, or both
     hips, are not sure enough (one hip is often behind the body or an arm: where it is
     guessed to be is used)."""
     if not _sure(points, (LEFT_SHOULDER, RIGHT_SHOULDER), min_score):
         return None
-    if not (_sure(points, (LEFT_HIP,), min_score) or _sure(points, (RIGHT_HIP,), min_score)):
+    if not _a_hip_sure(points, min_score):
         return None
     xy = points[:, :2]
     ls, rs, lh, rh = xy[LEFT_SHOULDER], xy[RIGHT_SHOULDER], xy[LEFT_HIP], xy[RIGHT_HIP]
@@ -163,7 +167,7 @@ def strip(a: np.ndarray, b: np.ndarray, width: float) -> Polygon | None:
 def thigh_polygons(points: np.ndarray, min_score: float = 0.3, width: float = 0.2) -> list[Polygon]:
     """The thighs' outlines (crop pixels) whose knee is sure enough; none when neither
     hip is."""
-    if not (_sure(points, (LEFT_HIP,), min_score) or _sure(points, (RIGHT_HIP,), min_score)):
+    if not _a_hip_sure(points, min_score):
         return []
     out: list[Polygon] = []
     for hip, knee in ((LEFT_HIP, LEFT_KNEE), (RIGHT_HIP, RIGHT_KNEE)):
