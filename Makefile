@@ -7,7 +7,7 @@ STAMP := $(VENV)/.stamp-install
 SYSSTAMP := $(VENV)/.stamp-system
 NPMSTAMP := node_modules/.stamp-npm
 
-.PHONY: run test lint typecheck unit fuzz bench install system-deps clean face-photos models
+.PHONY: run test lint typecheck collect unit fuzz bench install system-deps clean face-photos models
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -134,10 +134,22 @@ typecheck: install
 JOBS ?= 4
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-test: install system-deps lint typecheck
+# The test processes keep compiled modules (and pytest's rewritten test modules) in
+# __pycache__ even where the environment asks Python not to (PYTHONDONTWRITEBYTECODE):
+# otherwise every test worker and every server process a test starts compiles them
+# again, about 6 s of a core per pytest process.
+test unit collect: export PYTHONDONTWRITEBYTECODE :=
+
+# Lint, the type check and one collection of the suite (which compiles every module
+# once, before the workers start) run side by side: the type check uses one core.
+test: install system-deps
+	@$(MAKE) --no-print-directory -j3 lint typecheck collect
 	@$(PYTEST) -n $(JOBS) --dist loadfile -m "not serial"; parallel=$$?; \
 	$(PYTEST) -m serial; serial=$$?; \
 	test $$parallel -eq 0 -a $$serial -eq 0
+
+collect: install
+	@$(PYTEST) --collect-only > $(VENV)/collect.log || { cat $(VENV)/collect.log; exit 1; }
 
 # The unit tests only (no server process, no cameras, no browser): the quick loop.
 unit: install

@@ -21,9 +21,21 @@ ALL_TOPICS = (
 )
 
 
+CONFIG = "[events]\nping_seconds = 1\n"
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the tests that add no channels (so its channel list stays empty)."""
+    s = ServerProcess(tmp_path_factory.mktemp("events"), CONFIG).start()
+    yield s
+    s.stop()
+
+
 @pytest.fixture
-def srv(tmp_path: Path) -> Iterator[ServerProcess]:
-    s = ServerProcess(tmp_path, "[events]\nping_seconds = 1\n").start()
+def fresh(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server of its own, for a test that adds channels."""
+    s = ServerProcess(tmp_path, CONFIG).start()
     yield s
     s.stop()
 
@@ -108,12 +120,12 @@ def test_system_events_on_sign_in_and_out(srv: ServerProcess) -> None:
     assert out["param"] == {"uid": "guard"} and out["timeRange"][0].endswith("+00:00")
 
 
-def test_channel_added_and_removed(srv: ServerProcess, tmp_path: Path) -> None:
-    auth = ("admin", srv.admin_password())
-    with Subscriber(events_url(srv, "topics=channelStatus,recordingStatus&verbose")) as sub:
+def test_channel_added_and_removed(fresh: ServerProcess, tmp_path: Path) -> None:
+    auth = ("admin", fresh.admin_password())
+    with Subscriber(events_url(fresh, "topics=channelStatus,recordingStatus&verbose")) as sub:
         assert sub.recv(5)["channel"] == []
         assert sub.recv(5)["channel"] == []
-        with httpx.Client(base_url=srv.url, auth=auth) as c:
+        with httpx.Client(base_url=fresh.url, auth=auth) as c:
             r = c.post("/api/channel", json=[{"name": "Gone", "source": str(tmp_path / "no.mp4")}])
             chid = r.json()["added"][0]["chid"]
             added = sub.wait(lambda m: m.get("event") == "channelAdded")
@@ -125,12 +137,12 @@ def test_channel_added_and_removed(srv: ServerProcess, tmp_path: Path) -> None:
     assert status["status"]["code"] in (-3, 1404) and status["status"]["message"]
 
 
-def test_snapshot_respects_ch_filter(srv: ServerProcess, tmp_path: Path) -> None:
-    auth = ("admin", srv.admin_password())
-    with httpx.Client(base_url=srv.url, auth=auth) as c:
+def test_snapshot_respects_ch_filter(fresh: ServerProcess, tmp_path: Path) -> None:
+    auth = ("admin", fresh.admin_password())
+    with httpx.Client(base_url=fresh.url, auth=auth) as c:
         for name in ("A", "B", "C"):
             c.post("/api/channel", json=[{"name": name, "source": str(tmp_path / "no.mp4")}])
-    with Subscriber(events_url(srv, "topics=channelStatus,motionChanges&ch=1,3")) as sub:
+    with Subscriber(events_url(fresh, "topics=channelStatus,motionChanges&ch=1,3")) as sub:
         snap = sub.recv(5)
         motion = sub.recv(5)
     assert [c["chid"] for c in snap["channel"]] == [1, 3]
@@ -141,25 +153,25 @@ def test_snapshot_respects_ch_filter(srv: ServerProcess, tmp_path: Path) -> None
     }
 
 
-def test_cli_rename_and_swap_reach_subscribers(srv: ServerProcess, tmp_path: Path) -> None:
-    auth = ("admin", srv.admin_password())
-    with httpx.Client(base_url=srv.url, auth=auth) as c:
+def test_cli_rename_and_swap_reach_subscribers(fresh: ServerProcess, tmp_path: Path) -> None:
+    auth = ("admin", fresh.admin_password())
+    with httpx.Client(base_url=fresh.url, auth=auth) as c:
         for name in ("A", "B"):
             c.post("/api/channel", json=[{"name": name, "source": str(tmp_path / "no.mp4")}])
-    with Subscriber(events_url(srv, "topics=channelStatus&lang=ko-KR")) as sub:
+    with Subscriber(events_url(fresh, "topics=channelStatus&lang=ko-KR")) as sub:
         assert [c["title"] for c in sub.recv(5)["channel"]] == ["A", "B"]
-        done = nvrd("channel", "rename", "1", "Front door", "--config", str(srv.config))
+        done = nvrd("channel", "rename", "1", "Front door", "--config", str(fresh.config))
         assert done.returncode == 0, done.stderr
         renamed = sub.wait(lambda m: m.get("event") == "nameChanged")
-        done = nvrd("channel", "swap", "1", "2", "--config", str(srv.config))
+        done = nvrd("channel", "swap", "1", "2", "--config", str(fresh.config))
         assert done.returncode == 0, done.stderr
         swapped = sub.wait(lambda m: m.get("event") == "channelSwapped")
     assert renamed["chid"] == 1 and renamed["name"] == "Front door"
     assert renamed["displayName"] == "CH1. Front door"
     assert swapped["chid"] == [1, 2]
-    bad = nvrd("channel", "rename", "9", "x", "--config", str(srv.config))
+    bad = nvrd("channel", "rename", "9", "x", "--config", str(fresh.config))
     assert bad.returncode == 2 and "no channel 9" in bad.stderr
-    listed = nvrd("channel", "list", "--config", str(srv.config)).stdout.splitlines()
+    listed = nvrd("channel", "list", "--config", str(fresh.config)).stdout.splitlines()
     assert [json.loads(line)["title"] for line in listed] == ["B", "Front door"]
-    with httpx.Client(base_url=srv.url, auth=auth) as c:
+    with httpx.Client(base_url=fresh.url, auth=auth) as c:
         assert [ch["title"] for ch in c.get("/api/enum?what=channel").json()] == ["B", "Front door"]

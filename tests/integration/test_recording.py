@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -116,6 +117,14 @@ def test_search_and_fetch_recorded_video(tmp_path: Path, media_dir: Path) -> Non
         srv.stop()
 
 
+@pytest.fixture(scope="module")
+def idle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server without channels, shared by the tests that only read."""
+    srv = ServerProcess(tmp_path_factory.mktemp("idle")).start()
+    yield srv
+    srv.stop()
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -128,8 +137,8 @@ def test_search_and_fetch_recorded_video(tmp_path: Path, media_dir: Path) -> Non
         "/storage/x/y",
     ],
 )
-def test_storage_refuses_paths_outside_recordings(server: ServerProcess, path: str) -> None:
-    with server.client(auth=("admin", server.admin_password())) as c:
+def test_storage_refuses_paths_outside_recordings(idle: ServerProcess, path: str) -> None:
+    with idle.client(auth=("admin", idle.admin_password())) as c:
         r = c.get(path)
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/json")
