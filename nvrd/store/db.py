@@ -28,6 +28,8 @@ from sqlalchemy import Connection, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from nvrd.store.writes import TurnTakingEngine
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -102,9 +104,13 @@ class Database:
         args: dict[str, Any] = {}
         if url.startswith("postgresql+asyncpg"):
             args["server_settings"] = {"lock_timeout": str(int(busy_ms))}  # milliseconds
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True, connect_args=args)
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
+        sqlite = url.startswith("sqlite")
+        # a file needs no ping before each use; a server connection may have been dropped
+        engine = create_async_engine(url, pool_pre_ping=not sqlite, connect_args=args)
+        self.engine: AsyncEngine = engine
+        if sqlite:
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
+            self.engine = TurnTakingEngine(engine.sync_engine, busy_ms / 1000)
 
     @property
     def is_sqlite(self) -> bool:
