@@ -515,6 +515,36 @@ def check_storage(phase: Phase, srv: ServerProcess, stopped: float) -> None:
         phase.notes.append(f"ffmpeg restarts: {runs - len(by_ch)} (runs {runs} > channels)")
 
 
+class ShedWatch:
+    """What the server's load shedding had shed while the run went on, read from
+    ``/api/system?health=recording`` every few seconds (a cheap request)."""
+
+    EVERY = 5
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+        self.calls = 0
+        self.started = time.monotonic()
+        self.first: dict[str, float] = {}  # level -> seconds into the run it was first seen
+        self.last: tuple[str, ...] = ()
+
+    def sample(self) -> None:
+        self.calls += 1
+        if self.calls % self.EVERY:
+            return
+        with contextlib.suppress(httpx.HTTPError, KeyError, ValueError):
+            body = self.client.get("/api/system?health=recording", timeout=5).json()
+            self.last = tuple(body["recording"]["shed"])
+            for level in self.last:
+                self.first.setdefault(level, time.monotonic() - self.started)
+
+    def summary(self) -> str:
+        if not self.first:
+            return "load shedding: nothing shed"
+        seen = ", ".join(f"{level} (from {at:.0f} s)" for level, at in self.first.items())
+        return f"load shedding: shed {seen}; at the end: {', '.join(self.last) or 'nothing'}"
+
+
 def run_nvrd(
     cam: FileCameraServer, names: list[str], work: Path, seconds: float, live: bool
 ) -> Phase:
@@ -536,11 +566,15 @@ def run_nvrd(
             pids: list[int | None] = [srv.proc.pid]
             start = Snapshot.take(pids, cam.pid)
 
+            shed = ShedWatch(client)
+
             def check() -> str | None:
                 alive = srv.proc is not None and srv.proc.poll() is None
+                shed.sample()
                 return None if alive else "nvrd exited during the run"
 
             problem = watch(seconds, check)
+            phase.notes.append(shed.summary())
             end = Snapshot.take(pids, cam.pid)
             phase.measure(start, end)
             if problem:
