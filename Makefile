@@ -152,8 +152,9 @@ collect: install
 	@$(PYTEST) --collect-only > $(VENV)/collect.log || { cat $(VENV)/collect.log; exit 1; }
 
 # The unit tests only (no server process, no cameras, no browser): the quick loop.
+# A file per worker at a time, so that a module's shared app is built once.
 unit: install
-	$(PYTEST) -n $(JOBS) tests/unit
+	$(PYTEST) -n $(JOBS) --dist loadfile tests/unit
 
 # The generated-input runs at length: schemathesis over every operation of the API
 # description and the hostile-input tests, with many more cases than `make test` runs.
