@@ -60,6 +60,16 @@ class Embedder(Protocol):
     def embed(self, image: Any, box: Any) -> np.ndarray | None: ...
 
 
+@dataclass(frozen=True)
+class AttributeModels:
+    """The models that give a track its attributes from its best crop (each optional:
+    without it, that attribute is not reported)."""
+
+    faces: FaceAttributeModel | None = None  # a face's gender and age
+    masks: MaskModel | None = None  # whether a face wears a mask
+    clothes: ClothesModel | None = None  # a person's clothes colours
+
+
 @dataclass
 class Counters(FrameCounters):
     detections: int = 0
@@ -75,18 +85,14 @@ class Analyser:
         config: ObjectWorkerConfig,
         frames: FrameInput,
         detectors: list[Detector],
-        faces: FaceAttributeModel | None = None,
-        masks: MaskModel | None = None,
-        clothes: ClothesModel | None = None,
+        models: AttributeModels = AttributeModels(),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self._monotonic = monotonic  # when the last picture came (idle_seconds)
         self.frames = frames
         self.detectors = detectors
-        self.faces = faces  # a face's gender and age
-        self.masks = masks  # whether a face wears a mask
-        self.clothes = clothes  # a person's clothes colours
+        self.models = models
         self.tracker = ObjectTracker()
         self.counters = Counters()
         self._last_frame = self._monotonic()
@@ -112,16 +118,12 @@ class Analyser:
 
 
 def attributes(
-    track: TrackedObject,
-    bag_frames: int,
-    faces: FaceAttributeModel | None = None,
-    masks: MaskModel | None = None,
-    clothes: ClothesModel | None = None,
+    track: TrackedObject, bag_frames: int, models: AttributeModels = AttributeModels()
 ) -> dict[str, Any]:
-    """The guide's attributes of a track, only what was really found (a person's clothes
-    when ``clothes`` is given)."""
+    """The guide's attributes of a track, only what was really found (what a model gives
+    only when ``models`` has it)."""
     if track.kind == "face":
-        return face_attributes(track, faces, masks)
+        return face_attributes(track, models)
     if track.kind == "vehicle":
         out: dict[str, Any] = {}
         if track.vehicle_type is not None:
@@ -134,20 +136,19 @@ def attributes(
         found: dict[str, Any] = {}
         if track.bag_hits >= min(bag_frames, track.hits):
             found["bag"] = True
-        worn = clothes.attributes(track.crop) if clothes is not None else []
+        worn = models.clothes.attributes(track.crop) if models.clothes is not None else []
         if worn:
             found["clothes"] = worn
         return found
     return {}
 
 
-def face_attributes(
-    track: TrackedObject, faces: FaceAttributeModel | None, masks: MaskModel | None
-) -> dict[str, Any]:
-    """A face's gender and age group (``faces``) and mask (``masks``), from its best crop."""
-    out = faces.attributes(track.crop) if faces is not None else {}
-    if masks is not None and track.crop is not None:
-        wearing = masks.wearing(track.crop, track.crop_box)
+def face_attributes(track: TrackedObject, models: AttributeModels) -> dict[str, Any]:
+    """A face's gender and age group (``models.faces``) and mask (``models.masks``), from
+    its best crop."""
+    out = models.faces.attributes(track.crop) if models.faces is not None else {}
+    if models.masks is not None and track.crop is not None:
+        wearing = models.masks.wearing(track.crop, track.crop_box)
         if wearing is not None:
             out["mask"] = wearing
     return out
@@ -171,20 +172,17 @@ def face_embedding(track: TrackedObject, embedder: Embedder | None) -> bytes | N
 def object_message(
     config: ObjectWorkerConfig,
     track: TrackedObject,
-    faces: FaceAttributeModel | None = None,
+    models: AttributeModels = AttributeModels(),
     embedder: Embedder | None = None,
-    masks: MaskModel | None = None,
-    clothes: ClothesModel | None = None,
 ) -> dict[str, Any]:
-    """What the server is told of an ended track (ids are the worker's own); a face's
-    gender and age when ``faces`` is given, its mask when ``masks`` is, its embedding when
-    ``embedder`` is, a person's clothes colours when ``clothes`` is."""
+    """What the server is told of an ended track (ids are the worker's own): the
+    attributes ``models`` give, a face's embedding when ``embedder`` is given."""
     return {
         "objId": track.obj_id,
         "parentId": track.parent_id,
         "type": track.kind,
         "likelihood": round(track.score * 100, 1),
-        "attributes": attributes(track, config.bag_frames, faces, masks, clothes),
+        "attributes": attributes(track, config.bag_frames, models),
         "timeBegin": track.time_begin_ms,
         "timeEnd": track.time_end_ms,
         "hits": track.hits,
@@ -243,7 +241,7 @@ class ObjectAnalysis:
         out: list[Message] = []
         for track in sorted(tracks, key=lambda t: t.kind != "face"):  # faces first
             an.counters.objects += 1
-            body = object_message(an.config, track, an.faces, self.embedder, an.masks, an.clothes)
+            body = object_message(an.config, track, an.models, self.embedder)
             gender = body["attributes"].get("gender")
             if track.kind == "face" and track.parent_id is not None and gender:
                 self._genders[track.parent_id] = gender
@@ -260,8 +258,8 @@ def build(config: ObjectWorkerConfig, frames: SharedFrames) -> ObjectAnalysis:
     """The models loaded, the analysis of ``frames``."""
     faces = FaceAttributeModel() if config.faces else None
     masks = MaskModel(prepared_file(Path(config.models_dir), FACE_MASK)) if config.faces else None
-    analyser = Analyser(config, frames, detectors(config), faces, masks, clothes_model(config))
-    return ObjectAnalysis(analyser, embedder(config))
+    models = AttributeModels(faces, masks, clothes_model(config))
+    return ObjectAnalysis(Analyser(config, frames, detectors(config), models), embedder(config))
 
 
 def clothes_model(config: ObjectWorkerConfig) -> ClothesModel | None:

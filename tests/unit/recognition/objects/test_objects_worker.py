@@ -28,6 +28,7 @@ from nvrd.recognition.objects.tracker import TrackedObject, _crop
 from nvrd.recognition.objects.types import Kind
 from nvrd.recognition.objects.worker import (
     Analyser,
+    AttributeModels,
     Detector,
     ObjectAnalysis,
     attributes,
@@ -231,28 +232,28 @@ def test_attributes_list_only_what_was_found() -> None:
 
 def test_a_faces_attributes_come_from_its_best_crop() -> None:
     crop = face_crop(picture("astronaut.png"))
-    model = FaceAttributeModel()
-    assert attributes(track("face", crop), 2, model) == {"gender": "female", "age": "adult"}
+    with_faces = AttributeModels(faces=FaceAttributeModel())
+    assert attributes(track("face", crop), 2, with_faces) == {"gender": "female", "age": "adult"}
     assert attributes(track("face", crop), 2) == {}  # no attribute model: nothing invented
-    assert attributes(track("face", None), 2, model) == {}
+    assert attributes(track("face", None), 2, with_faces) == {}
     config = ObjectWorkerConfig(chid=1, fps=2)
-    msg = object_message(config, track("face", crop), model)
+    msg = object_message(config, track("face", crop), with_faces)
     assert msg["attributes"] == {"gender": "female", "age": "adult"}
 
 
 def test_a_faces_mask_comes_from_the_face_box_in_its_best_crop() -> None:
     image = cv2.resize(photo("biden.jpg"), None, fx=0.3, fy=0.3)  # the face ~85 px wide
     (face,) = FaceDetector().detect(image)
-    masks = MaskModel(prepared(FACE_MASK))
+    with_masks = AttributeModels(masks=MaskModel(prepared(FACE_MASK)))
     for picture_, wearing in ((image, False), (masked(image, face.box), True)):
         cut = _crop(picture_, face.box, 0.1)
         assert cut is not None
         crop, crop_box = cut
-        assert attributes(track("face", crop, crop_box=crop_box), 2, None, masks) == {
+        assert attributes(track("face", crop, crop_box=crop_box), 2, with_masks) == {
             "mask": wearing
         }
-    assert attributes(track("face", None), 2, None, masks) == {}
-    assert attributes(track("human", crop), 2, None, masks) == {}  # faces only
+    assert attributes(track("face", None), 2, with_masks) == {}
+    assert attributes(track("human", crop), 2, with_masks) == {}  # faces only
 
 
 def test_a_persons_clothes_come_from_its_best_crop(pictures: Pictures) -> None:
@@ -260,18 +261,19 @@ def test_a_persons_clothes_come_from_its_best_crop(pictures: Pictures) -> None:
     model = clothes_model(config)
     assert model is not None
     assert clothes_model(dataclasses.replace(config, clothes=False)) is None
+    with_clothes = AttributeModels(clothes=model)
     crop = cameraman_in(CLOTHS["blue"])
     coat = {"clothes": [{"type": "tops", "colors": ["blue"]}]}
-    assert attributes(track("human", crop), 2, clothes=model) == coat
-    assert attributes(track("human", crop, bag_hits=2), 2, clothes=model) == {"bag": True, **coat}
+    assert attributes(track("human", crop), 2, with_clothes) == coat
+    assert attributes(track("human", crop, bag_hits=2), 2, with_clothes) == {"bag": True, **coat}
     assert attributes(track("human", crop), 2) == {}  # no clothes model: nothing invented
-    assert attributes(track("human", None), 2, clothes=model) == {}
+    assert attributes(track("human", None), 2, with_clothes) == {}
     nobody = np.zeros((300, 150, 3), np.uint8)
-    assert attributes(track("human", nobody), 2, clothes=model) == {}  # none found: none
-    assert attributes(track("face", crop), 2, clothes=model) == {}  # only people's
-    msg = object_message(config, track("human", crop), clothes=model)
+    assert attributes(track("human", nobody), 2, with_clothes) == {}  # none found: none
+    assert attributes(track("face", crop), 2, with_clothes) == {}  # only people's
+    msg = object_message(config, track("human", crop), with_clothes)
     assert msg["attributes"] == coat
-    an = ObjectAnalysis(Analyser(config, pictures.frames, [], clothes=model), None)
+    an = ObjectAnalysis(Analyser(config, pictures.frames, [], with_clothes), None)
     ((_, body),) = an.messages([track("human", crop)])
     assert body["attributes"] == coat
 
@@ -300,7 +302,9 @@ def test_a_faces_embedding_is_that_of_the_cameraman_once_per_track(
 
 def test_a_person_gets_the_gender_of_its_face(pictures: Pictures, models: list[Detector]) -> None:
     config = ObjectWorkerConfig(chid=1, fps=2)
-    an = ObjectAnalysis(Analyser(config, pictures.frames, models, FaceAttributeModel()), None)
+    an = ObjectAnalysis(
+        Analyser(config, pictures.frames, models, AttributeModels(faces=FaceAttributeModel())), None
+    )
     her_face = track("face", face_crop(picture("astronaut.png")), obj_id=2, parent_id=1)
     together = an.messages([track("human", obj_id=1), her_face])  # the person listed first
     kinds = {body["type"]: body for _, body in together}
