@@ -46,7 +46,7 @@ from nvrd.recognition.objects.colour import (
     named_colours,
     spreads,
 )
-from nvrd.recognition.objects.images import as_bgr
+from nvrd.recognition.objects.images import as_bgr, shrunk
 from nvrd.recognition.objects.onnx import cpu_session
 
 #: the network's input side (pixels)
@@ -83,14 +83,6 @@ class ClothesSettings:
     torso_width: float = 0.6
     #: a thigh strip's width (of its length)
     thigh_width: float = 0.2
-
-
-def shrunk(bgr: np.ndarray | None) -> np.ndarray | None:
-    """A crop shrunk to at most :data:`MAX_SIDE` on its longer side (never enlarged)."""
-    if bgr is None or max(bgr.shape[:2]) <= MAX_SIDE:
-        return bgr
-    f = MAX_SIDE / max(bgr.shape[:2])
-    return cv2.resize(bgr, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
 def square_input(bgr: np.ndarray) -> tuple[np.ndarray, int]:
@@ -236,9 +228,10 @@ class ClothesModel:
     def attributes(self, crop: Any) -> list[dict[str, Any]]:
         """The guide's clothes list, ``[{"type": "tops", "colors": ["white"]}, ...]``:
         only the parts found; [] for what is no picture."""
-        bgr = shrunk(as_bgr(crop))
-        if bgr is None:
+        image = as_bgr(crop)
+        if image is None:
             return []
+        bgr = shrunk(image, MAX_SIDE)
         s = self.settings
         points = self.keypoints(bgr)
         h, w = bgr.shape[:2]

@@ -29,7 +29,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from nvrd.recognition.objects.images import as_bgr
+from nvrd.recognition.objects.images import as_bgr, shrunk
 
 _ACHROMATIC = ("black", "white", "gray")
 _ITERATIONS = 12
@@ -70,10 +70,7 @@ def lab_pixels(pixels: np.ndarray) -> np.ndarray:
 def _middle_pixels(crop: np.ndarray) -> np.ndarray:
     h, w = crop.shape[:2]
     middle = crop[h // 6 : h - h // 6 or h, w // 6 : w - w // 6 or w]
-    f = min(1.0, 64 / max(middle.shape[:2]))
-    if f < 1.0:
-        middle = cv2.resize(middle, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-    return lab_pixels(middle)
+    return lab_pixels(shrunk(middle, 64))
 
 
 def kmeans(pixels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -27,3 +27,12 @@ def as_bgr(image: Any) -> np.ndarray | None:
     if min(image.shape[:2]) < MIN_SIDE:
         return None
     return np.ascontiguousarray(image)
+
+
+def shrunk(image: np.ndarray, max_side: int) -> np.ndarray:
+    """``image`` shrunk (area averaging) so that its longer side is at most ``max_side``;
+    never enlarged."""
+    f = max_side / max(image.shape[:2])
+    if f >= 1.0:
+        return image
+    return cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)

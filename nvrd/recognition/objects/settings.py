@@ -5,11 +5,11 @@ from the server (``media/frames/feed.py``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 #: the people/vehicle/bag networks (``[objects] detector``)
 DetectorName = Literal["nanodet", "yolov3-tiny"]
-DETECTORS: tuple[DetectorName, ...] = ("nanodet", "yolov3-tiny")
+DETECTORS: tuple[DetectorName, ...] = get_args(DetectorName)
 
 
 @dataclass(frozen=True)
