@@ -52,6 +52,15 @@ def walker() -> np.ndarray:
     return cv2.resize(man, (MAN, MAN), interpolation=cv2.INTER_AREA)
 
 
+def left_edge(t: float, begins: float, seconds: float, travel: int) -> int | None:
+    """The left edge at ``t`` seconds of what crosses the picture from x = 40, ``travel``
+    pixels in ``seconds`` from ``begins`` (None: not in the picture)."""
+    into = t - begins
+    if into < 0 or into > seconds:
+        return None
+    return round(40 + travel * into / seconds)
+
+
 def walk_frame(base: np.ndarray, man: np.ndarray, x: int, y: int) -> np.ndarray:
     frame = base.copy()
     frame[y : y + MAN, x : x + MAN] = man
@@ -75,10 +84,7 @@ class Walk:
 
     def position(self, t: float) -> int | None:
         """The man's left edge at ``t`` seconds (None: not in the picture)."""
-        into = t - self.lead_seconds
-        if into < 0 or into > self.walk_seconds:
-            return None
-        return round(40 + 840 * into / self.walk_seconds)
+        return left_edge(t, self.lead_seconds, self.walk_seconds, 840)
 
     def frames(self) -> Iterator[np.ndarray]:
         """RGB frames (what the encoder reads)."""

@@ -30,7 +30,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-from nvrd.media.traffic.people import MAN, MAN_TOP, Walk, background, picture, walker
+from nvrd.media.traffic.people import (
+    MAN,
+    MAN_TOP,
+    Walk,
+    background,
+    left_edge,
+    picture,
+    walker,
+)
 from nvrd.media.traffic.video import truth_path, write_video
 
 #: Where the motorcycle is in ``motorcycle_left.png`` (x0, y0, x1, y1; 741x500 pixels).
@@ -102,10 +110,7 @@ class Yard:
 
     def ride(self, t: float) -> int | None:
         """The motorcycle's left edge at ``t`` seconds (None: not in the picture)."""
-        into = t - self.ride_begins
-        if into < 0 or into > self.ride_seconds:
-            return None
-        return round(40 + (1280 - 80 - BIKE_WIDTH) * into / self.ride_seconds)
+        return left_edge(t, self.ride_begins, self.ride_seconds, 1280 - 80 - BIKE_WIDTH)
 
     def boxes(self, t: float) -> dict[str, Box]:
         """What is in the picture at ``t`` seconds and where (1280x720 pixels, x1 and y1
