@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import cv2
-import numpy as np
 import pytest
 
 from nvrd.recognition.geometry import Box, inside, iou
@@ -21,7 +20,7 @@ from nvrd.recognition.objects.models import (
 from nvrd.recognition.objects.suppress import merge_nested
 from nvrd.recognition.objects.types import Detection
 from tests.support.detections import check_boxes, check_scene, found_in
-from tests.support.pictures import BAD, Scene, make_scene, picture
+from tests.support.pictures import Scene, make_scene, picture
 
 
 @pytest.fixture(scope="module")
@@ -81,30 +80,6 @@ def test_bgra_and_strided_views(detector: ObjectDetector, scene: Scene) -> None:
     half = scene.image[::2, ::2]  # a non-contiguous view
     assert not half.flags["C_CONTIGUOUS"]
     assert len([d for d in detector.detect(half) if d.kind == "human"]) == 2
-
-
-@pytest.mark.parametrize("name", ["coffee.png", "chelsea.png", "rocket.jpg"])
-def test_no_people_or_vehicles_where_there_are_none(detector: ObjectDetector, name: str) -> None:
-    assert detector.detect(picture(name)) == []
-
-
-@pytest.mark.parametrize("level", [0, 127, 255])
-def test_blank_frames(detector: ObjectDetector, level: int) -> None:
-    assert detector.detect(np.full((720, 1280, 3), level, np.uint8)) == []
-
-
-@pytest.mark.parametrize("image", BAD, ids=lambda b: str(getattr(b, "shape", b)))
-def test_what_is_no_picture_finds_nothing(detector: ObjectDetector, image: Any) -> None:
-    assert detector.detect(image) == []
-
-
-@pytest.mark.parametrize("size", [(9, 1001), (1001, 9), (8, 8), (33, 17), (4321, 7)])
-def test_odd_sizes_do_not_fail(detector: ObjectDetector, size: tuple[int, int]) -> None:
-    h, w = size
-    rng = np.random.default_rng(h * w)
-    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    for d in detector.detect(image):
-        assert 0 <= d.box[0] < d.box[2] <= w and 0 <= d.box[1] < d.box[3] <= h
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from nvrd.recognition.objects.types import Detection
 from nvrd.recognition.objects.worker import detectors
 from tests.support.detections import check_boxes, check_scene, found_in
 from tests.support.models import MODELS_DIR, prepared
-from tests.support.pictures import BAD, Scene, background, make_scene, picture
+from tests.support.pictures import Scene, background, make_scene, picture
 
 
 @pytest.fixture(scope="module")
@@ -94,29 +94,10 @@ def test_portrait_grey_and_bgra_pictures(detector: NanoDetDetector, scene: Scene
     assert len([d for d in detector.detect(half) if d.kind == "human"]) == 2
 
 
-@pytest.mark.parametrize("name", ["coffee.png", "chelsea.png", "rocket.jpg"])
-def test_no_people_or_vehicles_where_there_are_none(detector: NanoDetDetector, name: str) -> None:
-    assert detector.detect(picture(name)) == []
-
-
-@pytest.mark.parametrize("level", [0, 127, 255])
-def test_blank_frames(detector: NanoDetDetector, level: int) -> None:
-    assert detector.detect(np.full((720, 1280, 3), level, np.uint8)) == []
+def test_empty_gravel_holds_nothing(detector: NanoDetDetector) -> None:
+    # the demo yard's gravel, without the man or the motorcycle (the frames both shares
+    # with yolov3-tiny: test_objects_any_detector.py)
     assert detector.detect(background()) == []
-
-
-@pytest.mark.parametrize("image", BAD, ids=lambda b: str(getattr(b, "shape", b)))
-def test_what_is_no_picture_finds_nothing(detector: NanoDetDetector, image: Any) -> None:
-    assert detector.detect(image) == []
-
-
-@pytest.mark.parametrize("size", [(9, 1001), (1001, 9), (8, 8), (33, 17), (4321, 7)])
-def test_odd_sizes_do_not_fail(detector: NanoDetDetector, size: tuple[int, int]) -> None:
-    h, w = size
-    rng = np.random.default_rng(h * w)
-    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    for d in detector.detect(image):
-        assert 0 <= d.box[0] < d.box[2] <= w and 0 <= d.box[1] < d.box[3] <= h
 
 
 def test_a_higher_threshold_keeps_fewer(scene: Scene) -> None:
