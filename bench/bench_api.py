@@ -5,13 +5,17 @@ application's own work is compared: parameter parsing, identification,
 translation and JSON rendering for nvrd; a constant JSON answer for the
 baseline. Figures are ratios (nvrd / baseline) because the machines are noisy.
 Also measured: a request signed in with a password (scrypt) against one
-carrying the session cookie.
+carrying the session cookie, and ``POST /api/push`` of one LPR record
+(PUSHERS requests at a time, each signed in with its cookie: the sign-in,
+the log row and its index, the event on the bus) against a baseline push
+handler that parses the same body and stores nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +24,8 @@ from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from nvrd.app import create_app
@@ -30,6 +35,8 @@ from nvrd.store.db import Database
 from nvrd.store.users import UserStore
 
 N = 2000
+PUSHES = 1000
+PUSHERS = 8
 
 
 async def _rate(send: Callable[[], Awaitable[httpx.Response]], n: int) -> float:
@@ -41,11 +48,33 @@ async def _rate(send: Callable[[], Awaitable[httpx.Response]], n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
+async def _concurrent_rate(send: Callable[[int], Awaitable[httpx.Response]], n: int) -> float:
+    """Requests a second with PUSHERS of them in flight at a time."""
+    for i in range(50):  # warm up
+        (await send(i)).raise_for_status()
+
+    async def worker(first: int) -> None:
+        for i in range(first, n, PUSHERS):
+            (await send(i)).raise_for_status()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(k) for k in range(PUSHERS)))
+    return n / (time.perf_counter() - start)
+
+
+def _lpr(i: int) -> dict[str, object]:
+    return {"topic": "LPR", "src": "B1", "plateNo": f"P{i:06d}", "score": 90}
+
+
 def _baseline() -> Starlette:
-    async def info(request: object) -> JSONResponse:
+    async def info(request: Request) -> JSONResponse:
         return JSONResponse({"apiVersion": "TS-API@0.9.20"})
 
-    return Starlette(routes=[Route("/api/info", info)])
+    async def push(request: Request) -> Response:
+        doc = json.loads(await request.body())
+        return Response(status_code=200 if doc.get("topic") else 400)
+
+    return Starlette(routes=[Route("/api/info", info), Route("/api/push", push, methods=["POST"])])
 
 
 async def run() -> None:
@@ -69,6 +98,10 @@ async def run() -> None:
             r_cookie = await _rate(lambda: ours.get("/api/status"), N)
             fresh = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p")
             r_password = await _rate(lambda: fresh.get(f"/api/status?auth={auth}"), 100)
+            r_push_base = await _concurrent_rate(
+                lambda i: base.post("/api/push", json=_lpr(i)), PUSHES
+            )
+            r_push = await _concurrent_rate(lambda i: ours.post("/api/push", json=_lpr(i)), PUSHES)
             for c in (base, ours, fresh):
                 await c.aclose()
     print(f"baseline Starlette JSON:         {r_base:8.0f} req/s")
@@ -77,6 +110,10 @@ async def run() -> None:
     print(
         f"nvrd /api/status (auth=, scrypt):{r_password:8.0f} req/s  "
         f"ratio {r_cookie / r_password:.1f}x slower than cookie"
+    )
+    print(f"baseline POST /api/push:         {r_push_base:8.0f} req/s  ({PUSHERS} at a time)")
+    print(
+        f"nvrd POST /api/push (cookie, LPR):{r_push:7.0f} req/s  ratio {r_push_base / r_push:.2f}x"
     )
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from nvrd.store.onehop import OneHopDbapi
 from nvrd.store.writes import TurnTakingEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -105,8 +106,11 @@ class Database:
         if url.startswith("postgresql+asyncpg"):
             args["server_settings"] = {"lock_timeout": str(int(busy_ms))}  # milliseconds
         sqlite = url.startswith("sqlite")
+        extra: dict[str, Any] = {}
+        if url.startswith("sqlite+aiosqlite"):
+            extra["module"] = OneHopDbapi()  # one thread trip a statement (onehop.py)
         # a file needs no ping before each use; a server connection may have been dropped
-        engine = create_async_engine(url, pool_pre_ping=not sqlite, connect_args=args)
+        engine = create_async_engine(url, pool_pre_ping=not sqlite, connect_args=args, **extra)
         self.engine: AsyncEngine = engine
         if sqlite:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_ms))
