@@ -33,7 +33,7 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kw: Any) -> Any:
         made.append(getattr(getattr(fn, "func", fn), "__name__", "?"))
-        return await real(self, fn, *args, **kw)
+        return await real(self, fn, *args, **kw)  # type: ignore[no-untyped-call]
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     yield made
@@ -49,9 +49,7 @@ async def test_a_read_is_one_trip_and_no_rollback(db: Database, trips: list[str]
     assert trips == ["_run"]
 
 
-async def test_a_write_is_a_trip_a_statement_and_the_commit(
-    db: Database, trips: list[str]
-) -> None:
+async def test_a_write_is_a_trip_a_statement_and_the_commit(db: Database, trips: list[str]) -> None:
     async with db.engine.begin() as conn:
         await conn.execute(text("INSERT INTO t (n) VALUES (1)"))
         await conn.execute(text("INSERT INTO t (n) VALUES (:n)"), [{"n": 2}, {"n": 3}])
