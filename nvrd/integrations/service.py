@@ -28,6 +28,7 @@ from nvrd.integrations.entries import (
     configured_parking_lots,
 )
 from nvrd.integrations.push import Devices
+from nvrd.integrations.pushwrites import PushWriter
 from nvrd.store.channels import ChannelStore
 from nvrd.store.integrations import (
     EmergencyDevice,
@@ -77,6 +78,7 @@ class IntegrationService:
         self._engine = engine
         self.store = IntegrationStore(engine)
         self.lprlog = LprLogStore(engine)
+        self._writes = PushWriter(engine)
         self._channels = channels
         self._bus = bus
         self._clock = clock
@@ -186,22 +188,24 @@ class IntegrationService:
     async def _store_push(
         self, items: list[PushItem], devices: Devices
     ) -> list[list[tuple[int, list[ParkingLot]]]]:
-        """Log the pushed plates and move their parking counts in one transaction, so
-        that a push refused by a busy database has stored nothing; return, for each
-        item, the counters that moved and every lot after each move."""
+        """Log the pushed plates and move their parking counts in one transaction (shared
+        with the pushes that arrive meanwhile, ``pushwrites.py``), so that a push refused
+        by a busy database has stored nothing; return, for each item, the counters that
+        moved and every lot after each move."""
         counted: list[list[tuple[int, list[ParkingLot]]]] = [[] for _ in items]
         lpr = [(n, i) for n, i in enumerate(items) if isinstance(i, LprPush)]
         if not lpr:
             return counted
-        async with self._engine.begin() as conn:
-            records = [push.lpr_record(i, devices.lpr[i.src]) for _, i in lpr]
-            await LprLogStore.add_in(conn, records)
-            for n, item in lpr:
-                src = devices.lpr[item.src]
-                for lot_id, delta in parking.count_changes(src.entrance, src.exit, item.direction):
-                    lots = await IntegrationStore.change_count_in(conn, lot_id, delta)
-                    if lots is not None:
-                        counted[n].append((lot_id, lots))
+        records = [push.lpr_record(i, devices.lpr[i.src]) for _, i in lpr]
+        moves = [
+            (n, lot_id, delta)
+            for n, item in lpr
+            for lot_id, delta in parking.count_changes(
+                devices.lpr[item.src].entrance, devices.lpr[item.src].exit, item.direction
+            )
+        ]
+        for n, lot_id, lots in await self._writes.write(records, moves):
+            counted[n].append((lot_id, lots))
         return counted
 
     async def _register_sources(self, codes: list[str]) -> Devices:
