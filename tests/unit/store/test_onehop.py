@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import aiosqlite
@@ -17,12 +16,8 @@ from nvrd.store.onehop import OneHopConnection
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    d = Database(f"sqlite+aiosqlite:///{tmp_path / 'nvrd.db'}", busy_ms=2000)
-    async with d.engine.begin() as conn:
-        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER UNIQUE)"))
-    yield d
-    await d.close()
+def db(scratch: Database) -> Database:
+    return scratch
 
 
 @pytest.fixture

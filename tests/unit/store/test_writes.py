@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,8 @@ from nvrd.store.writes import TurnTakingEngine
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    d = Database(f"sqlite+aiosqlite:///{tmp_path / 'nvrd.db'}", busy_ms=2000)
-    async with d.engine.begin() as conn:
-        await conn.execute(text("CREATE TABLE t (n INTEGER)"))
-    yield d
-    await d.close()
+def db(scratch: Database) -> Database:
+    return scratch
 
 
 async def test_a_sqlite_database_gets_the_turn_taking_engine(db: Database) -> None:
@@ -36,7 +31,7 @@ async def test_concurrent_writers_run_one_at_a_time_and_none_fails(db: Database)
         async with db.engine.begin() as conn:
             inside += 1
             most = max(most, inside)
-            await conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+            await conn.execute(text("INSERT INTO t (n) VALUES (:n)"), {"n": n})
             await asyncio.sleep(0.02)  # the transaction stays open across awaits
             inside -= 1
 
@@ -49,7 +44,7 @@ async def test_concurrent_writers_run_one_at_a_time_and_none_fails(db: Database)
 
 async def test_reads_do_not_wait_for_a_writer(db: Database) -> None:
     async with db.engine.begin() as conn:
-        await conn.execute(text("INSERT INTO t VALUES (1)"))
+        await conn.execute(text("INSERT INTO t (n) VALUES (1)"))
         async with db.engine.connect() as reader:  # WAL: the committed state, at once
             assert (await reader.execute(text("SELECT count(*) FROM t"))).scalar() == 0
 
@@ -58,7 +53,7 @@ async def test_a_transaction_begun_inside_the_tasks_own_write_does_not_wait_for_
     db: Database,
 ) -> None:
     async with db.engine.begin() as conn:
-        await conn.execute(text("INSERT INTO t VALUES (1)"))
+        await conn.execute(text("INSERT INTO t (n) VALUES (1)"))
         async with asyncio.timeout(5):
             async with db.engine.begin() as inner:  # reads only: SQLite lets it
                 assert (await inner.execute(text("SELECT count(*) FROM t"))).scalar() == 0
