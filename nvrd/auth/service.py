@@ -193,16 +193,16 @@ class Authenticator:
         return user
 
     async def _from_cookie(self, token: str) -> Identity:
-        session = await self.sessions.get(token)
-        if session is None:
+        found = await self.sessions.get_with_user(token)
+        if found is None:
             return ANONYMOUS
+        session, user = found
         now = self._now_ms()
         if now - session.last_seen_ms > self.idle_ms:
             await self.sessions.delete(token)
             log.info("session expired", extra={"uid": session.uid})
             self.audit(PrivacyCode.SESSION_EXPIRED, {"uid": session.uid})
             return ANONYMOUS
-        user = await self.users.get(session.uid)
         if user is None:
             return ANONYMOUS
         if now - session.last_seen_ms > min(_TOUCH_EVERY_MS, self.idle_ms // 4):

@@ -39,7 +39,7 @@ class User:
         return frozenset(Right) if self.is_admin else self.rights
 
 
-def _row_user(row: object) -> User:
+def user_from_row(row: object) -> User:
     return User(
         uid=row.uid,  # type: ignore[attr-defined]
         name=row.name,  # type: ignore[attr-defined]
@@ -93,7 +93,7 @@ class UserStore:
     async def get(self, uid: str) -> User | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.uid == uid))).first()
-        return _row_user(row) if row else None
+        return user_from_row(row) if row else None
 
     async def check_password(self, uid: str, password: str) -> User | None:
         """The user if ``password`` is right; ``None`` otherwise (same cost either way)."""
@@ -101,7 +101,7 @@ class UserStore:
             row = (await conn.execute(select(users).where(users.c.uid == uid))).first()
         stored = row.password_hash if row else self._hasher.dummy
         ok = await asyncio.to_thread(verify_password, password, stored)
-        return _row_user(row) if (row and ok) else None
+        return user_from_row(row) if (row and ok) else None
 
     async def set_password(self, uid: str, password: str) -> None:
         if not password:
@@ -127,7 +127,7 @@ class UserStore:
     async def all(self) -> list[User]:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(users).order_by(users.c.uid))).all()
-        return [_row_user(r) for r in rows]
+        return [user_from_row(r) for r in rows]
 
     async def count(self) -> int:
         async with self._engine.connect() as conn:

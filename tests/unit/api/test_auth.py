@@ -127,19 +127,27 @@ def test_repeated_auth_param_on_media_files_reuses_one_session(
 def test_credentials_with_a_cookie_read_the_user_once_and_a_removed_user_is_refused(
     harness: Callable[..., AppHarness],
 ) -> None:
-    """A device that pushes with Basic auth and keeps the cookie: the session's read of the
-    user serves the remembered credentials too (one read a request, not two); the user is
-    still read on every request, so removing it takes effect at once."""
+    """A device that pushes with Basic auth and keeps the cookie: the session's read, which
+    brings its user along, serves the remembered credentials too (one read a request, not
+    the session, then the user, then the user again); the user is still read on every
+    request, so removing it takes effect at once."""
     h = harness()
     svc = h.app.state.services
     reads: list[str] = []
     read = svc.auth.users.get
+    read_session = svc.auth.sessions.get_with_user
 
     async def counted(uid: str) -> Any:
         reads.append(uid)
         return await read(uid)
 
+    async def counted_session(token: str) -> Any:
+        found = await read_session(token)
+        reads.append(f"session of {found[1].uid if found and found[1] else None}")
+        return found
+
     svc.auth.users.get = counted
+    svc.auth.sessions.get_with_user = counted_session
     with h.client() as c:
         c.auth = VIEWER[:2]
         assert c.get("/api/status").status_code == 200  # signs in: a session cookie comes
@@ -147,6 +155,6 @@ def test_credentials_with_a_cookie_read_the_user_once_and_a_removed_user_is_refu
         for _ in range(3):
             reads.clear()
             assert c.get("/api/status").status_code == 200
-            assert reads == [VIEWER[0]]
+            assert reads == [f"session of {VIEWER[0]}"]
         c.portal.call(svc.users.remove, VIEWER[0])  # type: ignore[union-attr]
         assert c.get("/api/status").status_code == 401

@@ -80,6 +80,24 @@ async def test_sessions(db: Database) -> None:
     assert await sessions.get("not-a-token") is None
 
 
+async def test_a_session_and_its_user_in_one_read(db: Database) -> None:
+    users = UserStore(db.engine)
+    await users.add("ann", "pw", {Right.REMOTE}, now_ms=1, name="Ann", is_admin=True)
+    await users.add("bob", "pw", set(), now_ms=1)
+    sessions = SessionStore(db.engine)
+    token = await sessions.create("ann", 1000)
+    await sessions.create("bob", 2000)
+    found = await sessions.get_with_user(token)
+    assert found is not None
+    session, user = found
+    assert session == await sessions.get(token)
+    assert user == await users.get("ann")
+    assert user is not None and user.name == "Ann" and user.is_admin
+    assert await sessions.get_with_user("not-a-token") is None
+    await users.remove("ann")
+    assert await sessions.get_with_user(token) is None
+
+
 async def test_channels_seed_applies_configuration(db: Database) -> None:
     store = ChannelStore(db.engine)
     added = await store.seed([Channel(1, "Front door", {"source": "rtsp://x"}, "config")], 1)
