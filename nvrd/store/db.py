@@ -24,7 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -102,12 +102,13 @@ class Database:
 
     def __init__(self, url: str, busy_ms: int = 5000):
         self.url = url
+        parsed = make_url(url)
+        sqlite = parsed.get_backend_name() == "sqlite"
         args: dict[str, Any] = {}
-        if url.startswith("postgresql+asyncpg"):
-            args["server_settings"] = {"lock_timeout": str(int(busy_ms))}  # milliseconds
-        sqlite = url.startswith("sqlite")
         extra: dict[str, Any] = {}
-        if url.startswith("sqlite+aiosqlite"):
+        if parsed.get_driver_name() == "asyncpg":
+            args["server_settings"] = {"lock_timeout": str(int(busy_ms))}  # milliseconds
+        if sqlite and parsed.get_driver_name() == "aiosqlite":
             extra["module"] = OneHopDbapi()  # one thread trip a statement (onehop.py)
         # a file needs no ping before each use; a server connection may have been dropped
         engine = create_async_engine(url, pool_pre_ping=not sqlite, connect_args=args, **extra)
