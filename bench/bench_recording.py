@@ -9,9 +9,10 @@ One 1080p test video (25 fps, GOP 50, ~5 Mbit/s, burnt-in clock) is served as N 
   processes writing 60 s MP4 segments;
 * nvrd: a real ``nvrd serve`` (60 s segments, SQLite index) with the N channels added
   through ``POST /api/channel``, once with its defaults (``nvrd``: the ingest ffmpeg also
-  writes live HLS and the low-latency fragmented MP4 that nvrd reads from a pipe) and once
-  with ``[live] hls = false, lowlatency = false`` (``nvrd-rec``: recording only, the same
-  work as the baseline plus nvrd's own).
+  writes the fragmented MP4 that nvrd reads from a pipe for live HLS, the low-latency
+  stream and motion, whose frame source decodes the keyframes) and once with
+  ``[live] hls = false, lowlatency = false`` and ``[motion] enabled = false``
+  (``nvrd-rec``: recording only, the same work as the baseline plus nvrd's own).
 
 CPU seconds (user + system, psutil) of the recorder's whole process tree (children that
 exited and were reaped included) are taken from the moment every stream is connected to the
@@ -75,6 +76,7 @@ LAG_ALLOWANCE = 0.02
 CAMERA_SATURATED = 0.90
 TARGET_RATIO = 1.2
 NO_LIVE = "[live]\nhls = false\nlowlatency = false\n"
+RECORDING_ONLY = NO_LIVE + "[motion]\nenabled = false\n"
 
 
 # -- measuring --------------------------------------------------------------------------------
@@ -556,7 +558,7 @@ def run_nvrd(
         f'log_level = "warning"\nmax_channels = {max(16, n)}\n'
         f"[recording]\nsegment_seconds = {SEGMENT_SECONDS}\n"
         + ("" if os.environ.get("NVRD_BENCH_SHED") == "1" else "shed_load = false\n")
-        + ("" if live else NO_LIVE),
+        + ("" if live else RECORDING_ONLY),
     )
     try:
         srv.start(timeout=60)
@@ -659,8 +661,8 @@ def camera_counts() -> list[int]:
 
 
 def variants() -> list[bool]:
-    """nvrd configurations: ``live`` (defaults: live HLS + low-latency outputs on) and
-    ``rec`` (live outputs off: recording only)."""
+    """nvrd configurations: ``live`` (defaults: live HLS, the low-latency stream and motion
+    on) and ``rec`` (live and motion off: recording only)."""
     raw = os.environ.get("NVRD_BENCH_VARIANTS", "live,rec").replace(" ", "").split(",")
     unknown = set(raw) - {"live", "rec"}
     if unknown:
@@ -687,7 +689,7 @@ def run_count(media: Path, work: Path, n: int, seconds: float) -> list[Phase]:
         attempt(Phase("baseline", n), lambda: run_baseline(cam, names, work / "b", seconds))
         for live in variants():
             name = "nvrd" if live else "nvrd-rec"
-            label = "defaults, live on" if live else "live off"
+            label = "defaults: live and motion on" if live else "recording only"
             print(f"-- {n} cameras: nvrd ({label})...", flush=True)
             attempt(Phase(name, n), partial(run_nvrd, cam, names, work / name, seconds, live))
         return phases

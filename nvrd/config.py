@@ -199,7 +199,8 @@ class LiveSettings(_Strict):
 
 
 class MotionSettings(_Strict):
-    """Motion detection from small gray pictures that the channel's ffmpeg also decodes."""
+    """Motion detection from small gray pictures of the channel's frame source (its
+    keyframes, decoded by a process of its own while motion subscribes)."""
 
     enabled: bool = True
     #: "keyframes": decode only keyframes (one picture per GOP, cheapest); "fps": decode
