@@ -88,8 +88,9 @@ $(MODELS_STAMP): scripts/convert_models.py Makefile
 models: $(MODELS_STAMP)
 
 # The parts download and unpack more than they compute: they are made side by side.
+INSTALL_PARTS := $(STAMP) $(NPMSTAMP) $(FACE_PHOTOS_STAMP) $(MODELS_STAMP)
 install:
-	@$(MAKE) --no-print-directory -j4 $(STAMP) $(NPMSTAMP) $(FACE_PHOTOS_STAMP) $(MODELS_STAMP)
+	@$(MAKE) --no-print-directory -j4 $(INSTALL_PARTS)
 
 # Debian packages the server and its tests use (smartctl, DMI and PCI readers).
 $(SYSSTAMP): scripts/system-deps.sh | $(BIN)/python
@@ -119,11 +120,12 @@ run: install system-deps $(DEMO_MEDIA)
 	@echo "    curl -u demo:demo http://127.0.0.1:8080/api/push -d '{\"topic\":\"LPR\",\"src\":\"GATE-IN\",\"plateNo\":\"DSP963\",\"direction\":\"entry\"}'"
 	$(BIN)/nvrd serve --config demo/nvrd.toml
 
-lint: install
+# These need the Python packages only (not the npm packages, photos or models).
+lint: $(STAMP)
 	$(BIN)/ruff check nvrd tests bench
 	$(BIN)/ruff format --check nvrd tests bench
 
-typecheck: install
+typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The suite runs in two parts. Most tests wait on processes, sockets and cameras rather
@@ -141,14 +143,15 @@ PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 test unit collect: export PYTHONDONTWRITEBYTECODE :=
 
 # Lint, the type check and one collection of the suite (which compiles every module
-# once, before the workers start) run side by side: the type check uses one core.
-test: install system-deps
-	@$(MAKE) --no-print-directory -j3 lint typecheck collect
+# once, before the workers start) run side by side, and beside the rest of the install
+# (npm packages, photos, the model conversion) once the Python packages are in.
+test: system-deps
+	@$(MAKE) --no-print-directory -j4 $(INSTALL_PARTS) lint typecheck collect
 	@$(PYTEST) -n $(JOBS) --dist loadfile -m "not serial"; parallel=$$?; \
 	$(PYTEST) -m serial; serial=$$?; \
 	test $$parallel -eq 0 -a $$serial -eq 0
 
-collect: install
+collect: $(STAMP)
 	@$(PYTEST) --collect-only > $(VENV)/collect.log || { cat $(VENV)/collect.log; exit 1; }
 
 # The unit tests only (no server process, no cameras, no browser): the quick loop.
