@@ -53,17 +53,33 @@ def wait_anchor(c: httpx.Client, health: Health, timeout: float = 30) -> int:
     raise AssertionError(f"the worker never got a frame: {health(c)}")
 
 
+def wait_recording(c: httpx.Client, chid: int, timeout: float = 30) -> None:
+    """Until channel ``chid``'s status is 200 (recording)."""
+    deadline = time.monotonic() + timeout
+    status: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        status = c.get(f"/api/status?ch={chid}").json()[0]["status"]
+        if status["code"] == 200:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"channel {chid} is not recording: {status}")
+
+
 def overload_spares_recording_and_the_api(srv: ServerProcess, health: Health, label: str) -> None:
     """``srv`` records channel 1 (2 s segments) and runs one worker (``label``: "lpr
     worker") far above what it can analyse; ``health`` reads that worker's figures."""
     with admin(srv) as c:
         wait_anchor(c, health)
+        # the worker's first picture can come before the ingest reports the channel as
+        # recording (its first progress report): the overload must not change it after that
+        wait_recording(c, 1)
         first = health(c)
         slowest = 0.0
         for _ in range(20):
             started = time.monotonic()
             assert c.get("/api/info?apiVersion").status_code == 200
-            assert c.get("/api/status?ch=1").json()[0]["status"]["code"] == 200
+            status = c.get("/api/status?ch=1").json()[0]["status"]
+            assert status["code"] == 200, status
             slowest = max(slowest, time.monotonic() - started)
             time.sleep(0.3)
         later = health(c)
