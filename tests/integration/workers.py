@@ -17,7 +17,7 @@ import httpx
 import psutil
 
 from tests.e2e.server import ServerProcess
-from tests.integration.recorder import admin, wait_segments
+from tests.integration.recorder import admin, wait_segments, wait_status
 from tests.support.cameras import FileCameraServer
 
 Health = Callable[[httpx.Client], dict[str, Any]]
@@ -53,18 +53,6 @@ def wait_anchor(c: httpx.Client, health: Health, timeout: float = 30) -> int:
     raise AssertionError(f"the worker never got a frame: {health(c)}")
 
 
-def wait_recording(c: httpx.Client, chid: int, timeout: float = 30) -> None:
-    """Until channel ``chid``'s status is 200 (recording)."""
-    deadline = time.monotonic() + timeout
-    status: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        status = c.get(f"/api/status?ch={chid}").json()[0]["status"]
-        if status["code"] == 200:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"channel {chid} is not recording: {status}")
-
-
 def overload_spares_recording_and_the_api(srv: ServerProcess, health: Health, label: str) -> None:
     """``srv`` records channel 1 (2 s segments) and runs one worker (``label``: "lpr
     worker") far above what it can analyse; ``health`` reads that worker's figures."""
@@ -72,7 +60,7 @@ def overload_spares_recording_and_the_api(srv: ServerProcess, health: Health, la
         wait_anchor(c, health)
         # the worker's first picture can come before the ingest reports the channel as
         # recording (its first progress report): the overload must not change it after that
-        wait_recording(c, 1)
+        wait_status(srv, 1, {200}, 30)
         first = health(c)
         slowest = 0.0
         for _ in range(20):
