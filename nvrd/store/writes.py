@@ -37,7 +37,11 @@ class TurnTakingEngine(AsyncEngine):
         self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
-        self._holding: ContextVar[bool] = ContextVar(f"nvrd-writing-{id(self)}", default=False)
+        # the task whose write holds the turn; a task created meanwhile inherits the value
+        # but is another task, so it waits for its own turn
+        self._holding: ContextVar[asyncio.Task[object] | None] = ContextVar(
+            f"nvrd-writing-{id(self)}", default=None
+        )
 
     def _turn(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -48,7 +52,8 @@ class TurnTakingEngine(AsyncEngine):
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        if self._holding.get():  # nested in this task's own write: no turn to wait for
+        task = asyncio.current_task()
+        if task is not None and self._holding.get() is task:  # nested in its own write
             async with super().begin() as conn:
                 yield conn
             return
@@ -59,7 +64,7 @@ class TurnTakingEngine(AsyncEngine):
         except TimeoutError:
             busy = sqlite3.OperationalError("database is locked")
             raise OperationalError("BEGIN", None, busy) from None
-        held = self._holding.set(True)
+        held = self._holding.set(task)
         try:
             async with super().begin() as conn:
                 yield conn

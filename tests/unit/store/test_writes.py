@@ -102,3 +102,20 @@ async def test_the_engine_serves_one_event_loop_after_another(tmp_path: Path) ->
     async with d.engine.begin():
         pass
     await d.close()
+
+
+async def test_a_task_started_inside_a_write_waits_for_its_own_turn(db: Database) -> None:
+    order: list[str] = []
+
+    async def child() -> None:
+        async with db.engine.begin() as conn:  # another task: not nested in the parent's write
+            order.append("child writes")
+            await conn.execute(text("INSERT INTO t (n) VALUES (2)"))
+
+    async with db.engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (n) VALUES (1)"))
+        task = asyncio.create_task(child())  # inherits the parent's context
+        await asyncio.sleep(0.05)
+        order.append("parent commits")
+    await asyncio.wait_for(task, 5)
+    assert order == ["parent commits", "child writes"]
