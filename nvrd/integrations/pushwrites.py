@@ -22,6 +22,7 @@ still gets exactly its own outcome:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ class PushWriter:
     def __init__(self, engine: AsyncEngine, max_records: int = MAX_RECORDS):
         self._engine = engine
         self._max = max_records
-        self._waiting: list[_Push] = []
+        self._waiting: collections.deque[_Push] = collections.deque()
         self._writer: asyncio.Task[None] | None = None
 
     async def write(self, records: Sequence[LprRecord], moves: Sequence[Move]) -> list[Moved]:
@@ -65,12 +66,15 @@ class PushWriter:
         return await done
 
     async def _drain(self) -> None:
+        group: list[_Push] = []
         try:
             while self._waiting:
-                await self._write(self._next_group())
+                group = self._next_group()
+                await self._write(group)
         except BaseException as exc:  # a bug, or the loop is shutting down: nobody waits forever
-            for push in self._waiting:
-                _fail(push, exc if isinstance(exc, Exception) else RuntimeError("stopped"))
+            failure = exc if isinstance(exc, Exception) else RuntimeError("stopped")
+            for push in [*group, *self._waiting]:
+                _fail(push, failure)
             self._waiting.clear()
             raise
 
@@ -80,11 +84,11 @@ class PushWriter:
         while self._waiting:
             push = self._waiting[0]
             if push.done.done():  # its request is gone: not written
-                self._waiting.pop(0)
+                self._waiting.popleft()
                 continue
             if group and total + len(push.records) > self._max:
                 break
-            group.append(self._waiting.pop(0))
+            group.append(self._waiting.popleft())
             total += len(push.records)
         return group
 

@@ -113,6 +113,22 @@ async def test_a_push_whose_request_went_away_is_not_written(lots: Database) -> 
     assert await counts(lots) == {1: 0, 2: 0}
 
 
+async def test_no_push_waits_forever_when_the_writer_itself_is_stopped(
+    sqlite_db: Database,
+) -> None:
+    writer = PushWriter(sqlite_db.engine)
+    async with sqlite_db.engine.begin():  # hold SQLite's write turn: the group waits for it
+        first = asyncio.create_task(writer.write([plate("A")], []))
+        await asyncio.sleep(0.05)  # the writer took the first push and waits for its turn
+        second = asyncio.create_task(writer.write([plate("B")], []))
+        await asyncio.sleep(0)
+        assert writer._writer is not None
+        writer._writer.cancel()  # as when the loop shuts down
+        for waiting in (first, second):  # the group in flight and the one behind it
+            with pytest.raises(RuntimeError, match="stopped"):
+                await asyncio.wait_for(waiting, 5)
+
+
 @pytest.fixture
 async def sqlite_db(template_db: Path, tmp_path: Path) -> AsyncIterator[Database]:
     path = tmp_path / "busy.db"
