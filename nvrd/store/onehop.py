@@ -82,7 +82,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     @property
     def lastrowid(self) -> int:
-        return self._lastrowid or 0
+        return self._lastrowid  # type: ignore[return-value]  # None as sqlite3 gives it
 
     @property
     def arraysize(self) -> int:
