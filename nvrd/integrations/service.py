@@ -28,7 +28,7 @@ from nvrd.integrations.entries import (
     configured_parking_lots,
 )
 from nvrd.integrations.push import Devices
-from nvrd.integrations.pushwrites import PushWriter
+from nvrd.integrations.pushwrites import Move, PushWriter
 from nvrd.store.channels import ChannelStore
 from nvrd.store.integrations import (
     EmergencyDevice,
@@ -197,13 +197,11 @@ class IntegrationService:
         if not lpr:
             return counted
         records = [push.lpr_record(i, devices.lpr[i.src]) for _, i in lpr]
-        moves = [
-            (n, lot_id, delta)
-            for n, item in lpr
-            for lot_id, delta in parking.count_changes(
-                devices.lpr[item.src].entrance, devices.lpr[item.src].exit, item.direction
-            )
-        ]
+        moves: list[Move] = []
+        for n, item in lpr:
+            src = devices.lpr[item.src]
+            changes = parking.count_changes(src.entrance, src.exit, item.direction)
+            moves += [(n, lot_id, delta) for lot_id, delta in changes]
         for n, lot_id, lots in await self._writes.write(records, moves):
             counted[n].append((lot_id, lots))
         return counted

@@ -104,11 +104,12 @@ class Database:
         self.url = url
         parsed = make_url(url)
         sqlite = parsed.get_backend_name() == "sqlite"
+        driver = parsed.get_driver_name()
         args: dict[str, Any] = {}
         extra: dict[str, Any] = {}
-        if parsed.get_driver_name() == "asyncpg":
+        if driver == "asyncpg":
             args["server_settings"] = {"lock_timeout": str(int(busy_ms))}  # milliseconds
-        if sqlite and parsed.get_driver_name() == "aiosqlite":
+        if sqlite and driver == "aiosqlite":
             extra["module"] = OneHopDbapi()  # one thread trip a statement (onehop.py)
         # a file needs no ping before each use; a server connection may have been dropped
         engine = create_async_engine(url, pool_pre_ping=not sqlite, connect_args=args, **extra)

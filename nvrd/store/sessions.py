@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,6 +23,10 @@ class Session:
     uid: str
     created_ms: int
     last_seen_ms: int
+
+
+def _session(row: Any) -> Session:
+    return Session(row.uid, row.created_ms, row.last_seen_ms)
 
 
 class SessionStore:
@@ -43,22 +48,21 @@ class SessionStore:
             row = (
                 await conn.execute(select(sessions).where(sessions.c.token_hash == _digest(token)))
             ).first()
-        return Session(row.uid, row.created_ms, row.last_seen_ms) if row else None
+        return _session(row) if row else None
 
     async def get_with_user(self, token: str) -> tuple[Session, User | None] | None:
         """The session and its user (None when the user is gone) in one read."""
         s, u = sessions.c, users.c
         stmt = (
             select(s.uid, s.created_ms, s.last_seen_ms, u.name, u.rights, u.is_admin)
-            .select_from(sessions.outerjoin(users, users.c.uid == sessions.c.uid))
-            .where(sessions.c.token_hash == _digest(token))
+            .select_from(sessions.outerjoin(users, u.uid == s.uid))
+            .where(s.token_hash == _digest(token))
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(stmt)).first()
         if row is None:
             return None
-        session = Session(row.uid, row.created_ms, row.last_seen_ms)
-        return session, (user_from_row(row) if row.name is not None else None)
+        return _session(row), (user_from_row(row) if row.name is not None else None)
 
     async def touch(self, token: str, now_ms: int) -> None:
         async with self._engine.begin() as conn:
