@@ -39,26 +39,19 @@ PUSHES = 1000
 PUSHERS = 8
 
 
-async def _rate(send: Callable[[], Awaitable[httpx.Response]], n: int) -> float:
-    for _ in range(50):  # warm up
-        (await send()).raise_for_status()
-    start = time.perf_counter()
-    for _ in range(n):
-        await send()
-    return n / (time.perf_counter() - start)
-
-
-async def _concurrent_rate(send: Callable[[int], Awaitable[httpx.Response]], n: int) -> float:
-    """Requests a second with PUSHERS of them in flight at a time."""
+async def _rate(
+    send: Callable[[int], Awaitable[httpx.Response]], n: int, at_a_time: int = 1
+) -> float:
+    """Requests a second, ``at_a_time`` of them in flight; ``send(i)`` makes the i-th."""
     for i in range(50):  # warm up
         (await send(i)).raise_for_status()
 
     async def worker(first: int) -> None:
-        for i in range(first, n, PUSHERS):
+        for i in range(first, n, at_a_time):
             (await send(i)).raise_for_status()
 
     start = time.perf_counter()
-    await asyncio.gather(*(worker(k) for k in range(PUSHERS)))
+    await asyncio.gather(*(worker(k) for k in range(at_a_time)))
     return n / (time.perf_counter() - start)
 
 
@@ -91,17 +84,17 @@ async def run() -> None:
                 transport=httpx.ASGITransport(app=_baseline()), base_url="http://b"
             )
             ours = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://n")
-            r_base = await _rate(lambda: base.get("/api/info?apiVersion"), N)
-            r_public = await _rate(lambda: ours.get("/api/info?apiVersion"), N)
+            r_base = await _rate(lambda _: base.get("/api/info?apiVersion"), N)
+            r_public = await _rate(lambda _: ours.get("/api/info?apiVersion"), N)
             auth = base64.b64encode(b"bench:bench").decode()
             (await ours.get(f"/api/auth?auth={auth}")).raise_for_status()
-            r_cookie = await _rate(lambda: ours.get("/api/status"), N)
+            r_cookie = await _rate(lambda _: ours.get("/api/status"), N)
             fresh = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://p")
-            r_password = await _rate(lambda: fresh.get(f"/api/status?auth={auth}"), 100)
-            r_push_base = await _concurrent_rate(
-                lambda i: base.post("/api/push", json=_lpr(i)), PUSHES
+            r_password = await _rate(lambda _: fresh.get(f"/api/status?auth={auth}"), 100)
+            r_push_base = await _rate(
+                lambda i: base.post("/api/push", json=_lpr(i)), PUSHES, PUSHERS
             )
-            r_push = await _concurrent_rate(lambda i: ours.post("/api/push", json=_lpr(i)), PUSHES)
+            r_push = await _rate(lambda i: ours.post("/api/push", json=_lpr(i)), PUSHES, PUSHERS)
             for c in (base, ours, fresh):
                 await c.aclose()
     print(f"baseline Starlette JSON:         {r_base:8.0f} req/s")
