@@ -65,6 +65,10 @@ async def test_written_frames_arrive_whole_and_in_order(served: tuple[App, str])
         assert all(writer(text_frame(t)) for t in texts)
         got = [await asyncio.wait_for(client.recv(), 5) for _ in texts]
         assert got == texts
+        # several frames in one write (the fan-out's batch) are as many messages
+        assert writer(b"".join(text_frame(t) for t in texts))
+        got = [await asyncio.wait_for(client.recv(), 5) for _ in texts]
+        assert got == texts
     await asyncio.wait_for(app.closed.wait(), 5)
     assert writer(text_frame("gone")) is False
 

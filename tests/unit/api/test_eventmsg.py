@@ -23,6 +23,7 @@ from nvrd.events.types import (
     ChannelRef,
     ChannelRenamed,
     ChannelStatusChanged,
+    Event,
     LprRead,
     MotionChanged,
     ObjectSeen,
@@ -276,3 +277,102 @@ async def test_a_busy_or_full_socket_gets_the_message_queued_in_order() -> None:
     writer.open = True
     f.deliver(ChannelStatusChanged(at_ms=T0 + 3, chid=1, code=203))
     assert writer.frames == [] and full.qsize() == 1
+
+
+def frames_of(data: bytes) -> list[str]:
+    """The texts of back-to-back, unmasked websocket text frames (short ones)."""
+    out = []
+    while data:
+        size = data[1] & 0x7F
+        head = 4 if size == 126 else 2
+        if size == 126:
+            size = int.from_bytes(data[2:4], "big")
+        out.append(text_of(data[: head + size]))
+        data = data[head + size :]
+    return out
+
+
+async def test_a_batch_of_events_is_one_write_per_socket_in_order() -> None:
+    import asyncio
+
+    clock = far_clock()
+    f = fanout_of(EventBus())
+    every = [Writer() for _ in range(10)]
+    receivers = [add_writing(f, clock, w) for w in every]
+    status_only = Writer()
+    receivers.append(add_writing(f, clock, status_only, topics=("channelStatus",)))
+    waiting = [asyncio.create_task(r.get()) for r in receivers]
+    await asyncio.sleep(0)
+    batch: list[Event] = [
+        ChannelStatusChanged(at_ms=T0, chid=1, code=200),
+        MotionChanged(at_ms=T0, updated=((1, True),)),
+        ChannelStatusChanged(at_ms=T0 + 1, chid=1, code=202),
+    ]
+    f.deliver_all(batch)
+    assert f.rendered == 3  # once per event and variant, not per socket
+    assert all(len(w.frames) == 1 for w in [*every, status_only])
+    assert all(w.frames[0] is every[0].frames[0] for w in every)  # one frame for one share
+    texts = [json.loads(t) for t in frames_of(every[0].frames[0])]
+    assert [t["topic"] for t in texts] == ["channelStatus", "motionChanges", "channelStatus"]
+    assert [json.loads(t)["status"]["code"] for t in frames_of(status_only.frames[0])] == [
+        200,
+        202,
+    ]
+    assert receivers[0].written == 3 and receivers[-1].written == 2
+    await asyncio.sleep(0)
+    assert not any(t.done() for t in waiting)
+    for r, t in zip(receivers, waiting, strict=True):
+        r.close()
+        assert await t is None
+
+
+async def test_a_batch_for_a_busy_socket_is_queued_in_order_and_a_full_queue_dropped() -> None:
+    import asyncio
+
+    clock = far_clock()
+    f = fanout_of(EventBus(), maxsize=2)
+    refused = Writer(open_=False)
+    waiting_one = add_writing(f, clock, refused, topics=("channelStatus",))
+    waiting = asyncio.create_task(waiting_one.get())
+    await asyncio.sleep(0)
+    busy = add_writing(f, clock, Writer())  # not waiting: queued, and only two fit
+    f.deliver_all(
+        [
+            ChannelStatusChanged(at_ms=T0, chid=1, code=200),
+            MotionChanged(at_ms=T0, updated=((1, True),)),
+            ChannelStatusChanged(at_ms=T0 + 1, chid=1, code=201),
+        ]
+    )
+    first = await waiting  # the refused socket's messages went to its queue, in order
+    assert first is not None and json.loads(first)["status"]["code"] == 200
+    assert [json.loads(t)["status"]["code"] for t in pending(waiting_one)] == [201]
+    assert not refused.frames and waiting_one.written == 0
+    assert busy.dropped and f.receiver_count == 1
+    assert [json.loads(t)["topic"] for t in pending(busy)] == ["channelStatus", "motionChanges"]
+
+
+async def test_events_waiting_on_the_bus_are_delivered_as_one_batch() -> None:
+    import asyncio
+    import contextlib
+
+    bus = EventBus()
+    clock = far_clock()
+    f = fanout_of(bus)
+    writer = Writer()
+    r = add_writing(f, clock, writer, topics=("channelStatus",))
+    waiting = asyncio.create_task(r.get())
+    task = asyncio.create_task(f.run())
+    try:
+        await asyncio.sleep(0)
+        for i in range(3):  # faster than the fan-out runs
+            bus.publish(ChannelStatusChanged(at_ms=T0 + i, chid=1, code=200 + i))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert len(writer.frames) == 1 and len(frames_of(writer.frames[0])) == 3
+        assert r.written == 3 and not waiting.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        r.close()
+        assert await waiting is None
