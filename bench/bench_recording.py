@@ -85,21 +85,33 @@ RECORDING_ONLY = NO_LIVE + "[motion]\nenabled = false\n"
 @dataclass(frozen=True)
 class Cpu:
     """CPU seconds of a process tree: the root itself (``main`` = its main thread only) and
-    everything below it (live descendants plus the children it has already reaped)."""
+    everything below it (live descendants plus the children it has already reaped), of which
+    ``decode`` is what the live frame decoders took (motion's; ``rawvideo`` outputs)."""
 
     root: float = 0.0
     main: float = 0.0
     below: float = 0.0
+    decode: float = 0.0
 
     @property
     def total(self) -> float:
         return self.root + self.below
 
     def __sub__(self, other: Cpu) -> Cpu:
-        return Cpu(self.root - other.root, self.main - other.main, self.below - other.below)
+        return Cpu(
+            self.root - other.root,
+            self.main - other.main,
+            self.below - other.below,
+            self.decode - other.decode,
+        )
 
     def __add__(self, other: Cpu) -> Cpu:
-        return Cpu(self.root + other.root, self.main + other.main, self.below + other.below)
+        return Cpu(
+            self.root + other.root,
+            self.main + other.main,
+            self.below + other.below,
+            self.decode + other.decode,
+        )
 
 
 def tree_cpu(pid: int | None) -> Cpu:
@@ -113,11 +125,15 @@ def tree_cpu(pid: int | None) -> Cpu:
     except psutil.Error:
         return Cpu()
     below = t.children_user + t.children_system
+    decode = 0.0
     for kid in kids:
         with contextlib.suppress(psutil.Error):  # it may end between listing and reading
             k = kid.cpu_times()
-            below += k.user + k.system + k.children_user + k.children_system
-    return Cpu(t.user + t.system, main, below)
+            spent = k.user + k.system + k.children_user + k.children_system
+            below += spent
+            if "rawvideo" in kid.cmdline():
+                decode += spent
+    return Cpu(t.user + t.system, main, below, decode)
 
 
 def procs_cpu(pids: Iterable[int | None]) -> Cpu:
@@ -614,16 +630,18 @@ def run_nvrd(
 
 HEAD = (
     f"{'cams':>4} {'phase':<9}{'window':>7}{'CPU s':>8}{'%/stream':>9}"
-    f"{'py main':>8}{'py all':>8}{'ffmpeg':>8}{'camera':>8}{'box':>6}"
+    f"{'py main':>8}{'py all':>8}{'ffmpeg':>8}{'decode':>8}{'camera':>8}{'box':>6}"
     f"{'media/wall':>11}{'lag max':>8}{'segs':>6}"
 )
 
 
 def row(p: Phase) -> str:
     if p.name.startswith("nvrd"):
-        split = f"{p.pct(p.cpu.main):>7.2f}%{p.pct(p.cpu.root):>7.2f}%{p.pct(p.cpu.below):>7.2f}%"
+        ingest = p.cpu.below - p.cpu.decode
+        split = f"{p.pct(p.cpu.main):>7.2f}%{p.pct(p.cpu.root):>7.2f}%{p.pct(ingest):>7.2f}%"
+        split += f"{p.pct(p.cpu.decode):>7.2f}%"
     else:
-        split = f"{'':>16}{p.pct(p.cpu.total):>7.2f}%"
+        split = f"{'':>16}{p.pct(p.cpu.total):>7.2f}%{'':>8}"
     return (
         f"{p.cams:>4} {p.name:<9}{p.window_s:>6.0f}s{p.cpu.total:>8.1f}{p.per_stream:>8.2f}%"
         f"{split}{p.camera_core * 100:>7.0f}%{p.box_busy * 100:>5.0f}%"
@@ -731,7 +749,8 @@ def main() -> None:
                 print(row(p))
     print(
         "  %/stream: CPU % of one core per camera (nvrd: py main = its main thread, py all = "
-        "the whole Python process, ffmpeg = its ingest processes); camera: the RTSP file "
+        "the whole Python process, ffmpeg = its ingest processes, decode = motion's keyframe "
+        "decoders); camera: the RTSP file "
         "server (100% = one core, its ceiling); box: all cores busy, any process; "
         "media/wall: recorded media over the wall time it covers, all streams; lag max: the "
         "largest shortfall of one stream (s)"
