@@ -31,7 +31,11 @@ Environment: ``NVRD_BENCH_CAMERAS`` (default "16"; a comma list such as "4,16,24
 without it the server gets ``shed_load = false`` so that the CPU figures are those of every
 default feature running, even when other processes load the machine),
 ``NVRD_BENCH_STOCK_CAMERA=1`` (serve with the unmodified FileCameraServer: 6 sessions at most
-on 2 cores, see ``CameraServer``).
+on 2 cores, see ``CameraServer``), ``NVRD_BENCH_CAMERA=gst`` (serve the clip, repeated into
+one long file, from GStreamer's RTSP server as ``SharedFileCameraServer``: one shared
+pipeline, about 26 % of a core for 64 cameras where the Python server needs about 2 % a
+camera, so that 64 cameras fit the machine; its RTP packets are larger, so ffmpeg's own cost
+a stream is about half the Python server's).
 """
 
 from __future__ import annotations
@@ -59,8 +63,10 @@ import psutil
 
 from nvrd.media.testpattern import DEJAVU_FONT, make_pattern_video
 from tests.e2e.server import ServerProcess
-from tests.support.cameras import HOST, PARENT_WATCH, FileCameraServer
+from tests.support.cameras import HOST, PARENT_WATCH, FileCameraServer, SharedFileCameraServer
 from tests.support.media import ffmpeg_exe, probe
+
+Camera = FileCameraServer | SharedFileCameraServer
 
 SIZE = (1920, 1080)
 FPS = 25
@@ -362,7 +368,7 @@ def end_processes(procs: list[subprocess.Popen[bytes]], timeout: float = 15.0) -
 
 
 def run_baseline(
-    cam: FileCameraServer, names: list[str], work: Path, seconds: float, name: str = "baseline"
+    cam: Camera, names: list[str], work: Path, seconds: float, name: str = "baseline"
 ) -> Phase:
     n = len(names)
     phase = Phase(name, n)
@@ -569,9 +575,7 @@ class ShedWatch:
         return f"load shedding: shed {seen}; at the end: {', '.join(self.last) or 'nothing'}"
 
 
-def run_nvrd(
-    cam: FileCameraServer, names: list[str], work: Path, seconds: float, live: bool
-) -> Phase:
+def run_nvrd(cam: Camera, names: list[str], work: Path, seconds: float, live: bool) -> Phase:
     n = len(names)
     phase = Phase("nvrd" if live else "nvrd-rec", n)
     work.mkdir(parents=True)
@@ -701,9 +705,35 @@ def variants() -> list[bool]:
     return [v == "live" for v in raw]
 
 
-def run_count(media: Path, work: Path, n: int, seconds: float) -> list[Phase]:
+def long_media(media: Path, path: Path, seconds: float) -> Path:
+    """``media`` repeated into one file of at least ``seconds`` (timestamps continuous)."""
+    loops = int(seconds // MEDIA_SECONDS) + 1
+    subprocess.run(
+        [
+            *(ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"),
+            *("-stream_loop", str(loops - 1), "-i", str(media), "-c", "copy", str(path)),
+        ],
+        check=True,
+        timeout=300,
+    )
+    return path
+
+
+def camera_for(media: Path, work: Path, n: int, seconds: float) -> Camera:
+    """The cameras ``NVRD_BENCH_CAMERA`` asks for (see the module's docstring)."""
+    kind = os.environ.get("NVRD_BENCH_CAMERA", "python")
+    if kind == "gst":
+        # a phase is connecting, the window and stopping; each phase starts the file anew
+        return SharedFileCameraServer(long_media(media, work / "long.mp4", seconds + 240))
+    if kind != "python":
+        raise SystemExit(f"NVRD_BENCH_CAMERA: unknown {kind!r} (python, gst)")
     stock = os.environ.get("NVRD_BENCH_STOCK_CAMERA", "") not in ("", "0")
-    cam = FileCameraServer(work / "media") if stock else CameraServer(work / "media", n)
+    return FileCameraServer(work / "media") if stock else CameraServer(work / "media", n)
+
+
+def run_count(media: Path, work: Path, n: int, seconds: float) -> list[Phase]:
+    work.mkdir(parents=True, exist_ok=True)
+    cam = camera_for(media, work, n, seconds)
     phases: list[Phase] = []
 
     def attempt(phase: Phase, run: Callable[[], Phase]) -> None:

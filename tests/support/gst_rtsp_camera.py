@@ -5,7 +5,8 @@ Run with the SYSTEM python (Debian's python3-gi + gir1.2-gst-rtsp-server-1.0), n
     /usr/bin/python3 gst_rtsp_camera.py --port 8554 [--user cam --password secret]
         [--width 640 --height 360 --fps 25 --gop 25] [--scene-file PATH] [--sub-size 320x180]
 
-Serves ``rtsp://[user:password@]127.0.0.1:PORT/live`` (one shared pipeline for all clients),
+Serves ``rtsp://[user:password@]127.0.0.1:PORT/live`` (one shared pipeline for all clients;
+with --file that MP4 file in real time instead of the pattern, without encoding anything),
 and with --sub-size a second, smaller stream of the same scene at ``/sub`` (a camera's sub
 stream: its own pipeline and encoder).
 With --user/--password every request needs DIGEST authentication (no anonymous access).
@@ -52,6 +53,15 @@ def build_launch(width: int, height: int, fps: int, gop: int, scene: str) -> str
     )
 
 
+def file_launch(path: str) -> str:
+    """An H.264 MP4 file played once in real time, packetised without decoding."""
+    location = path.replace("\\", "\\\\").replace('"', '\\"')
+    return (
+        f'( filesrc location="{location}" ! qtdemux ! h264parse '
+        "! rtph264pay name=pay0 pt=96 config-interval=1 )"
+    )
+
+
 class Camera:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -83,6 +93,8 @@ class Camera:
 
     def launch(self, size: tuple[int, int]) -> str:
         a = self.args
+        if a.file:
+            return file_launch(a.file)
         return build_launch(size[0], size[1], a.fps, a.gop, self.scene)
 
     def setup_auth(self, user: str, password: str) -> None:
@@ -176,6 +188,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--gop", type=int, default=25)
     p.add_argument("--scene-file")
     p.add_argument("--sub-size", help="also serve /sub at this size (WxH)")
+    p.add_argument(
+        "--file", help="serve this H.264 MP4 file (played once, shared) instead of a pattern"
+    )
     return p.parse_args(argv)
 
 
