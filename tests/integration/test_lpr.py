@@ -38,6 +38,8 @@ pytestmark = pytest.mark.serial
 ZONE = (960, 1080, 6720, 4320)
 #: what the recogniser may be off from the truth, per the requirement
 TIME_SLACK = 1.0
+#: Cars in the traffic video (each ~4.8 s of it): all but one must be read right.
+PLATES = 6
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,7 @@ def traffic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
         folder,
         "gate.mp4",
         seed=11,
-        count=10,
+        count=PLATES,
         crossing_seconds=4.0,
         gap_seconds=0.8,
         lead_seconds=4.0,
@@ -131,7 +133,7 @@ def check_passages(
         right += entry["plateNo"] == want["plateNo"]
         assert entry["srcCode"] == code and entry["vod"][0]["chid"] == n
         assert 1 <= len(entry["image"]) <= 4
-    assert right >= 9, (report, [p["plateNo"] for p in passages])
+    assert right >= PLATES - 1, (report, [p["plateNo"] for p in passages])
 
     # one LPR event per passage, with the logged text
     assert [e["plateNo"] for e in events] == [e["plateNo"] for e in entries]
@@ -152,7 +154,7 @@ def check_passages(
             count = max(0, count - 1)
     assert lot["count"] == count
     good = sum(e.get("direction") == w["direction"] for e, w in zip(entries, passages, strict=True))
-    assert good >= 9
+    assert good >= PLATES - 1
 
 
 def test_plates_from_a_fake_rtsp_camera_and_a_file_channel(
