@@ -43,6 +43,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+import operator
 import os
 import shutil
 import signal
@@ -53,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -108,20 +109,10 @@ class Cpu:
         return self.root + self.below
 
     def __sub__(self, other: Cpu) -> Cpu:
-        return Cpu(
-            self.root - other.root,
-            self.main - other.main,
-            self.below - other.below,
-            self.decode - other.decode,
-        )
+        return Cpu(*map(operator.sub, astuple(self), astuple(other)))
 
     def __add__(self, other: Cpu) -> Cpu:
-        return Cpu(
-            self.root + other.root,
-            self.main + other.main,
-            self.below + other.below,
-            self.decode + other.decode,
-        )
+        return Cpu(*map(operator.add, astuple(self), astuple(other)))
 
 
 def tree_cpu(pid: int | None) -> Cpu:

@@ -340,8 +340,7 @@ class SharedFileCameraServer(LiveCameraServer):
         self.media = media
 
     def _command(self) -> list[str]:
-        cmd = [SYSTEM_PYTHON, str(GST_SCRIPT), "--host", HOST, "--port", str(self.port)]
-        return [*cmd, "--file", str(self.media)]
+        return [*super()._command(), "--file", str(self.media)]  # the pattern's options unused
 
     def url(self, name: str = "live", **_: object) -> str:
         return f"rtsp://{HOST}:{self.port}/live?cam={urllib.parse.quote(name, safe='')}"
